@@ -1,0 +1,118 @@
+//! Terminal renderings of records and of the catalogue (comfy-table, fitted to the terminal).
+
+use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table, presets};
+use interleave_shared::RunRecord;
+use interleave_shared::lessons::{LessonInfo, catalogue};
+use interleave_shared::verdict::fmt_ms;
+
+fn new_table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header.iter().copied().map(Cell::new));
+    t
+}
+
+fn num(text: String) -> Cell {
+    Cell::new(text).set_alignment(CellAlignment::Right)
+}
+
+/// One row per record: wall time (median, with min–max when repeated), speedup, efficiency, CPU
+/// time, workers used of allowed, and whether the result was exact. The fastest correct row is
+/// marked.
+pub fn records(records: &[RunRecord]) -> String {
+    let mut t = new_table(&[
+        "lesson",
+        "strategy",
+        "side",
+        "workers",
+        "wall",
+        "speedup",
+        "efficiency",
+        "cpu",
+        "correct",
+    ]);
+    let fastest = records
+        .iter()
+        .filter(|r| r.correct)
+        .min_by(|a, b| a.wall_ms.total_cmp(&b.wall_ms))
+        .map(|r| (r.lesson.clone(), r.strategy.clone(), r.side));
+    for r in records {
+        let is_fastest = fastest
+            .as_ref()
+            .is_some_and(|(l, s, side)| *l == r.lesson && *s == r.strategy && *side == r.side)
+            && records.len() > 1;
+        let wall = match &r.repeats {
+            Some(rep) => format!(
+                "{} ({}–{})",
+                fmt_ms(r.wall_ms),
+                fmt_ms(rep.min_ms).trim_end_matches(" ms"),
+                fmt_ms(rep.max_ms)
+            ),
+            None => fmt_ms(r.wall_ms),
+        };
+        let strategy = if is_fastest {
+            Cell::new(format!("{} ★", r.strategy)).fg(Color::Green)
+        } else {
+            Cell::new(&r.strategy)
+        };
+        let correct = if r.correct {
+            Cell::new("exact").fg(Color::Green)
+        } else {
+            Cell::new(format!("WRONG: {}", r.result)).fg(Color::Red)
+        };
+        t.add_row(vec![
+            Cell::new(&r.lesson),
+            strategy,
+            Cell::new(r.side.as_str()),
+            num(format!("{}/{}", r.workers_used, r.workers)),
+            num(wall),
+            num(r.speedup.map_or("–".into(), |s| format!("{s:.2}×"))),
+            num(r
+                .efficiency
+                .map_or("–".into(), |e| format!("{:.0}%", e * 100.0))),
+            num(r.cpu_ms.map_or("–".into(), fmt_ms)),
+            correct,
+        ]);
+    }
+    t.to_string()
+}
+
+/// The catalogue: every lesson with its strategies on both sides and its parameters.
+pub fn lessons() -> String {
+    let mut t = new_table(&[
+        "lesson",
+        "what it shows",
+        "native strategies",
+        "web strategies",
+        "parameters",
+    ]);
+    for l in catalogue() {
+        t.add_row(vec![
+            Cell::new(l.name),
+            Cell::new(l.summary),
+            Cell::new(l.native.join(", ")),
+            Cell::new(if l.web.is_empty() {
+                "–".to_string()
+            } else {
+                l.web.join(", ")
+            }),
+            Cell::new(params(l)),
+        ]);
+    }
+    t.to_string()
+}
+
+fn params(l: &LessonInfo) -> String {
+    [Some(l.size), l.latency, l.bytes]
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            format!(
+                "--{} {} ({}..={} {})",
+                p.name, p.default, p.min, p.max, p.unit
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

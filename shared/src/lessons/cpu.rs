@@ -1,0 +1,296 @@
+//! `cpu`: the sum of i² for i in 0..N, exactly, as a `u128`.
+//!
+//! The CPU-bound half of the notes: nothing waits, so only running on more cores at once can make
+//! it faster. Threads help natively (Rust has no global interpreter lock) and on the page's
+//! web-worker pool; async tasks on one thread cannot help; processes help but pay to start and to
+//! copy. The answer is checked against the closed form (N−1)·N·(2N−1)/6.
+
+use super::LessonInfo;
+use crate::{ParamError, ParamSpec, Workload};
+use std::hint::black_box;
+use std::ops::Range;
+
+/// The lesson's name on the CLI and in URLs.
+pub const NAME: &str = "cpu";
+
+/// Tasks per worker. More tasks than workers lets work stealing even out a slow core; four keeps
+/// per-task overhead invisible at any size worth timing.
+pub const TASKS_PER_WORKER: u64 = 4;
+
+/// Largest size accepted: about 100 s of sequential work on one core. Beyond it a run is a typo.
+pub const MAX_SIZE: u64 = 100_000_000_000;
+
+/// The catalogue entry.
+pub const INFO: LessonInfo = LessonInfo {
+    name: NAME,
+    title: "CPU-bound: sum of squares",
+    summary: "Σ i² for i < N as an exact u128: only more cores make it faster",
+    explanation: "Every number is squared and added; nothing waits on a network or a disk, so the \
+        work is CPU-bound. Splitting the range across threads or processes that run on different \
+        cores divides the time; taking turns on one core (async tasks, or Python threads under \
+        the GIL, which took 11.2 s against 11.5 s sequential for N = 10⁸ in the notes) does not. \
+        The notes' multiprocessing run printed 333333318333333549999999 for N = 10⁸: a slice \
+        dropped the last number. Here every strategy's answer is checked against the closed form \
+        (N−1)·N·(2N−1)/6 = 333333328333333350000000.",
+    native: &["sequential", "threads", "rayon"],
+    web: &["sequential", "pool"],
+    size: ParamSpec {
+        name: "size",
+        default: 100_000_000,
+        min: 1,
+        max: MAX_SIZE,
+        unit: "numbers",
+        help: "N: sum the squares of 0..N",
+    },
+    latency: None,
+    bytes: None,
+    insight: "the work is pure computation, so only running on several cores at once shortens it",
+};
+
+/// The exact answer, Σ i² for i in 0..n, from the closed form (n−1)·n·(2n−1)/6 with checked
+/// arithmetic. The divisions by 2 and 3 happen before multiplying, so the only overflow reported
+/// is that of the answer itself.
+pub fn closed_form(n: u64) -> Result<u128, ParamError> {
+    checked_closed_form(n).ok_or_else(|| ParamError::Overflow {
+        value: n,
+        ty: "u128",
+        max: max_exact_size(),
+    })
+}
+
+fn checked_closed_form(n: u64) -> Option<u128> {
+    if n == 0 {
+        return Some(0);
+    }
+    let mut f = [u128::from(n) - 1, u128::from(n), 2 * u128::from(n) - 1];
+    // One of n−1, n is even; one of the three factors is a multiple of 3.
+    let two = f.iter().position(|x| x % 2 == 0).unwrap_or(0);
+    f[two] /= 2;
+    let three = f.iter().position(|x| x % 3 == 0).unwrap_or(0);
+    f[three] /= 3;
+    f[0].checked_mul(f[1])?.checked_mul(f[2])
+}
+
+/// The largest n whose sum of squares fits in a `u128` (about 1.0·10¹³), found by bisection on
+/// the same checked closed form, so the bound can never disagree with the check.
+pub fn max_exact_size() -> u64 {
+    let (mut lo, mut hi) = (1u64, 1u64 << 50);
+    while lo + 1 < hi {
+        let mid = lo + (hi - lo) / 2;
+        if checked_closed_form(mid).is_some() {
+            lo = mid
+        } else {
+            hi = mid
+        }
+    }
+    lo
+}
+
+/// Validate a size: an answer that overflows `u128` is named as such, then the time bound applies.
+pub fn check_size(n: u64) -> Result<u64, ParamError> {
+    if n > max_exact_size() {
+        return Err(ParamError::Overflow {
+            value: n,
+            ty: "u128",
+            max: max_exact_size(),
+        });
+    }
+    INFO.size.check(n).map_err(|e| match e {
+        ParamError::OutOfRange {
+            name,
+            value,
+            min,
+            max,
+            ..
+        } => ParamError::OutOfRange {
+            name,
+            value,
+            min,
+            max,
+            hint: "; larger sizes take minutes of CPU per strategy".into(),
+        },
+        other => other,
+    })
+}
+
+/// Σ i² over `range`, the kernel every strategy runs. The running index passes through
+/// [`black_box`] every eight numbers, so the optimiser cannot replace the loop with the closed
+/// form (LLVM does exactly that to a plain `for i in r { s += i * i }`), while the eight squares in
+/// between stay cheap 64×64→128-bit multiplies.
+pub fn sum_squares(range: Range<u64>) -> u128 {
+    let Range { start, end } = range;
+    let mut acc: u128 = 0;
+    let mut i = start;
+    while end.saturating_sub(i) >= 8 {
+        let x = black_box(i);
+        for k in 0..8 {
+            let v = u128::from(x + k);
+            acc += v * v;
+        }
+        i += 8;
+    }
+    while i < end {
+        let v = u128::from(i);
+        acc += v * v;
+        i += 1;
+    }
+    acc
+}
+
+/// Split 0..n into `parts` contiguous ranges whose lengths differ by at most one (fewer parts if
+/// n is smaller). Together they cover 0..n exactly once, in order.
+pub fn split(n: u64, parts: u64) -> Vec<Range<u64>> {
+    let parts = parts.clamp(1, n.max(1));
+    let (base, extra) = (n / parts, n % parts);
+    let mut start = 0;
+    (0..parts)
+        .map(|p| {
+            let len = base + u64::from(p < extra);
+            let r = start..start + len;
+            start += len;
+            r
+        })
+        .collect()
+}
+
+/// The cpu lesson's work for one run: the ranges to sum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SumOfSquares {
+    n: u64,
+    ranges: Vec<Range<u64>>,
+}
+
+impl SumOfSquares {
+    /// Split 0..n into [`TASKS_PER_WORKER`] tasks per worker; n must pass [`check_size`].
+    pub fn new(n: u64, workers: u32) -> Result<Self, ParamError> {
+        let n = check_size(n)?;
+        Ok(Self {
+            n,
+            ranges: split(n, u64::from(workers.max(1)) * TASKS_PER_WORKER),
+        })
+    }
+
+    /// The ranges, one per task; processes receive these over their pipes.
+    pub fn ranges(&self) -> &[Range<u64>] {
+        &self.ranges
+    }
+
+    /// The exact expected answer.
+    pub fn expected(&self) -> u128 {
+        // `new` checked the size, so the closed form fits.
+        closed_form(self.n).unwrap_or(0)
+    }
+
+    /// Add partial sums; `None` if they overflow (which a correct run never does).
+    pub fn combine(partials: &[u128]) -> Option<u128> {
+        partials
+            .iter()
+            .try_fold(0u128, |acc, x| acc.checked_add(*x))
+    }
+}
+
+impl Workload for SumOfSquares {
+    type Output = u128;
+    fn task_count(&self) -> usize {
+        self.ranges.len()
+    }
+    fn run_task(&self, task: usize) -> u128 {
+        sum_squares(self.ranges[task].clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn naive(range: Range<u64>) -> u128 {
+        range.map(|i| u128::from(i) * u128::from(i)).sum()
+    }
+
+    #[test]
+    fn closed_form_matches_known_values() {
+        assert_eq!(closed_form(0), Ok(0));
+        assert_eq!(closed_form(1), Ok(0));
+        assert_eq!(closed_form(4), Ok(14));
+        assert_eq!(
+            closed_form(100_000_000),
+            Ok(333_333_328_333_333_350_000_000)
+        );
+    }
+
+    #[test]
+    fn the_notes_answer_missed_the_last_square() {
+        // 333333318333333549999999 (printed in the notes) = exact − (10⁸ − 1)².
+        let exact = closed_form(100_000_000).unwrap();
+        assert_eq!(
+            exact - 99_999_999u128 * 99_999_999,
+            333_333_318_333_333_549_999_999
+        );
+    }
+
+    #[test]
+    fn overflow_bound_is_tight() {
+        let max = max_exact_size();
+        assert!(closed_form(max).is_ok());
+        assert!(matches!(
+            closed_form(max + 1),
+            Err(ParamError::Overflow { .. })
+        ));
+        assert!(
+            (10_000_000_000_000..11_000_000_000_000).contains(&max),
+            "{max}"
+        );
+        let err = check_size(max + 1).unwrap_err().to_string();
+        assert!(err.contains("overflows u128"), "{err}");
+        let err = check_size(MAX_SIZE + 1).unwrap_err().to_string();
+        assert!(
+            err.contains("out of range") && err.contains("1..=100000000000"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn kernel_matches_naive_sum_on_odd_edges() {
+        for r in [0..0, 0..1, 3..11, 5..5, 7..40, 1_000_000..1_000_013] {
+            assert_eq!(sum_squares(r.clone()), naive(r.clone()), "{r:?}");
+        }
+    }
+
+    #[test]
+    fn workload_total_equals_closed_form() {
+        let work = SumOfSquares::new(1_000_003, 3).unwrap();
+        assert_eq!(work.task_count(), 12);
+        let parts: Vec<u128> = (0..work.task_count()).map(|t| work.run_task(t)).collect();
+        assert_eq!(SumOfSquares::combine(&parts), Some(work.expected()));
+    }
+
+    proptest! {
+        #[test]
+        fn any_split_points_sum_to_the_closed_form(
+            n in 0u64..20_000,
+            mut cuts in proptest::collection::vec(0u64..20_000, 0..12),
+        ) {
+            cuts.retain(|c| *c <= n);
+            cuts.push(0);
+            cuts.push(n);
+            cuts.sort_unstable();
+            let total: u128 = cuts.windows(2).map(|w| sum_squares(w[0]..w[1])).sum();
+            prop_assert_eq!(total, closed_form(n).unwrap());
+        }
+
+        #[test]
+        fn split_covers_the_range_once(n in 0u64..1_000_000, parts in 1u64..64) {
+            let ranges = split(n, parts);
+            prop_assert!(ranges.len() as u64 <= parts);
+            prop_assert_eq!(ranges.first().map_or(0, |r| r.start), 0);
+            prop_assert_eq!(ranges.last().map_or(0, |r| r.end), n);
+            for w in ranges.windows(2) {
+                prop_assert_eq!(w[0].end, w[1].start);
+            }
+            let (min, max) = ranges.iter().map(|r| r.end - r.start)
+                .fold((u64::MAX, 0), |(lo, hi), l| (lo.min(l), hi.max(l)));
+            prop_assert!(ranges.is_empty() || max - min <= 1);
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! The lesson catalogue. Views (CLI table, page) read lessons only through [`LessonInfo`], so a
+//! new lesson is a new module plus one entry in [`catalogue`], with no per-lesson code in views.
+
+pub mod cpu;
+
+use crate::params::WORKERS;
+use crate::{ParamError, ParamSpec, Params, Side};
+
+/// Everything a runner or a view needs to know about a lesson without running it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LessonInfo {
+    /// Short name used on the CLI and in URLs.
+    pub name: &'static str,
+    /// Human title.
+    pub title: &'static str,
+    /// One line for `interleave list` and the picker.
+    pub summary: &'static str,
+    /// A paragraph for the page and `--help`: what the lesson shows and why.
+    pub explanation: &'static str,
+    /// Strategies the CLI and companion can run.
+    pub native: &'static [&'static str],
+    /// Strategies the page can run.
+    pub web: &'static [&'static str],
+    /// The size parameter (every lesson has one).
+    pub size: ParamSpec,
+    /// Latency per request, for lessons that wait.
+    pub latency: Option<ParamSpec>,
+    /// Bytes per response, for lessons that download.
+    pub bytes: Option<ParamSpec>,
+    /// The one-sentence reason behind the typical outcome, used by verdicts.
+    pub insight: &'static str,
+}
+
+/// Every lesson, in teaching order.
+pub fn catalogue() -> &'static [LessonInfo] {
+    &[cpu::INFO]
+}
+
+/// Look a lesson up by name.
+pub fn find(name: &str) -> Result<&'static LessonInfo, ParamError> {
+    catalogue()
+        .iter()
+        .find(|l| l.name == name)
+        .ok_or_else(|| ParamError::UnknownLesson {
+            name: name.to_string(),
+            available: catalogue()
+                .iter()
+                .map(|l| l.name)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+}
+
+impl LessonInfo {
+    /// The strategies of one side.
+    pub fn strategies(&self, side: Side) -> &'static [&'static str] {
+        match side {
+            Side::Native => self.native,
+            Side::Web => self.web,
+        }
+    }
+
+    /// Parse a comma-separated strategy list (or `all`) for one side, keeping the catalogue's
+    /// order and dropping duplicates. Empty lists and unknown names are errors that list what is
+    /// allowed.
+    pub fn parse_strategies(
+        &self,
+        side: Side,
+        list: &str,
+    ) -> Result<Vec<&'static str>, ParamError> {
+        let allowed = self.strategies(side);
+        let unknown = |name: &str| ParamError::UnknownStrategy {
+            lesson: self.name.to_string(),
+            side: side.as_str().to_string(),
+            name: name.to_string(),
+            allowed: allowed.join(", "),
+        };
+        if list.trim() == "all" {
+            return Ok(allowed.to_vec());
+        }
+        let mut wanted = Vec::new();
+        for name in list.split(',').map(str::trim) {
+            if name.is_empty() {
+                continue;
+            }
+            let found = allowed
+                .iter()
+                .find(|s| **s == name)
+                .ok_or_else(|| unknown(name))?;
+            wanted.push(*found);
+        }
+        if wanted.is_empty() {
+            return Err(unknown(list));
+        }
+        Ok(allowed
+            .iter()
+            .copied()
+            .filter(|s| wanted.contains(s))
+            .collect())
+    }
+
+    /// Check every given value against this lesson's bounds and fill the rest with defaults.
+    /// `default_workers` is the platform's choice (available cores).
+    pub fn params(
+        &self,
+        size: Option<u64>,
+        workers: Option<u64>,
+        latency_ms: Option<u64>,
+        bytes: Option<u64>,
+        default_workers: u32,
+    ) -> Result<Params, ParamError> {
+        let size = match size {
+            Some(v) => self.check_size(v)?,
+            None => self.size.default,
+        };
+        let workers = match workers {
+            Some(w) => WORKERS.check(w)? as u32,
+            None => default_workers.clamp(WORKERS.min as u32, WORKERS.max as u32),
+        };
+        let optional = |spec: Option<ParamSpec>, given: Option<u64>, flag: &str| match (spec, given)
+        {
+            (Some(spec), Some(v)) => spec.check(v).map(Some),
+            (Some(spec), None) => Ok(Some(spec.default)),
+            (None, Some(_)) => Err(ParamError::Unsupported {
+                lesson: self.name.to_string(),
+                name: flag.to_string(),
+            }),
+            (None, None) => Ok(None),
+        };
+        Ok(Params {
+            size,
+            workers,
+            latency_ms: optional(self.latency, latency_ms, "latency")?,
+            bytes: optional(self.bytes, bytes, "bytes")?,
+        })
+    }
+
+    fn check_size(&self, value: u64) -> Result<u64, ParamError> {
+        if self.name == cpu::NAME {
+            cpu::check_size(value)
+        } else {
+            self.size.check(value)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_lesson_lists_the_catalogue() {
+        let err = find("nope").unwrap_err().to_string();
+        assert!(err.contains("'nope'") && err.contains("cpu"), "{err}");
+    }
+
+    #[test]
+    fn strategies_parse_in_catalogue_order_without_duplicates() {
+        let cpu = find("cpu").unwrap();
+        let got = cpu
+            .parse_strategies(Side::Native, "rayon, sequential,rayon")
+            .unwrap();
+        assert_eq!(got, vec!["sequential", "rayon"]);
+        assert_eq!(
+            cpu.parse_strategies(Side::Native, "all").unwrap(),
+            cpu.native.to_vec()
+        );
+        let err = cpu
+            .parse_strategies(Side::Native, "gpu")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("'gpu'") && err.contains("sequential"), "{err}");
+        assert!(cpu.parse_strategies(Side::Native, " , ").is_err());
+    }
+
+    #[test]
+    fn params_fill_defaults_and_reject_what_the_lesson_does_not_take() {
+        let cpu = find("cpu").unwrap();
+        let p = cpu.params(None, None, None, None, 2).unwrap();
+        assert_eq!((p.size, p.workers), (cpu.size.default, 2));
+        let err = cpu.params(None, None, Some(5), None, 2).unwrap_err();
+        assert!(matches!(err, ParamError::Unsupported { .. }));
+        let err = cpu
+            .params(Some(0), None, None, None, 2)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("size 0"), "{err}");
+        let err = cpu
+            .params(None, Some(100_000), None, None, 2)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("workers 100000") && err.contains("1..=256"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,36 @@
+//! # interleave-shared: the lessons, free of any platform
+//!
+//! Every lesson of Interleave lives here as data plus pure functions: how its work splits into
+//! tasks, the exact answer it must produce (a closed form or a sequential reference), and the check
+//! that compares the two. The runners in `native/` (OS threads, rayon, tokio, child processes) and
+//! in `web/` (the main thread, async tasks, a web-worker pool) only *schedule* those tasks and time
+//! them; they never compute answers of their own. That is what lets the page and the CLI put their
+//! rows side by side and trust that they did the same work.
+//!
+//! Layout:
+//! - [`record`]: [`RunRecord`] and [`Span`], the one format every view (table, JSON, trace,
+//!   timeline, verdict) renders.
+//! - [`params`]: validated run parameters; bad values become a [`ParamError`] that names the value
+//!   and the allowed range.
+//! - [`clock`]: the [`Clock`] trait, so spans are timed the same way on both targets.
+//! - [`strategy`]: the strategies that are identical on both targets (sequential, rayon's
+//!   `par_iter`), generic over a [`Workload`].
+//! - [`lessons`]: the catalogue ([`lessons::catalogue`]) and one module per lesson.
+//!
+//! Nothing in this crate does I/O: no files, sockets, clocks or threads of its own (rayon's pool
+//! is provided by the caller's platform).
+#![deny(missing_docs)]
+
+pub mod clock;
+mod error;
+pub mod lessons;
+pub mod params;
+pub mod record;
+pub mod strategy;
+pub mod verdict;
+
+pub use clock::Clock;
+pub use error::ParamError;
+pub use params::{ParamSpec, Params};
+pub use record::{Repeats, RunRecord, Side, Span, SpanKind};
+pub use strategy::{TaskRun, Workload};

@@ -1,0 +1,217 @@
+//! The one result format. A run produces one [`RunRecord`] per strategy; the CLI table, `--json`,
+//! the Perfetto trace, and the page's table, timeline and verdict are all renderings of these.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Where a record was measured: natively by the CLI/companion, or in the browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// OS threads, rayon, tokio, child processes.
+    Native,
+    /// The page: main thread, event loop, web-worker pool, message-passing workers.
+    Web,
+}
+
+impl Side {
+    /// The lowercase name used in JSON, URLs and messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Native => "native",
+            Side::Web => "web",
+        }
+    }
+}
+
+/// What a worker was doing during a span; timelines colour by this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpanKind {
+    /// Running the lesson's own computation.
+    Compute,
+    /// Waiting on I/O, a timer, a queue or a child process.
+    Wait,
+    /// Holding or waiting for a lock.
+    Lock,
+    /// Starting a thread, process or worker.
+    Spawn,
+    /// Copying data between workers/processes (serialising, piping).
+    Copy,
+}
+
+/// One stretch of time one worker spent on one task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Span {
+    /// Which worker (thread, process, web worker, async task) ran it, numbered from 0 per run.
+    pub worker: u32,
+    /// Which task of the lesson's split.
+    pub task: u32,
+    /// Start, in milliseconds since the run started.
+    pub start_ms: f64,
+    /// End, in milliseconds since the run started.
+    pub end_ms: f64,
+    /// What kind of work it was.
+    pub kind: SpanKind,
+}
+
+/// Repeated measurements: `wall_ms` of the record is their median.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Repeats {
+    /// How many timed runs (after one untimed warm-up).
+    pub runs: u32,
+    /// Fastest wall time.
+    pub min_ms: f64,
+    /// Slowest wall time.
+    pub max_ms: f64,
+}
+
+/// The result of running one lesson with one strategy: the contract of DESIGN.md, plus measured
+/// extras that are optional so older readers still parse it. `result` and `expected` are strings
+/// so a `u128` survives JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// Lesson name (`cpu`, `io`, ...).
+    pub lesson: String,
+    /// Strategy name (`sequential`, `rayon`, `pool`, ...).
+    pub strategy: String,
+    /// Native or web.
+    pub side: Side,
+    /// Workers the strategy was allowed to use.
+    pub workers: u32,
+    /// The lesson's parameters as run (size, latency, ...).
+    pub params: BTreeMap<String, serde_json::Value>,
+    /// Wall-clock time in milliseconds (the median when repeated).
+    pub wall_ms: f64,
+    /// CPU time (user + system, children included) in milliseconds, where the platform tells.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_ms: Option<f64>,
+    /// Peak resident memory in KiB (children included), where the platform tells.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_kb: Option<u64>,
+    /// Distinct workers that actually ran tasks, counted from the spans: measured, not assumed.
+    #[serde(default)]
+    pub workers_used: u32,
+    /// Sequential wall time of the same lesson and side divided by this one's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speedup: Option<f64>,
+    /// Speedup divided by workers: 1.0 means every worker was fully useful.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub efficiency: Option<f64>,
+    /// Spread of repeated runs, when `--repeat` was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeats: Option<Repeats>,
+    /// A caveat a reader must see (e.g. "ran on the main thread: the page could not repaint").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// What the strategy produced.
+    pub result: String,
+    /// What the lesson says it must produce.
+    pub expected: String,
+    /// `result == expected`, checked by the lesson.
+    pub correct: bool,
+    /// Who ran what when: the timeline.
+    pub spans: Vec<Span>,
+}
+
+impl RunRecord {
+    /// Number of distinct workers that appear in `spans`.
+    pub fn count_workers(spans: &[Span]) -> u32 {
+        let mut seen: Vec<u32> = spans.iter().map(|s| s.worker).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        seen.len() as u32
+    }
+}
+
+/// Fill `speedup` and `efficiency` of every record from the `sequential` record of the same
+/// lesson and side, when there is one. Run once after a run, so every view shows the same numbers.
+pub fn annotate_speedups(records: &mut [RunRecord]) {
+    let baselines: Vec<(String, Side, f64)> = records
+        .iter()
+        .filter(|r| r.strategy == "sequential" && r.wall_ms > 0.0)
+        .map(|r| (r.lesson.clone(), r.side, r.wall_ms))
+        .collect();
+    for r in records.iter_mut() {
+        let base = baselines
+            .iter()
+            .find(|(lesson, side, _)| *lesson == r.lesson && *side == r.side);
+        if let Some((_, _, base_ms)) = base
+            && r.wall_ms > 0.0
+        {
+            let speedup = base_ms / r.wall_ms;
+            r.speedup = Some(speedup);
+            r.efficiency = Some(speedup / f64::from(r.workers.max(1)));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(strategy: &str, side: Side, wall_ms: f64, workers: u32) -> RunRecord {
+        RunRecord {
+            lesson: "cpu".into(),
+            strategy: strategy.into(),
+            side,
+            workers,
+            params: BTreeMap::new(),
+            wall_ms,
+            cpu_ms: None,
+            peak_rss_kb: None,
+            workers_used: 0,
+            speedup: None,
+            efficiency: None,
+            repeats: None,
+            note: None,
+            result: "1".into(),
+            expected: "1".into(),
+            correct: true,
+            spans: vec![],
+        }
+    }
+
+    #[test]
+    fn speedups_are_relative_to_the_same_side() {
+        let mut rs = vec![
+            record("sequential", Side::Native, 100.0, 1),
+            record("rayon", Side::Native, 50.0, 2),
+            record("sequential", Side::Web, 300.0, 1),
+            record("pool", Side::Web, 200.0, 2),
+        ];
+        annotate_speedups(&mut rs);
+        assert_eq!(rs[1].speedup, Some(2.0));
+        assert_eq!(rs[1].efficiency, Some(1.0));
+        assert_eq!(rs[3].speedup, Some(1.5));
+        assert_eq!(rs[3].efficiency, Some(0.75));
+    }
+
+    #[test]
+    fn json_keeps_the_contract_fields_and_round_trips() {
+        let r = record("rayon", Side::Native, 12.5, 2);
+        let v = serde_json::to_value(&r).unwrap();
+        for key in [
+            "lesson", "strategy", "side", "workers", "params", "wall_ms", "result", "expected",
+            "correct", "spans",
+        ] {
+            assert!(v.get(key).is_some(), "missing {key}");
+        }
+        assert_eq!(v["side"], "native");
+        let back: RunRecord = serde_json::from_value(v).unwrap();
+        assert_eq!(back, r);
+    }
+
+    #[test]
+    fn workers_are_counted_from_spans() {
+        let span = |worker| Span {
+            worker,
+            task: 0,
+            start_ms: 0.0,
+            end_ms: 1.0,
+            kind: SpanKind::Compute,
+        };
+        assert_eq!(RunRecord::count_workers(&[span(0), span(3), span(0)]), 2);
+        assert_eq!(RunRecord::count_workers(&[]), 0);
+    }
+}

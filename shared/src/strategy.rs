@@ -1,0 +1,126 @@
+//! Strategies that are the same on every target: a sequential loop and rayon's `par_iter`.
+//!
+//! They are generic over a [`Workload`] (what one task computes) and a [`Clock`] (how spans are
+//! timed). Natively rayon runs on OS threads; in the browser the same code runs on web workers that
+//! share the wasm memory (wasm-bindgen-rayon), which is why it lives here and not in a runner.
+
+use crate::{Clock, Span, SpanKind};
+use rayon::prelude::*;
+
+/// Work that splits into independent, numbered tasks. Lessons implement this; strategies call it.
+pub trait Workload: Sync {
+    /// What one task produces (a partial sum, a byte count, ...).
+    type Output: Send;
+    /// How many tasks the work was split into.
+    fn task_count(&self) -> usize;
+    /// Run task `task` (0-based, below [`task_count`](Self::task_count)).
+    fn run_task(&self, task: usize) -> Self::Output;
+}
+
+/// Outputs in task order plus one span per task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskRun<T> {
+    /// `outputs[i]` is task `i`'s output.
+    pub outputs: Vec<T>,
+    /// Who ran which task when.
+    pub spans: Vec<Span>,
+}
+
+/// Run `f` and return its value with the span it took.
+pub fn timed<T>(
+    clock: &impl Clock,
+    worker: u32,
+    task: usize,
+    kind: SpanKind,
+    f: impl FnOnce() -> T,
+) -> (T, Span) {
+    let start_ms = clock.now_ms();
+    let value = f();
+    let end_ms = clock.now_ms();
+    let span = Span {
+        worker,
+        task: task as u32,
+        start_ms,
+        end_ms,
+        kind,
+    };
+    (value, span)
+}
+
+/// Every task, one after another, on the calling thread (worker 0).
+pub fn sequential<W: Workload>(work: &W, clock: &impl Clock) -> TaskRun<W::Output> {
+    let (outputs, spans) = (0..work.task_count())
+        .map(|task| timed(clock, 0, task, SpanKind::Compute, || work.run_task(task)))
+        .unzip();
+    TaskRun { outputs, spans }
+}
+
+/// Every task through rayon's work stealing, in the rayon pool the caller is in (or the global
+/// one). Each span records `rayon::current_thread_index()`, so the number of threads that really
+/// ran tasks is measured rather than assumed. One task per rayon job (`with_max_len(1)`): tasks are
+/// already sized by the lesson, and stealing whole tasks is what the timeline should show.
+pub fn rayon_par<W: Workload>(work: &W, clock: &impl Clock) -> TaskRun<W::Output> {
+    let (outputs, spans) = (0..work.task_count())
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|task| {
+            let worker = rayon::current_thread_index().unwrap_or(0) as u32;
+            timed(clock, worker, task, SpanKind::Compute, || {
+                work.run_task(task)
+            })
+        })
+        .unzip();
+    TaskRun { outputs, spans }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// A clock that ticks once per reading, so spans are deterministic.
+    struct TickClock(AtomicU64);
+    impl Clock for TickClock {
+        fn now_ms(&self) -> f64 {
+            self.0.fetch_add(1, Ordering::Relaxed) as f64
+        }
+    }
+
+    struct Squares(usize);
+    impl Workload for Squares {
+        type Output = usize;
+        fn task_count(&self) -> usize {
+            self.0
+        }
+        fn run_task(&self, task: usize) -> usize {
+            task * task
+        }
+    }
+
+    #[test]
+    fn sequential_keeps_order_and_times_every_task_on_worker_zero() {
+        let run = sequential(&Squares(4), &TickClock(AtomicU64::new(0)));
+        assert_eq!(run.outputs, vec![0, 1, 4, 9]);
+        assert_eq!(run.spans.len(), 4);
+        assert!(
+            run.spans
+                .iter()
+                .all(|s| s.worker == 0 && s.end_ms > s.start_ms)
+        );
+        assert_eq!(run.spans[3].task, 3);
+    }
+
+    #[test]
+    fn rayon_keeps_task_order_of_outputs() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let run = pool.install(|| rayon_par(&Squares(100), &TickClock(AtomicU64::new(0))));
+        assert_eq!(run.outputs, (0..100).map(|t| t * t).collect::<Vec<_>>());
+        let mut tasks: Vec<u32> = run.spans.iter().map(|s| s.task).collect();
+        tasks.sort_unstable();
+        assert_eq!(tasks, (0..100).collect::<Vec<u32>>());
+        assert!(run.spans.iter().all(|s| s.worker < 2));
+    }
+}

@@ -1,0 +1,180 @@
+//! The verdict: a short paragraph written from one run's numbers, shared by the CLI and the page
+//! so both say the same thing about the same records.
+
+use crate::lessons;
+use crate::{RunRecord, Side};
+use std::fmt::Write;
+
+/// Format milliseconds for prose: whole ms above 100, otherwise two significant decimals.
+pub fn fmt_ms(ms: f64) -> String {
+    if ms >= 100.0 {
+        format!("{ms:.0} ms")
+    } else if ms >= 1.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{ms:.3} ms")
+    }
+}
+
+/// Write the verdict for `records` (any mix of lessons' strategies and sides, normally one
+/// lesson): wrong results first, then per side which strategy won, by how much, and why.
+pub fn verdict(records: &[RunRecord]) -> String {
+    let mut out = String::new();
+    if records.is_empty() {
+        return "Nothing ran.".into();
+    }
+    for r in records.iter().filter(|r| !r.correct) {
+        let _ = write!(
+            out,
+            "{} ({}) produced a WRONG result: {} instead of {}. ",
+            r.strategy,
+            r.side.as_str(),
+            r.result,
+            r.expected
+        );
+    }
+    for side in [Side::Native, Side::Web] {
+        let rows: Vec<&RunRecord> = records.iter().filter(|r| r.side == side).collect();
+        let Some(best) = rows
+            .iter()
+            .copied()
+            .filter(|r| r.correct)
+            .min_by(|a, b| a.wall_ms.total_cmp(&b.wall_ms))
+        else {
+            continue;
+        };
+        let where_ = match side {
+            Side::Native => "Natively",
+            Side::Web => "In the browser",
+        };
+        if rows.len() == 1 {
+            let _ = write!(
+                out,
+                "{where_}, {} took {}. ",
+                best.strategy,
+                fmt_ms(best.wall_ms)
+            );
+            continue;
+        }
+        let slowest = rows
+            .iter()
+            .copied()
+            .max_by(|a, b| a.wall_ms.total_cmp(&b.wall_ms))
+            .unwrap_or(best);
+        let _ = write!(
+            out,
+            "{where_}, {} was fastest at {}",
+            best.strategy,
+            fmt_ms(best.wall_ms)
+        );
+        match (best.strategy.as_str(), best.speedup) {
+            ("sequential", _) => {
+                let _ = write!(
+                    out,
+                    ": no parallel strategy beat one thread here, so starting and coordinating \
+                     workers cost more than they saved at this size"
+                );
+            }
+            (_, Some(speedup)) => {
+                let _ = write!(
+                    out,
+                    ", {speedup:.2}× sequential with {} of {} workers busy (efficiency {:.0}%)",
+                    best.workers_used,
+                    best.workers,
+                    best.efficiency.unwrap_or(0.0) * 100.0
+                );
+            }
+            _ => {}
+        }
+        if slowest.strategy != best.strategy {
+            let _ = write!(
+                out,
+                "; {} was slowest at {} ({:.2}× the winner's time)",
+                slowest.strategy,
+                fmt_ms(slowest.wall_ms),
+                slowest.wall_ms / best.wall_ms.max(f64::MIN_POSITIVE)
+            );
+        }
+        out.push_str(". ");
+    }
+    if let Some(info) = records.first().and_then(|r| lessons::find(&r.lesson).ok()) {
+        let _ = write!(out, "Why: {}.", info.insight);
+    }
+    out.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::annotate_speedups;
+    use std::collections::BTreeMap;
+
+    fn rec(strategy: &str, side: Side, wall_ms: f64, correct: bool) -> RunRecord {
+        RunRecord {
+            lesson: "cpu".into(),
+            strategy: strategy.into(),
+            side,
+            workers: 2,
+            params: BTreeMap::new(),
+            wall_ms,
+            cpu_ms: None,
+            peak_rss_kb: None,
+            workers_used: 2,
+            speedup: None,
+            efficiency: None,
+            repeats: None,
+            note: None,
+            result: if correct { "5".into() } else { "4".into() },
+            expected: "5".into(),
+            correct,
+            spans: vec![],
+        }
+    }
+
+    #[test]
+    fn names_the_winner_with_its_speedup() {
+        let mut rs = vec![
+            rec("sequential", Side::Native, 200.0, true),
+            rec("rayon", Side::Native, 100.0, true),
+        ];
+        annotate_speedups(&mut rs);
+        let v = verdict(&rs);
+        assert!(
+            v.starts_with("Natively, rayon was fastest at 100 ms, 2.00× sequential"),
+            "{v}"
+        );
+        assert!(v.contains("sequential was slowest at 200 ms (2.00×"), "{v}");
+        assert!(v.contains("Why: the work is pure computation"), "{v}");
+    }
+
+    #[test]
+    fn wrong_results_come_first() {
+        let rs = vec![
+            rec("threads", Side::Native, 50.0, false),
+            rec("sequential", Side::Native, 80.0, true),
+        ];
+        let v = verdict(&rs);
+        assert!(
+            v.starts_with("threads (native) produced a WRONG result: 4 instead of 5."),
+            "{v}"
+        );
+        assert!(
+            v.contains("sequential was fastest at 80.0 ms: no parallel strategy"),
+            "{v}"
+        );
+    }
+
+    #[test]
+    fn sides_get_their_own_sentences() {
+        let rs = vec![
+            rec("sequential", Side::Web, 0.5, true),
+            rec("pool", Side::Native, 3.0, true),
+        ];
+        let v = verdict(&rs);
+        assert!(v.contains("Natively, pool took 3.0 ms."), "{v}");
+        assert!(
+            v.contains("In the browser, sequential took 0.500 ms."),
+            "{v}"
+        );
+    }
+}

@@ -1,0 +1,102 @@
+// Shared set-up for the browser tests: the native companion, `trunk serve --release` (the same
+// Trunk.toml headers and /api proxy a learner gets), and Debian's Chromium driven by
+// playwright-core. Everything listens on loopback; everything started here is stopped here.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import net from 'node:net';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const ARTIFACTS = join(ROOT, 'tests', 'browser', 'artifacts');
+export const PAGE_PORT = Number(process.env.INTERLEAVE_TEST_PORT ?? 8099);
+export const COMPANION_ADDR = '127.0.0.1:3917'; // fixed by Trunk.toml's [[proxy]]
+export const BASE = `http://127.0.0.1:${PAGE_PORT}`;
+
+const children = [];
+
+function portFree(port) {
+  return new Promise((ok) => {
+    const s = net.createServer().once('error', () => ok(false)).once('listening', () => s.close(() => ok(true)));
+    s.listen(port, '127.0.0.1');
+  });
+}
+
+async function waitForHttp(url, timeoutMs, child) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`${child.spawnargs.join(' ')} exited with ${child.exitCode}`);
+    try {
+      const r = await fetch(url);
+      if (r.ok) return r;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+function start(cmd, args, opts = {}) {
+  const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], detached: true, ...opts });
+  children.push(child);
+  return child;
+}
+
+/** The companion (`interleave serve`), built by the test script in release mode. */
+export async function startCompanion() {
+  const port = Number(COMPANION_ADDR.split(':')[1]);
+  if (!(await portFree(port))) {
+    throw new Error(`port ${port} is busy: stop the dev server (scripts/serve) before running the browser tests`);
+  }
+  const bin = join(ROOT, 'target', 'release', 'interleave');
+  const child = start(bin, ['serve', '--addr', COMPANION_ADDR]);
+  await waitForHttp(`http://${COMPANION_ADDR}/api/health`, 15_000, child);
+  return child;
+}
+
+/** `trunk serve --release` on PAGE_PORT: builds (cached) and serves with COOP/COEP and the proxy. */
+export async function startPage() {
+  if (!(await portFree(PAGE_PORT))) throw new Error(`port ${PAGE_PORT} is busy`);
+  const child = start('trunk', ['serve', '--release', '--port', String(PAGE_PORT), '--no-autoreload'], {
+    env: { ...process.env, TRUNK_SKIP_VERSION_CHECK: 'true', NO_COLOR: '1' },
+  });
+  await waitForHttp(`${BASE}/`, 15 * 60_000, child);
+  return child;
+}
+
+export function stop(child) {
+  if (!child || child.exitCode !== null) return Promise.resolve();
+  return new Promise((ok) => {
+    child.once('exit', ok);
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { ok(); }
+    setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 5000).unref();
+  });
+}
+
+export async function stopAll() {
+  await Promise.all(children.map(stop));
+}
+
+/** Debian's Chromium, headless, with a fresh profile and no background networking. */
+export async function launchBrowser() {
+  const profile = mkdtempSync(join(tmpdir(), 'interleave-chromium-'));
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  return { context: browser, close: async () => { await browser.close(); rmSync(profile, { recursive: true, force: true }); } };
+}
+
+export function artifact(name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return join(ARTIFACTS, name);
+}
+
+/** Σ i² for i < n, exactly, in BigInt: an independent check of the page's answer. */
+export function sumOfSquares(n) {
+  const N = BigInt(n);
+  return N === 0n ? 0n : ((N - 1n) * N * (2n * N - 1n)) / 6n;
+}

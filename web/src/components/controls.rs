@@ -1,0 +1,84 @@
+//! The control bar: lesson picker, strategy toggles, size and workers, Run.
+
+use crate::platform;
+use crate::state::{Action, State};
+use interleave_shared::lessons::catalogue;
+use interleave_shared::params::WORKERS;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+/// Props of [`Controls`].
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    /// Current state.
+    pub state: State,
+    /// Where actions go.
+    pub dispatch: Callback<Action>,
+    /// Pressed Run.
+    pub on_run: Callback<MouseEvent>,
+}
+
+/// The controls; every input shows its bounds.
+#[function_component(Controls)]
+pub fn controls(props: &Props) -> Html {
+    let s = &props.state;
+    let lesson = s.lesson;
+    let isolated = platform::cross_origin_isolated();
+    let on_lesson = props.dispatch.reform(|e: Event| {
+        Action::SetLesson(e.target_unchecked_into::<HtmlSelectElement>().value())
+    });
+    let on_size = props.dispatch.reform(|e: InputEvent| {
+        Action::SetSize(e.target_unchecked_into::<HtmlInputElement>().value())
+    });
+    let on_workers = props.dispatch.reform(|e: InputEvent| {
+        Action::SetWorkers(e.target_unchecked_into::<HtmlInputElement>().value())
+    });
+    let running = s.running.is_some();
+    html! {
+        <section class="card controls">
+            <label class="field">
+                <span>{ "Lesson" }</span>
+                <select data-testid="lesson-picker" onchange={on_lesson} disabled={running}>
+                    { for catalogue().iter().filter(|l| !l.web.is_empty()).map(|l| html! {
+                        <option value={l.name} selected={l.name == lesson.name}>{ format!("{} — {}", l.name, l.title) }</option>
+                    }) }
+                </select>
+            </label>
+            <fieldset class="field strategies">
+                <legend>{ "Strategies" }</legend>
+                { for lesson.web.iter().map(|name| {
+                    let name: &'static str = name;
+                    let blocked = name == "pool" && !isolated;
+                    let checked = s.strategies.contains(&name) && !blocked;
+                    let toggle = props.dispatch.reform(move |_: Event| Action::Toggle(name));
+                    html! {
+                        <label class={classes!("toggle", blocked.then_some("blocked"))}
+                               title={if blocked { "needs cross-origin isolation (COOP/COEP): unavailable on this page" } else { "" }}>
+                            <input type="checkbox" data-testid={format!("strategy-{name}")}
+                                   checked={checked} disabled={blocked || running} onchange={toggle} />
+                            { name }
+                        </label>
+                    }
+                }) }
+            </fieldset>
+            <label class="field">
+                <span>{ format!("Size ({})", lesson.size.unit) }</span>
+                <input data-testid="param-size" inputmode="numeric" value={s.size.clone()} oninput={on_size}
+                       disabled={running} title={format!("{}: {}..={}", lesson.size.help, lesson.size.min, lesson.size.max)} />
+                <small>{ format!("{}–{}", lesson.size.min, lesson.size.max) }</small>
+            </label>
+            <label class="field narrow">
+                <span>{ "Workers" }</span>
+                <input data-testid="param-workers" inputmode="numeric" value={s.workers.clone()} oninput={on_workers}
+                       disabled={running} title={WORKERS.help} />
+                <small>{ format!("{}–{}", WORKERS.min, WORKERS.max) }</small>
+            </label>
+            <button class="run" data-testid="run" onclick={props.on_run.clone()} disabled={running}>
+                { if running { "Running…" } else { "Run ▶" } }
+            </button>
+            if !isolated && lesson.web.contains(&"pool") {
+                <p class="hint">{ "pool is off: this page is not cross-origin isolated (its server sends no COOP/COEP headers), so web workers cannot share memory. Every other strategy runs." }</p>
+            }
+        </section>
+    }
+}

@@ -1,0 +1,12 @@
+//! The page's views. None of them knows any lesson by name: they render the catalogue and
+//! `RunRecord`s.
+
+mod controls;
+mod results;
+mod status;
+mod timeline;
+
+pub use controls::Controls;
+pub use results::Results;
+pub use status::StatusChips;
+pub use timeline::Timeline;

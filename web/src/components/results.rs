@@ -1,0 +1,94 @@
+//! The results table, the bar chart of wall times and the verdict: three renderings of the same
+//! records.
+
+use interleave_shared::RunRecord;
+use interleave_shared::verdict::{fmt_ms, verdict};
+use yew::prelude::*;
+
+/// Props of [`Results`].
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    /// Records of the last run (any side).
+    pub records: Vec<RunRecord>,
+}
+
+fn short(result: &str) -> String {
+    if result.len() > 16 {
+        format!("{}…{}", &result[..6], &result[result.len() - 6..])
+    } else {
+        result.to_string()
+    }
+}
+
+/// Table (test id `result-row` per record), bars and verdict.
+#[function_component(Results)]
+pub fn results(props: &Props) -> Html {
+    let records = &props.records;
+    if records.is_empty() {
+        return html! {
+            <section class="card results empty">
+                <p>{ "Press Run to see each strategy's time, speedup and exact result here." }</p>
+            </section>
+        };
+    }
+    let max_ms = records
+        .iter()
+        .map(|r| r.wall_ms)
+        .fold(f64::MIN_POSITIVE, f64::max);
+    let fastest = records
+        .iter()
+        .filter(|r| r.correct)
+        .map(|r| r.wall_ms)
+        .fold(f64::INFINITY, f64::min);
+    html! {
+        <section class="card results">
+            <table>
+                <thead><tr>
+                    <th>{ "strategy" }</th><th>{ "side" }</th><th class="num">{ "workers used" }</th>
+                    <th class="num">{ "wall" }</th><th class="num">{ "speedup" }</th>
+                    <th class="num">{ "efficiency" }</th><th>{ "result" }</th>
+                </tr></thead>
+                <tbody>
+                { for records.iter().map(|r| {
+                    let best = r.correct && r.wall_ms == fastest && records.len() > 1;
+                    html! {
+                        <tr data-testid="result-row" class={classes!(best.then_some("best"), (!r.correct).then_some("wrong"))}
+                            data-side={r.side.as_str()} data-strategy={r.strategy.clone()}
+                            data-workers={r.workers.to_string()} data-workers-used={r.workers_used.to_string()}
+                            data-wall-ms={format!("{:.3}", r.wall_ms)} data-result={r.result.clone()}
+                            data-expected={r.expected.clone()} data-correct={r.correct.to_string()}
+                            title={r.note.clone().unwrap_or_default()}>
+                            <td>{ &r.strategy }{ if best { " ★" } else { "" } }
+                                if r.note.is_some() { <span class="note-mark" title={r.note.clone().unwrap_or_default()}>{ " ⓘ" }</span> }</td>
+                            <td><span class={classes!("side", r.side.as_str())}>{ r.side.as_str() }</span></td>
+                            <td class="num">{ format!("{} / {}", r.workers_used, r.workers) }</td>
+                            <td class="num">{ fmt_ms(r.wall_ms) }</td>
+                            <td class="num">{ r.speedup.map_or("–".into(), |s| format!("{s:.2}×")) }</td>
+                            <td class="num">{ r.efficiency.map_or("–".into(), |e| format!("{:.0}%", e * 100.0)) }</td>
+                            <td class="result" title={format!("result {}\nexpected {}", r.result, r.expected)}>
+                                if r.correct { <span class="ok">{ "✓ exact " }</span> } else { <span class="bad">{ "✗ wrong " }</span> }
+                                <code>{ short(&r.result) }</code>
+                            </td>
+                        </tr>
+                    }
+                }) }
+                </tbody>
+            </table>
+            <div class="bars" aria-label="wall time per strategy">
+                { for records.iter().map(|r| html! {
+                    <div class="bar-row">
+                        <span class="bar-label">{ format!("{} · {}", r.side.as_str(), r.strategy) }</span>
+                        <span class="bar-track">
+                            <span class={classes!("bar", r.side.as_str())} style={format!("width:{:.1}%", 100.0 * r.wall_ms / max_ms)}></span>
+                        </span>
+                        <span class="bar-value">{ fmt_ms(r.wall_ms) }</span>
+                    </div>
+                }) }
+            </div>
+            <p class="verdict" data-testid="verdict">{ verdict(records) }</p>
+            { for records.iter().filter_map(|r| r.note.as_ref().map(|n| html! {
+                <p class="note">{ format!("{} ({}): {n}", r.strategy, r.side.as_str()) }</p>
+            })) }
+        </section>
+    }
+}

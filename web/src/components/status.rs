@@ -1,0 +1,50 @@
+//! Status chips: is the page cross-origin isolated (can the pool share memory), and is the
+//! native companion connected.
+
+use crate::platform;
+use crate::state::Companion;
+use yew::prelude::*;
+
+/// Props of [`StatusChips`].
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    /// The companion's status.
+    pub companion: Companion,
+}
+
+/// Two chips with stable test ids (`isolation`, `companion`) and data attributes for tests.
+#[function_component(StatusChips)]
+pub fn status_chips(props: &Props) -> Html {
+    let isolated = platform::cross_origin_isolated();
+    let threads = platform::hardware_threads();
+    let (iso_class, iso_text, iso_title) = if isolated {
+        (
+            "chip ok",
+            format!("isolated · {threads} threads"),
+            "Cross-origin isolated: web workers can share memory, so the pool runs.",
+        )
+    } else {
+        (
+            "chip warn",
+            "not isolated · pool off".to_string(),
+            "The server did not send COOP/COEP headers, so SharedArrayBuffer is unavailable: the pool is disabled; every other strategy runs.",
+        )
+    };
+    let (comp_class, comp_text, connected) = match &props.companion {
+        Companion::Checking => ("chip", "companion: checking…".to_string(), false),
+        Companion::Connected(h) => (
+            "chip ok",
+            format!("native companion v{} · {} cores", h.version, h.cores),
+            true,
+        ),
+        Companion::Absent => ("chip muted", "no native companion".to_string(), false),
+    };
+    html! {
+        <div class="chips">
+            <span class={iso_class} data-testid="isolation" data-isolated={isolated.to_string()}
+                  data-threads={threads.to_string()} title={iso_title}>{ iso_text }</span>
+            <span class={comp_class} data-testid="companion" data-connected={connected.to_string()}
+                  title="`interleave serve` answers /api/health through Trunk's proxy">{ comp_text }</span>
+        </div>
+    }
+}

@@ -1,0 +1,24 @@
+//! # interleave-web: the playground page
+//!
+//! The same lessons as the CLI, run in the browser and drawn as a table, a timeline and a verdict.
+//!
+//! - `state`: the page's state as a reducer (an [`state::Action`] enum), the one place it changes.
+//! - `url`: reading and writing the permalink (`?lesson=cpu&strategies=...&autorun=1`).
+//! - `runner`: the browser strategies. `sequential` runs on the main thread; `pool` runs on a
+//!   rayon pool of web workers sharing the wasm memory (wasm-bindgen-rayon), started with
+//!   `rayon::spawn` and awaited, so the main thread never blocks on it.
+//! - `platform`: clocks, cross-origin isolation, the companion's health check.
+//! - `components/`: the views; none of them has per-lesson code.
+#![deny(missing_docs)]
+
+mod app;
+mod components;
+mod platform;
+mod runner;
+mod state;
+mod url;
+
+fn main() {
+    platform::install_panic_panel();
+    yew::Renderer::<app::App>::new().render();
+}
