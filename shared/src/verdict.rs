@@ -76,13 +76,20 @@ pub fn verdict(records: &[RunRecord]) -> String {
                 );
             }
             (_, Some(speedup)) => {
+                let efficiency = best.efficiency.unwrap_or(0.0);
                 let _ = write!(
                     out,
                     ", {speedup:.2}× sequential with {} of {} workers busy (efficiency {:.0}%)",
                     best.workers_used,
                     best.workers,
-                    best.efficiency.unwrap_or(0.0) * 100.0
+                    efficiency * 100.0
                 );
+                if efficiency > 1.05 {
+                    out.push_str(
+                        " — above 100% because the sequential run went first and paid one-time \
+                         warm-up (compiling and caching); run again for a fair comparison",
+                    );
+                }
             }
             _ => {}
         }
@@ -145,6 +152,16 @@ mod tests {
         );
         assert!(v.contains("sequential was slowest at 200 ms (2.00×"), "{v}");
         assert!(v.contains("Why: the work is pure computation"), "{v}");
+    }
+
+    #[test]
+    fn superlinear_speedup_is_explained() {
+        let mut rs = vec![
+            rec("sequential", Side::Web, 300.0, true),
+            rec("pool", Side::Web, 100.0, true),
+        ];
+        annotate_speedups(&mut rs);
+        assert!(verdict(&rs).contains("above 100% because the sequential run went first"));
     }
 
     #[test]

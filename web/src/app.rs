@@ -139,7 +139,11 @@ pub fn app() -> Html {
             if !s.embed {
                 <header class="top">
                     <div class="brand">
-                        <span class="logo" aria-hidden="true">{ "⫴" }</span>
+                        <svg class="logo" viewBox="0 0 32 32" aria-hidden="true">
+                            <rect x="3" y="5" width="16" height="6" rx="2" class="l1" />
+                            <rect x="13" y="13" width="16" height="6" rx="2" class="l2" />
+                            <rect x="6" y="21" width="12" height="6" rx="2" class="l3" />
+                        </svg>
                         <div>
                             <h1>{ "Interleave" }</h1>
                             <p class="tagline">{ "See what sequential code, async tasks, a thread pool and workers do with the same work." }</p>

@@ -59,7 +59,7 @@ pub fn results(props: &Props) -> Html {
                             data-expected={r.expected.clone()} data-correct={r.correct.to_string()}
                             title={r.note.clone().unwrap_or_default()}>
                             <td>{ &r.strategy }{ if best { " ★" } else { "" } }
-                                if r.note.is_some() { <span class="note-mark" title={r.note.clone().unwrap_or_default()}>{ " ⓘ" }</span> }</td>
+                                if r.note.is_some() { <span class="note-mark" title={r.note.clone().unwrap_or_default()}>{ "i" }</span> }</td>
                             <td><span class={classes!("side", r.side.as_str())}>{ r.side.as_str() }</span></td>
                             <td class="num">{ format!("{} / {}", r.workers_used, r.workers) }</td>
                             <td class="num">{ fmt_ms(r.wall_ms) }</td>

@@ -38,6 +38,16 @@ fn tick_step(total: f64) -> f64 {
         .unwrap_or(pow * 10.0)
 }
 
+/// A tick label with no more decimals than the step needs ("0 ms", "50 ms", "2.5 ms").
+fn tick_label(t: f64, step: f64) -> String {
+    let decimals = if step >= 1.0 {
+        0
+    } else {
+        (-step.log10()).ceil() as usize
+    };
+    format!("{t:.decimals$} ms")
+}
+
 /// The SVG timeline (test id `timeline`). Each record's lanes start at its own zero, so runs
 /// that happened one after another are compared side by side.
 #[function_component(Timeline)]
@@ -79,7 +89,7 @@ pub fn timeline(props: &Props) -> Html {
                 { for ticks.iter().map(|t| html! {
                     <g class="tick">
                         <line x1={format!("{:.1}", x(*t))} x2={format!("{:.1}", x(*t))} y1="18" y2={format!("{height}")} />
-                        <text x={format!("{:.1}", x(*t))} y="12">{ fmt_ms(*t) }</text>
+                        <text x={format!("{:.1}", x(*t))} y="12">{ tick_label(*t, step) }</text>
                     </g>
                 }) }
                 { for lanes.iter().enumerate().map(|(i, (r, w))| {
