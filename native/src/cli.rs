@@ -23,13 +23,35 @@ pub enum Command {
     /// List lessons, their strategies and parameter defaults.
     List,
     /// Run one lesson with some strategies and compare them.
-    #[command(
-        after_help = "Examples:\n  interleave run cpu --size 200000000 --strategies sequential,threads,rayon\n  interleave run cpu --workers 2 --repeat 5 --json"
-    )]
     Run(RunArgs),
+    /// Run every lesson with every native strategy and print one table.
+    #[command(
+        after_help = "Runs each lesson at its default size (or a small one with --quick) on every native \
+        strategy,\nso one table shows where threads, async and processes help and where they do not.\n\n\
+        Example:\n  interleave compare --quick"
+    )]
+    Compare(CompareArgs),
     /// Serve the companion API (health, delays for I/O lessons, native runs) on loopback.
-    #[command(after_help = "Example:\n  interleave serve --addr 127.0.0.1:3917")]
+    #[command(
+        after_help = "The page reaches it through Trunk's /api proxy: /api/health, \
+        /api/delay/{ms}?bytes=N,\nand POST /api/run for native rows beside browser rows. Ctrl-C stops it.\n\n\
+        Example:\n  interleave serve --addr 127.0.0.1:3917"
+    )]
     Serve(ServeArgs),
+    /// Internal: the child side of the processes strategies (reads tasks on stdin).
+    #[command(name = "__worker", hide = true)]
+    Worker,
+}
+
+/// Flags of `interleave compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Print the RunRecords as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Small sizes (cpu 10⁷, io 20 pages × 50 ms), for a look in a few seconds.
+    #[arg(long)]
+    pub quick: bool,
 }
 
 /// Flags of `interleave run`.
@@ -58,6 +80,12 @@ pub struct RunArgs {
     /// Print the RunRecords as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Write a Chrome Trace Event file (open it in ui.perfetto.dev or chrome://tracing).
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+    /// Companion base URL for I/O lessons [default: start one in-process on a loopback port].
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
 }
 
 /// Flags of `interleave serve`.

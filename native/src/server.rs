@@ -1,14 +1,30 @@
-//! The companion server: `GET /api/health` so the page knows a native side is there, and (with
-//! `--static-dir`) the built page itself with the headers that make it cross-origin isolated.
+//! The companion server: health, delayed pages for the I/O lessons, native runs for the page,
+//! and (with `--static-dir`) the built page itself with the headers that make it cross-origin
+//! isolated.
 
-use axum::http::{HeaderName, HeaderValue, header};
-use axum::routing::get;
+use crate::runner::{self, RunRequest};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Serialize;
+use interleave_shared::lessons::{self, io};
+use interleave_shared::{RunRecord, Side};
+use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Largest cpu size `/api/run` accepts: a few seconds of work, so one page cannot occupy the
+/// companion for minutes.
+pub const API_MAX_CPU_SIZE: u64 = 2_000_000_000;
+
+/// Largest number of pages `/api/run` fetches in one io run.
+pub const API_MAX_PAGES: u64 = 2_000;
 
 /// `GET /api/health`: the version of this binary and the cores it can use, so the page can label
 /// native rows honestly.
@@ -20,6 +36,28 @@ pub struct Health {
     pub cores: usize,
 }
 
+/// Shared by all handlers.
+#[derive(Clone)]
+struct AppState {
+    /// Our own base URL, where io runs fetch their pages.
+    base: String,
+    /// Set while a native run is in progress (runs are one at a time).
+    busy: Arc<AtomicBool>,
+}
+
+/// Every error answer: `{"error": "..."}` with a status.
+struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(serde_json::json!({ "error": self.1 }))).into_response()
+    }
+}
+
+fn bad(msg: impl Into<String>) -> ApiError {
+    ApiError(StatusCode::BAD_REQUEST, msg.into())
+}
+
 async fn health() -> Json<Health> {
     Json(Health {
         version: env!("CARGO_PKG_VERSION"),
@@ -27,11 +65,154 @@ async fn health() -> Json<Health> {
     })
 }
 
+#[derive(Debug, Deserialize)]
+struct DelayQuery {
+    bytes: Option<u64>,
+    page: Option<u64>,
+}
+
+/// `GET /api/delay/{ms}?bytes=N&page=K`: wait `ms`, then send page K's N bytes.
+async fn delay(Path(ms): Path<String>, Query(q): Query<DelayQuery>) -> Result<Response, ApiError> {
+    let ms: u64 = ms.parse().map_err(|_| {
+        bad(format!(
+            "delay '{ms}' is not a whole number of milliseconds: allowed 0..={}",
+            io::MAX_LATENCY_MS
+        ))
+    })?;
+    if ms > io::MAX_LATENCY_MS {
+        return Err(bad(format!(
+            "delay {ms} ms is out of range: allowed 0..={}",
+            io::MAX_LATENCY_MS
+        )));
+    }
+    let bytes = q.bytes.unwrap_or(0);
+    if bytes > io::MAX_BYTES {
+        return Err(bad(format!(
+            "bytes {bytes} is out of range: allowed 0..={}",
+            io::MAX_BYTES
+        )));
+    }
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    let body = io::page_body(q.page.unwrap_or(0), bytes);
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], body).into_response())
+}
+
+/// `POST /api/run` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunBody {
+    lesson: String,
+    #[serde(default)]
+    strategies: Option<StrategyList>,
+    #[serde(default)]
+    workers: Option<u64>,
+    #[serde(default)]
+    params: RunParams,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum StrategyList {
+    List(Vec<String>),
+    Comma(String),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunParams {
+    size: Option<u64>,
+    latency_ms: Option<u64>,
+    latency: Option<u64>,
+    bytes: Option<u64>,
+}
+
+/// Clears the busy flag however the handler ends.
+struct BusyGuard(Arc<AtomicBool>);
+impl Drop for BusyGuard {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
+async fn run(
+    State(state): State<AppState>,
+    body: Result<Json<RunBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Vec<RunRecord>>, ApiError> {
+    let Json(body) = body.map_err(|e| bad(format!("bad request body: {}", e.body_text())))?;
+    let lesson = lessons::find(&body.lesson).map_err(|e| bad(e.to_string()))?;
+    let list = match body.strategies {
+        None => "all".to_string(),
+        Some(StrategyList::Comma(s)) => s,
+        Some(StrategyList::List(v)) => v.join(","),
+    };
+    let strategies = lesson
+        .parse_strategies(Side::Native, &list)
+        .map_err(|e| bad(e.to_string()))?;
+    let p = body.params;
+    let params = lesson
+        .params(
+            p.size,
+            body.workers,
+            p.latency_ms.or(p.latency),
+            p.bytes,
+            crate::default_workers(),
+        )
+        .map_err(|e| bad(e.to_string()))?;
+    let cap = if lesson.name == io::NAME {
+        API_MAX_PAGES
+    } else {
+        API_MAX_CPU_SIZE
+    };
+    if params.size > cap {
+        return Err(bad(format!(
+            "size {} is out of range for the companion: allowed 1..={cap} (use the CLI for bigger runs)",
+            params.size
+        )));
+    }
+    let req = RunRequest {
+        lesson,
+        strategies,
+        params,
+        repeat: 1,
+        server: Some(state.base.clone()),
+    };
+    runner::check_workers(&req).map_err(|e| bad(e.to_string()))?;
+    if state.busy.swap(true, Ordering::SeqCst) {
+        return Err(ApiError(
+            StatusCode::TOO_MANY_REQUESTS,
+            "a native run is already in progress; runs are one at a time".into(),
+        ));
+    }
+    let guard = BusyGuard(state.busy.clone());
+    // Runs block (threads, processes, blocking HTTP): give them a plain OS thread of their own.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(runner::run(&req, &|_| {}).map_err(|e| format!("{e:#}")));
+    });
+    let records = rx
+        .await
+        .map_err(|_| {
+            ApiError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the run thread died".into(),
+            )
+        })?
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    drop(guard);
+    Ok(Json(records))
+}
+
 /// The API routes, with the headers an isolated page on another origin needs to read them:
 /// CORS for the fetch, CORP so `Cross-Origin-Embedder-Policy: require-corp` lets them through.
-pub fn api() -> Router {
+fn api(base: String) -> Router {
     Router::new()
         .route("/api/health", get(health))
+        .route("/api/delay/{ms}", get(delay))
+        .route("/api/run", post(run))
+        .with_state(AppState {
+            base,
+            busy: Arc::new(AtomicBool::new(false)),
+        })
         .layer(SetResponseHeaderLayer::overriding(
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
             HeaderValue::from_static("*"),
@@ -44,8 +225,8 @@ pub fn api() -> Router {
 
 /// The API plus, optionally, a static directory (a `trunk build --release` output) served with
 /// COOP/COEP so `crossOriginIsolated` is true and the web-worker pool can share memory.
-pub fn app(static_dir: Option<PathBuf>) -> Router {
-    let router = api();
+fn app(base: String, static_dir: Option<PathBuf>) -> Router {
+    let router = api(base);
     match static_dir {
         None => router,
         Some(dir) => router.fallback_service(
@@ -63,19 +244,79 @@ pub fn app(static_dir: Option<PathBuf>) -> Router {
     }
 }
 
+/// Bind with a deep accept backlog, so thousands of simultaneous connections queue instead of
+/// being refused and retried.
+fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket
+        .bind(addr)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    Ok(socket.listen(16_384)?)
+}
+
 /// Bind `addr` and serve until Ctrl-C or SIGTERM, then finish in-flight requests and return.
 pub async fn serve(addr: SocketAddr, static_dir: Option<PathBuf>) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
-    eprintln!(
-        "interleave companion listening on http://{}",
-        listener.local_addr()?
-    );
-    axum::serve(listener, app(static_dir))
+    crate::raise_fd_limit();
+    let listener = bind(addr)?;
+    let local = listener.local_addr()?;
+    eprintln!("interleave companion listening on http://{local}");
+    axum::serve(listener, app(format!("http://{local}"), static_dir))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
+}
+
+/// A companion running on its own thread and runtime, for CLI runs of I/O lessons without
+/// `--server`. Dropping it shuts the server down and joins the thread.
+pub struct Background {
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub base: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Background {
+    /// Start on an ephemeral loopback port.
+    pub fn start() -> anyhow::Result<Self> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let listener = rt.block_on(async { bind(SocketAddr::from(([127, 0, 0, 1], 0))) })?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let router = app(base.clone(), None);
+        let thread = std::thread::spawn(move || {
+            rt.block_on(async move {
+                let _ = axum::serve(listener, router)
+                    .with_graceful_shutdown(async {
+                        let _ = stopped.await;
+                    })
+                    .await;
+            });
+        });
+        Ok(Self {
+            base,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 async fn shutdown_signal() {

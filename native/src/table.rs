@@ -72,6 +72,9 @@ pub fn records(records: &[RunRecord]) -> String {
                 .efficiency
                 .map_or("–".into(), |e| format!("{:.0}%", e * 100.0))),
             num(r.cpu_ms.map_or("–".into(), fmt_ms)),
+            num(r
+                .peak_rss_kb
+                .map_or("–".into(), |kb| format!("{:.1} MiB", kb as f64 / 1024.0))),
             correct,
         ]);
     }
@@ -108,10 +111,12 @@ fn params(l: &LessonInfo) -> String {
         .into_iter()
         .flatten()
         .map(|p| {
-            format!(
-                "--{} {} ({}..={} {})",
-                p.name, p.default, p.min, p.max, p.unit
-            )
+            let flag = if p.name == "latency" {
+                "latency-ms"
+            } else {
+                p.name
+            };
+            format!("--{flag} {} ({}..={} {})", p.default, p.min, p.max, p.unit)
         })
         .collect::<Vec<_>>()
         .join("\n")

@@ -1,9 +1,14 @@
-//! CPU time as the kernel counts it (`getrusage`): user + system, of this process's threads and,
-//! separately, of its reaped children.
+//! What the kernel counts for us: CPU time (`getrusage`) and peak resident memory (`VmHWM`),
+//! for this process and its children.
 
 /// User + system CPU milliseconds of this process (all threads).
 pub fn self_cpu_ms() -> f64 {
     rusage_ms(libc::RUSAGE_SELF)
+}
+
+/// User + system CPU milliseconds of this process's reaped children.
+pub fn children_cpu_ms() -> f64 {
+    rusage_ms(libc::RUSAGE_CHILDREN)
 }
 
 fn rusage_ms(who: libc::c_int) -> f64 {
@@ -18,6 +23,21 @@ fn rusage_ms(who: libc::c_int) -> f64 {
     tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
+/// Reset this process's peak RSS to its current RSS (Linux: write 5 to /proc/self/clear_refs), so
+/// the next [`peak_rss_kb`] is the peak of one run rather than of the whole program.
+pub fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Peak resident set size of this process in KiB (`VmHWM`), if the platform tells.
+pub fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -29,5 +49,15 @@ mod tests {
             x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
         }
         assert!(super::self_cpu_ms() > before, "{x}");
+    }
+
+    #[test]
+    fn peak_rss_sees_a_big_allocation_and_resets() {
+        super::reset_peak_rss();
+        let base = super::peak_rss_kb().unwrap();
+        let big = vec![1u8; 64 << 20];
+        std::hint::black_box(&big);
+        let peak = super::peak_rss_kb().unwrap();
+        assert!(peak >= base + 60 * 1024, "{base} → {peak}");
     }
 }

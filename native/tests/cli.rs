@@ -15,7 +15,11 @@ fn list_shows_every_lesson_with_strategies_and_bounds() {
         .assert()
         .success()
         .stdout(predicate::str::contains("cpu"))
-        .stdout(predicate::str::contains("sequential, threads, rayon"))
+        .stdout(predicate::str::contains(
+            "sequential, threads, pool, rayon, async, processes, hybrid",
+        ))
+        .stdout(predicate::str::contains("io"))
+        .stdout(predicate::str::contains("--latency-ms 500 (0..=30000 ms)"))
         .stdout(predicate::str::contains(
             "--size 100000000 (1..=100000000000",
         ));
@@ -44,7 +48,18 @@ fn run_cpu_json_is_exact_on_every_strategy() {
         .iter()
         .map(|r| r["strategy"].as_str().unwrap())
         .collect();
-    assert_eq!(strategies, ["sequential", "threads", "rayon"]);
+    assert_eq!(
+        strategies,
+        [
+            "sequential",
+            "threads",
+            "pool",
+            "rayon",
+            "async",
+            "processes",
+            "hybrid"
+        ]
+    );
     for r in records {
         assert_eq!(r["result"], "333335833339500005", "{r}");
         assert_eq!(r["expected"], r["result"]);
@@ -52,11 +67,28 @@ fn run_cpu_json_is_exact_on_every_strategy() {
         assert_eq!(r["side"], "native");
         assert_eq!(r["params"]["size"], 1000003);
         assert!(r["wall_ms"].as_f64().unwrap() > 0.0);
-        assert_eq!(r["spans"].as_array().unwrap().len(), 8);
+        let tasks = r["spans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["kind"] != "spawn")
+            .count();
+        assert_eq!(tasks, 8, "{}", r["strategy"]);
+        assert!(r["cpu_ms"].as_f64().unwrap() >= 0.0);
+        assert!(r["peak_rss_kb"].as_u64().unwrap() > 0);
     }
-    // Two threads really ran tasks for the parallel strategies: counted from spans.
-    assert_eq!(records[1]["workers_used"], 2);
-    assert!(records[2]["workers_used"].as_u64().unwrap() >= 1);
+    // Two threads / processes really ran tasks: counted from spans, not assumed.
+    for i in [1, 5] {
+        assert_eq!(records[i]["workers_used"], 2, "{}", records[i]["strategy"]);
+    }
+    // Processes pay to start: their spans include one spawn per child.
+    let spawns = records[5]["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] == "spawn")
+        .count();
+    assert_eq!(spawns, 2);
 }
 
 #[test]
@@ -123,7 +155,7 @@ fn bad(args: &[&str], message: &str) {
 fn unknown_lesson_exits_2_listing_lessons() {
     bad(
         &["run", "nope"],
-        "unknown lesson 'nope'; available lessons: cpu",
+        "unknown lesson 'nope'; available lessons: cpu, io",
     );
 }
 
@@ -131,7 +163,11 @@ fn unknown_lesson_exits_2_listing_lessons() {
 fn unknown_strategy_exits_2_listing_allowed() {
     bad(
         &["run", "cpu", "--strategies", "gpu"],
-        "no native strategy 'gpu'; allowed: sequential, threads, rayon",
+        "no native strategy 'gpu'; allowed: sequential, threads, pool, rayon, async, processes, hybrid",
+    );
+    bad(
+        &["run", "io", "--strategies", "rayon"],
+        "lesson 'io' has no native strategy 'rayon'",
     );
 }
 
@@ -159,7 +195,15 @@ fn size_whose_answer_overflows_u128_exits_2() {
 fn workers_out_of_range_exit_2() {
     bad(
         &["run", "cpu", "--workers", "0"],
-        "workers 0 is out of range: allowed 1..=256",
+        "workers 0 is out of range: allowed 1..=10000",
+    );
+    bad(
+        &["run", "cpu", "--strategies", "processes", "--workers", "65"],
+        "workers 65 is out of range: allowed 1..=64 for processes",
+    );
+    bad(
+        &["run", "io", "--strategies", "threads", "--workers", "2000"],
+        "workers 2000 is out of range: allowed 1..=1024 for threads",
     );
     bad(
         &["run", "cpu", "--workers", "100000"],
@@ -173,6 +217,184 @@ fn a_flag_the_lesson_does_not_take_exits_2() {
         &["run", "cpu", "--latency-ms", "5"],
         "lesson 'cpu' takes no parameter 'latency'",
     );
+}
+
+#[test]
+fn io_bounds_exit_2() {
+    bad(
+        &["run", "io", "--latency-ms", "30001"],
+        "latency 30001 is out of range: allowed 0..=30000",
+    );
+    bad(
+        &["run", "io", "--bytes", "16777217"],
+        "bytes 16777217 is out of range: allowed 0..=16777216",
+    );
+    bad(
+        &["run", "io", "--size", "0"],
+        "size 0 is out of range: allowed 1..=10000",
+    );
+}
+
+#[test]
+fn unreachable_server_exits_2() {
+    // Bind then drop: a loopback port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    bad(
+        &[
+            "run",
+            "io",
+            "--size",
+            "2",
+            "--server",
+            &format!("http://127.0.0.1:{port}"),
+        ],
+        &format!("cannot reach --server http://127.0.0.1:{port}"),
+    );
+    bad(
+        &["run", "cpu", "--server", "http://127.0.0.1:1"],
+        "does not apply (only io uses it)",
+    );
+}
+
+#[test]
+fn unwritable_trace_path_exits_2_before_running() {
+    bad(
+        &[
+            "run",
+            "cpu",
+            "--size",
+            "10",
+            "--trace",
+            "/nonexistent-dir/t.json",
+        ],
+        "cannot write --trace /nonexistent-dir/t.json",
+    );
+}
+
+#[test]
+fn io_every_strategy_is_exact_against_its_own_server() {
+    let out = interleave()
+        .args([
+            "run",
+            "io",
+            "--size",
+            "12",
+            "--latency-ms",
+            "20",
+            "--bytes",
+            "3000",
+            "--workers",
+            "4",
+            "--json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let records: Value = serde_json::from_slice(&out).unwrap();
+    let records = records.as_array().unwrap();
+    assert_eq!(records.len(), 6);
+    for r in records {
+        assert_eq!(r["correct"], true, "{r}");
+        assert!(
+            r["result"]
+                .as_str()
+                .unwrap()
+                .starts_with("12 pages, 36000 bytes, checksum ")
+        );
+        let waits = r["spans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["kind"] == "wait")
+            .count();
+        assert_eq!(waits, 12, "{}", r["strategy"]);
+        // 12 pages × 20 ms: one at a time takes ≥ 240 ms; concurrent strategies overlap.
+        if r["strategy"] == "sequential" {
+            assert!(r["wall_ms"].as_f64().unwrap() >= 240.0);
+        }
+    }
+}
+
+#[test]
+fn trace_file_has_one_track_per_worker() {
+    let dir = std::env::temp_dir().join(format!("interleave-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("t.json");
+    interleave()
+        .args([
+            "run",
+            "cpu",
+            "--size",
+            "100000",
+            "--strategies",
+            "threads",
+            "--workers",
+            "3",
+        ])
+        .arg("--trace")
+        .arg(&path)
+        .assert()
+        .success();
+    let t: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let events = t["traceEvents"].as_array().unwrap();
+    assert_eq!(events.iter().filter(|e| e["ph"] == "X").count(), 12);
+    assert_eq!(
+        events.iter().filter(|e| e["name"] == "thread_name").count(),
+        3
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn compare_quick_covers_every_lesson_and_native_strategy() {
+    let out = interleave()
+        .args(["compare", "--quick", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let records: Value = serde_json::from_slice(&out).unwrap();
+    let pairs: Vec<String> = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{}/{}",
+                r["lesson"].as_str().unwrap(),
+                r["strategy"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(pairs.len(), 13, "{pairs:?}");
+    assert!(pairs.contains(&"io/hybrid".to_string()) && pairs.contains(&"cpu/rayon".to_string()));
+    assert!(
+        records
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["correct"] == true)
+    );
+}
+
+#[test]
+fn help_explains_lessons_with_examples() {
+    interleave()
+        .args(["run", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Lessons:"))
+        .stdout(predicate::str::contains("io         fetch N pages"))
+        .stdout(predicate::str::contains(
+            "interleave run io --size 50 --latency-ms 100",
+        ));
 }
 
 #[test]

@@ -5,13 +5,14 @@
 
 use crate::ParamError;
 
-/// Workers any strategy may be given: one at least; 256 is far beyond any useful count on the
-/// machines we target and keeps a typo from spawning thousands of processes.
+/// Workers any strategy may be given: one at least; 10,000 is the most concurrent requests the
+/// async I/O lessons need. Runners cap heavier workers further (processes, OS threads) with
+/// their own message.
 pub const WORKERS: ParamSpec = ParamSpec {
     name: "workers",
     default: 0,
     min: 1,
-    max: 256,
+    max: 10_000,
     unit: "",
     help: "threads, processes or web workers (async: the concurrency limit)",
 };
@@ -86,7 +87,7 @@ mod tests {
     #[test]
     fn out_of_range_names_value_and_bounds() {
         let err = WORKERS.check(0).unwrap_err().to_string();
-        assert_eq!(err, "workers 0 is out of range: allowed 1..=256");
-        assert_eq!(WORKERS.check(256), Ok(256));
+        assert_eq!(err, "workers 0 is out of range: allowed 1..=10000");
+        assert_eq!(WORKERS.check(10_000), Ok(10_000));
     }
 }

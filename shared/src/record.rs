@@ -40,12 +40,16 @@ pub enum SpanKind {
     Copy,
 }
 
+/// The `task` of a span that belongs to no task: a worker's start-up (spawning a process,
+/// running a pool initializer).
+pub const SETUP_TASK: u32 = u32::MAX;
+
 /// One stretch of time one worker spent on one task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Span {
     /// Which worker (thread, process, web worker, async task) ran it, numbered from 0 per run.
     pub worker: u32,
-    /// Which task of the lesson's split.
+    /// Which task of the lesson's split ([`SETUP_TASK`] for start-up).
     pub task: u32,
     /// Start, in milliseconds since the run started.
     pub start_ms: f64,

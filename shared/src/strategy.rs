@@ -5,7 +5,12 @@
 //! share the wasm memory (wasm-bindgen-rayon), which is why it lives here and not in a runner.
 
 use crate::{Clock, Span, SpanKind};
+use futures::future::join_all;
 use rayon::prelude::*;
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 /// Work that splits into independent, numbered tasks. Lessons implement this; strategies call it.
 pub trait Workload: Sync {
@@ -15,6 +20,10 @@ pub trait Workload: Sync {
     fn task_count(&self) -> usize;
     /// Run task `task` (0-based, below [`task_count`](Self::task_count)).
     fn run_task(&self, task: usize) -> Self::Output;
+    /// What a task spends its time on, for the timeline: computing unless it says otherwise.
+    fn kind(&self) -> SpanKind {
+        SpanKind::Compute
+    }
 }
 
 /// Outputs in task order plus one span per task.
@@ -50,7 +59,7 @@ pub fn timed<T>(
 /// Every task, one after another, on the calling thread (worker 0).
 pub fn sequential<W: Workload>(work: &W, clock: &impl Clock) -> TaskRun<W::Output> {
     let (outputs, spans) = (0..work.task_count())
-        .map(|task| timed(clock, 0, task, SpanKind::Compute, || work.run_task(task)))
+        .map(|task| timed(clock, 0, task, work.kind(), || work.run_task(task)))
         .unzip();
     TaskRun { outputs, spans }
 }
@@ -70,6 +79,73 @@ pub fn rayon_par<W: Workload>(work: &W, clock: &impl Clock) -> TaskRun<W::Output
             })
         })
         .unzip();
+    TaskRun { outputs, spans }
+}
+
+/// A future that returns `Pending` once (waking itself), so the event loop can run another task:
+/// the `await asyncio.sleep(0)` of the notes. Works on any executor, in the browser too.
+#[derive(Debug, Default)]
+pub struct YieldNow(bool);
+
+impl Future for YieldNow {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+/// `workers` async workers on the caller's executor, each taking the next task number from a
+/// shared counter until none is left: asyncio's "N workers reading one queue". `task(i)` is the
+/// async work of task `i` (an HTTP fetch, or a computation that never awaits). Workers yield to
+/// each other between tasks, so on one thread they take turns, which the timeline shows. The
+/// span's worker is the async worker's number (not an OS thread: all of them may share one).
+pub async fn async_workers<T, F, Fut>(
+    tasks: usize,
+    workers: usize,
+    clock: &impl Clock,
+    kind: SpanKind,
+    task: F,
+) -> TaskRun<T>
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = T>,
+{
+    let next = Cell::new(0usize);
+    let worker = |w: usize| {
+        let (next, task) = (&next, &task);
+        async move {
+            let mut done = Vec::new();
+            loop {
+                let t = next.get();
+                if t >= tasks {
+                    break;
+                }
+                next.set(t + 1);
+                let start_ms = clock.now_ms();
+                let out = task(t).await;
+                let span = Span {
+                    worker: w as u32,
+                    task: t as u32,
+                    start_ms,
+                    end_ms: clock.now_ms(),
+                    kind,
+                };
+                done.push((t, out, span));
+                YieldNow::default().await;
+            }
+            done
+        }
+    };
+    let per_worker = join_all((0..workers.clamp(1, tasks.max(1))).map(worker)).await;
+    let mut all: Vec<(usize, T, Span)> = per_worker.into_iter().flatten().collect();
+    all.sort_by_key(|(t, _, _)| *t);
+    let (outputs, spans) = all.into_iter().map(|(_, o, s)| (o, s)).unzip();
     TaskRun { outputs, spans }
 }
 
@@ -108,6 +184,27 @@ mod tests {
                 .all(|s| s.worker == 0 && s.end_ms > s.start_ms)
         );
         assert_eq!(run.spans[3].task, 3);
+    }
+
+    #[test]
+    fn async_workers_run_every_task_once_and_take_turns() {
+        let clock = TickClock(AtomicU64::new(0));
+        let run = futures::executor::block_on(async_workers(
+            7,
+            3,
+            &clock,
+            SpanKind::Wait,
+            |t| async move {
+                YieldNow::default().await;
+                t * 10
+            },
+        ));
+        assert_eq!(run.outputs, (0..7).map(|t| t * 10).collect::<Vec<_>>());
+        assert_eq!(crate::RunRecord::count_workers(&run.spans), 3);
+        // Taking turns: the first three tasks all started before any of them ended.
+        let first_end = run.spans.iter().map(|s| s.end_ms).fold(f64::MAX, f64::min);
+        assert!(run.spans[..3].iter().all(|s| s.start_ms < first_end));
+        assert!(run.spans.iter().all(|s| s.kind == SpanKind::Wait));
     }
 
     #[test]

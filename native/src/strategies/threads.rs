@@ -1,7 +1,7 @@
 //! `threads`: OS threads spawned for this run and joined at its end (`std::thread::scope`).
 //! Spawning is inside the timed region on purpose: it is what this strategy costs.
 
-use interleave_shared::{Clock, Span, SpanKind, TaskRun, Workload, strategy::timed};
+use interleave_shared::{Clock, Span, TaskRun, Workload, strategy::timed};
 
 /// Run every task on `workers` freshly spawned threads; worker `w` takes tasks `w`, `w + workers`,
 /// ... (a static split: no queue, no stealing). Outputs come back in task order.
@@ -16,7 +16,7 @@ pub fn threads<W: Workload>(work: &W, workers: u32, clock: &impl Clock) -> TaskR
                         .step_by(workers)
                         .map(|t| {
                             let (out, span) =
-                                timed(clock, w as u32, t, SpanKind::Compute, || work.run_task(t));
+                                timed(clock, w as u32, t, work.kind(), || work.run_task(t));
                             (t, out, span)
                         })
                         .collect::<Vec<_>>()
@@ -40,7 +40,7 @@ pub fn threads<W: Workload>(work: &W, workers: u32, clock: &impl Clock) -> TaskR
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::InstantClock;
+    use crate::clock::MonoClock;
 
     struct Ids(usize);
     impl Workload for Ids {
@@ -55,14 +55,14 @@ mod tests {
 
     #[test]
     fn every_task_once_in_order_on_distinct_threads() {
-        let run = threads(&Ids(10), 3, &InstantClock::start());
+        let run = threads(&Ids(10), 3, &MonoClock::start());
         assert_eq!(run.outputs, (100..110).collect::<Vec<_>>());
         assert_eq!(interleave_shared::RunRecord::count_workers(&run.spans), 3);
     }
 
     #[test]
     fn more_workers_than_tasks_spawns_only_what_is_needed() {
-        let run = threads(&Ids(2), 8, &InstantClock::start());
+        let run = threads(&Ids(2), 8, &MonoClock::start());
         assert_eq!(run.outputs, vec![100, 101]);
         assert_eq!(interleave_shared::RunRecord::count_workers(&run.spans), 2);
     }

@@ -32,7 +32,15 @@ pub const INFO: LessonInfo = LessonInfo {
         The notes' multiprocessing run printed 333333318333333549999999 for N = 10⁸: a slice \
         dropped the last number. Here every strategy's answer is checked against the closed form \
         (N−1)·N·(2N−1)/6 = 333333328333333350000000.",
-    native: &["sequential", "threads", "rayon"],
+    native: &[
+        "sequential",
+        "threads",
+        "pool",
+        "rayon",
+        "async",
+        "processes",
+        "hybrid",
+    ],
     web: &["sequential", "pool"],
     size: ParamSpec {
         name: "size",
@@ -45,6 +53,7 @@ pub const INFO: LessonInfo = LessonInfo {
     latency: None,
     bytes: None,
     insight: "the work is pure computation, so only running on several cores at once shortens it",
+    default_workers_cap: None,
 };
 
 /// The exact answer, Σ i² for i in 0..n, from the closed form (n−1)·n·(2n−1)/6 with checked

@@ -2,6 +2,7 @@
 //! new lesson is a new module plus one entry in [`catalogue`], with no per-lesson code in views.
 
 pub mod cpu;
+pub mod io;
 
 use crate::params::WORKERS;
 use crate::{ParamError, ParamSpec, Params, Side};
@@ -29,11 +30,14 @@ pub struct LessonInfo {
     pub bytes: Option<ParamSpec>,
     /// The one-sentence reason behind the typical outcome, used by verdicts.
     pub insight: &'static str,
+    /// `None`: workers default to the cores available. `Some(cap)`: to the size, at most `cap`
+    /// (lessons that wait want one worker per request, not per core).
+    pub default_workers_cap: Option<u32>,
 }
 
 /// Every lesson, in teaching order.
 pub fn catalogue() -> &'static [LessonInfo] {
-    &[cpu::INFO]
+    &[cpu::INFO, io::INFO]
 }
 
 /// Look a lesson up by name.
@@ -115,7 +119,11 @@ impl LessonInfo {
         };
         let workers = match workers {
             Some(w) => WORKERS.check(w)? as u32,
-            None => default_workers.clamp(WORKERS.min as u32, WORKERS.max as u32),
+            None => match self.default_workers_cap {
+                None => default_workers,
+                Some(cap) => size.min(u64::from(cap)) as u32,
+            }
+            .clamp(WORKERS.min as u32, WORKERS.max as u32),
         };
         let optional = |spec: Option<ParamSpec>, given: Option<u64>, flag: &str| match (spec, given)
         {
@@ -190,7 +198,29 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("workers 100000") && err.contains("1..=256"),
+            err.contains("workers 100000") && err.contains("1..=10000"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn io_defaults_to_one_worker_per_page_up_to_a_cap() {
+        let io = find("io").unwrap();
+        let p = io.params(Some(20), None, None, None, 2).unwrap();
+        assert_eq!(
+            (p.workers, p.latency_ms, p.bytes),
+            (20, Some(500), Some(10_394))
+        );
+        assert_eq!(
+            io.params(Some(1000), None, None, None, 2).unwrap().workers,
+            64
+        );
+        let err = io
+            .params(None, None, Some(30_001), None, 2)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("latency 30001 is out of range: allowed 0..=30000"),
             "{err}"
         );
     }

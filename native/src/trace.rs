@@ -1,0 +1,88 @@
+//! Chrome Trace Event JSON (`--trace FILE`): opens in ui.perfetto.dev and chrome://tracing. Each
+//! record becomes a "process" (named `lesson · strategy`), each of its workers a thread track, each
+//! span a complete ("X") event.
+
+use interleave_shared::RunRecord;
+use interleave_shared::record::SETUP_TASK;
+use serde_json::{Value, json};
+
+/// The trace document for `records`.
+pub fn trace(records: &[RunRecord]) -> Value {
+    let mut events = Vec::new();
+    for (i, r) in records.iter().enumerate() {
+        let pid = i + 1;
+        events.push(json!({
+            "ph": "M", "name": "process_name", "pid": pid, "tid": 0,
+            "args": { "name": format!("{} · {} ({}, {} workers)", r.lesson, r.strategy, r.side.as_str(), r.workers) }
+        }));
+        events.push(json!({ "ph": "M", "name": "process_sort_index", "pid": pid, "tid": 0, "args": { "sort_index": i } }));
+        let mut workers: Vec<u32> = r.spans.iter().map(|s| s.worker).collect();
+        workers.sort_unstable();
+        workers.dedup();
+        for w in workers {
+            events.push(json!({
+                "ph": "M", "name": "thread_name", "pid": pid, "tid": w,
+                "args": { "name": format!("worker {w}") }
+            }));
+        }
+        for s in &r.spans {
+            let kind = serde_json::to_value(s.kind).unwrap_or(Value::Null);
+            let name = if s.task == SETUP_TASK {
+                "start-up".to_string()
+            } else {
+                format!("task {}", s.task)
+            };
+            events.push(json!({
+                "ph": "X", "name": name, "cat": kind, "pid": pid, "tid": s.worker,
+                "ts": s.start_ms * 1000.0, "dur": ((s.end_ms - s.start_ms) * 1000.0).max(0.0),
+                "args": { "task": s.task, "kind": kind }
+            }));
+        }
+    }
+    json!({ "traceEvents": events, "displayTimeUnit": "ms" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use interleave_shared::{Side, Span, SpanKind};
+
+    #[test]
+    fn one_process_per_record_one_track_per_worker() {
+        let span = |worker, task| Span {
+            worker,
+            task,
+            start_ms: 1.0,
+            end_ms: 3.5,
+            kind: SpanKind::Compute,
+        };
+        let r = RunRecord {
+            lesson: "cpu".into(),
+            strategy: "threads".into(),
+            side: Side::Native,
+            workers: 2,
+            params: Default::default(),
+            wall_ms: 4.0,
+            cpu_ms: None,
+            peak_rss_kb: None,
+            workers_used: 2,
+            speedup: None,
+            efficiency: None,
+            repeats: None,
+            note: None,
+            result: "1".into(),
+            expected: "1".into(),
+            correct: true,
+            spans: vec![span(0, 0), span(1, 1), span(1, SETUP_TASK)],
+        };
+        let t = trace(&[r]);
+        let events = t["traceEvents"].as_array().unwrap();
+        let x: Vec<&Value> = events.iter().filter(|e| e["ph"] == "X").collect();
+        assert_eq!(x.len(), 3);
+        assert_eq!(x[0]["ts"], 1000.0);
+        assert_eq!(x[0]["dur"], 2500.0);
+        assert_eq!(x[2]["name"], "start-up");
+        let threads = events.iter().filter(|e| e["name"] == "thread_name").count();
+        assert_eq!(threads, 2);
+    }
+}
