@@ -38,9 +38,27 @@ pub enum Command {
         Example:\n  interleave serve --addr 127.0.0.1:3917"
     )]
     Serve(ServeArgs),
+    /// Measure: cpu and io on every native strategy, the task-cost ladder, and the companion
+    /// under 10,000 concurrent requests; prints medians and ratios.
+    #[command(
+        after_help = "Takes about a minute on 2 cores. Figures, not pass/fail: compare ratios from run to run.\n\n\
+        Example:\n  cargo run --release -p interleave -- bench"
+    )]
+    Bench(BenchArgs),
     /// Internal: the child side of the processes strategies (reads tasks on stdin).
     #[command(name = "__worker", hide = true)]
     Worker,
+}
+
+/// Flags of `interleave bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Timed repeats per figure (after a warm-up).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub repeat: u32,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Flags of `interleave compare`.

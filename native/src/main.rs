@@ -10,8 +10,10 @@
 //! Exit codes: 0 success, 2 bad input (the message names the value and what is allowed),
 //! 1 failure (including a strategy that produced a wrong result).
 
+mod bench;
 mod cli;
 mod clock;
+mod cost;
 mod error;
 mod fetch;
 mod progress;
@@ -102,6 +104,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Serve(args) => {
             let rt = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
             rt.block_on(server::serve(args.addr, args.static_dir))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(args) => {
+            bench::run(args.repeat, args.json)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Worker => {

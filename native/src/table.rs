@@ -30,18 +30,26 @@ pub fn records(records: &[RunRecord]) -> String {
         "speedup",
         "efficiency",
         "cpu",
+        "peak RSS",
         "correct",
     ]);
-    let fastest = records
+    // The fastest correct row of each lesson (by position, so repeated strategies mark once).
+    let fastest: Vec<usize> = records
         .iter()
-        .filter(|r| r.correct)
-        .min_by(|a, b| a.wall_ms.total_cmp(&b.wall_ms))
-        .map(|r| (r.lesson.clone(), r.strategy.clone(), r.side));
-    for r in records {
-        let is_fastest = fastest
-            .as_ref()
-            .is_some_and(|(l, s, side)| *l == r.lesson && *s == r.strategy && *side == r.side)
-            && records.len() > 1;
+        .map(|r| r.lesson.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .filter_map(|lesson| {
+            records
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.correct && r.lesson == lesson)
+                .min_by(|(_, a), (_, b)| a.wall_ms.total_cmp(&b.wall_ms))
+                .map(|(i, _)| i)
+        })
+        .collect();
+    for (i, r) in records.iter().enumerate() {
+        let is_fastest = fastest.contains(&i) && records.len() > 1;
         let wall = match &r.repeats {
             Some(rep) => format!(
                 "{} ({}–{})",
