@@ -2,7 +2,7 @@
 //! so both say the same thing about the same records.
 
 use crate::lessons;
-use crate::{RunRecord, Side};
+use crate::{RunRecord, Side, SpanKind};
 use std::fmt::Write;
 
 /// Format milliseconds for prose: whole ms above 100, otherwise two significant decimals.
@@ -104,10 +104,43 @@ pub fn verdict(records: &[RunRecord]) -> String {
         }
         out.push_str(". ");
     }
+    let queued: Vec<(String, u64, u64)> = records
+        .iter()
+        .filter(|r| r.side == Side::Web)
+        .filter_map(|r| queued_waves(r).map(|(w, l)| (r.strategy.clone(), w, l)))
+        .collect();
+    if let Some((_, _, latency)) = queued.first() {
+        let which: Vec<String> = queued
+            .iter()
+            .map(|(s, waves, _)| format!("{s} ({waves}×)"))
+            .collect();
+        let _ = write!(
+            out,
+            "In the browser, the longest requests of {} took several times the {latency} ms the \
+             server waits: the browser queued them, because it opens at most 6 HTTP/1.1 \
+             connections to one host. ",
+            which.join(" and ")
+        );
+    }
     if let Some(info) = records.first().and_then(|r| lessons::find(&r.lesson).ok()) {
         let _ = write!(out, "Why: {}.", info.insight);
     }
     out.trim_end().to_string()
+}
+
+/// For a record of a lesson that waits a fixed latency per request: how many latencies its
+/// longest wait took, when that is 2 or more (so requests queued somewhere before the server
+/// saw them). `None` when the lesson has no latency or nothing queued.
+pub fn queued_waves(r: &RunRecord) -> Option<(u64, u64)> {
+    let latency = r.params.get("latency_ms")?.as_u64().filter(|l| *l >= 20)?;
+    let longest = r
+        .spans
+        .iter()
+        .filter(|s| s.kind == SpanKind::Wait)
+        .map(|s| s.end_ms - s.start_ms)
+        .fold(0.0, f64::max);
+    let waves = (longest / latency as f64).round() as u64;
+    (waves >= 2).then_some((waves, latency))
 }
 
 #[cfg(test)]
@@ -179,6 +212,29 @@ mod tests {
             v.contains("sequential was fastest at 80.0 ms: no parallel strategy"),
             "{v}"
         );
+    }
+
+    #[test]
+    fn queued_browser_requests_are_named_with_their_numbers() {
+        let mut r = rec("async", Side::Web, 400.0, true);
+        r.params.insert("latency_ms".into(), 200.into());
+        // 12 requests issued at once; 6 answered after 200 ms, 6 after 400 ms: one queued wave.
+        r.spans = (0..12)
+            .map(|i| crate::Span {
+                worker: i,
+                task: i,
+                start_ms: 0.0,
+                end_ms: f64::from(i / 6 + 1) * 205.0,
+                kind: SpanKind::Wait,
+            })
+            .collect();
+        let v = verdict(std::slice::from_ref(&r));
+        assert!(
+            v.contains("the longest requests of async (2×) took several times the 200 ms"),
+            "{v}"
+        );
+        r.spans.truncate(6);
+        assert!(!verdict(&[r]).contains("queued"));
     }
 
     #[test]

@@ -100,3 +100,47 @@ export function sumOfSquares(n) {
   const N = BigInt(n);
   return N === 0n ? 0n : ((N - 1n) * N * (2n * N - 1n)) / 6n;
 }
+
+/** The io lesson's expected result, computed here independently: pages 0..n of `bytes` bytes,
+ *  byte i of page p = (31·i + 17·p + 7) mod 251, FNV-1a 64 per page, checksums summed mod 2⁶⁴. */
+export function ioExpected(pages, bytes) {
+  const MASK = (1n << 64n) - 1n;
+  let sum = 0n;
+  for (let p = 0; p < pages; p++) {
+    let h = 0xcbf29ce484222325n;
+    for (let i = 0; i < bytes; i++) {
+      const b = BigInt((i * 31 + p * 17 + 7) % 251);
+      h = ((h ^ b) * 0x100000001b3n) & MASK;
+    }
+    sum = (sum + h) & MASK;
+  }
+  return `${pages} pages, ${pages * bytes} bytes, checksum ${sum.toString(16).padStart(16, '0')}`;
+}
+
+/** A tiny host site on another port, embedding the playground in an iframe as a tutorial would.
+ *  `/isolated.html` is served with COOP/COEP (so the iframe may be isolated too); `/plain.html`
+ *  without (so it cannot). */
+export async function startHostSite(port, iframeSrc) {
+  const http = await import('node:http');
+  const page = (allow) => `<!doctype html><html><head><title>A tutorial</title>
+<style>body{font-family:sans-serif;margin:16px;background:#fff} iframe{border:1px solid #ccc;width:400px;height:640px}</style></head>
+<body><h1>Concurrency, chapter 3</h1><p>Try it:</p>
+<iframe data-testid="embed" src="${iframeSrc}" ${allow ? 'allow="cross-origin-isolated"' : ''}></iframe></body></html>`;
+  const server = http.createServer((req, res) => {
+    if (req.url.startsWith('/isolated.html')) {
+      res.writeHead(200, { 'content-type': 'text/html', 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
+      res.end(page(true));
+    } else if (req.url.startsWith('/plain.html')) {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(page(false));
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise((ok) => server.listen(port, '127.0.0.1', ok));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((ok) => { server.close(ok); server.closeAllConnections(); }),
+  };
+}

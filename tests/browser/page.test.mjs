@@ -1,17 +1,25 @@
-// The playground page in real headless Chromium: permalinks, exact results, real threads.
+// The playground page in real headless Chromium: every lesson × browser strategy with exact
+// results, permalinks, the companion present and absent, embedding, isolation, bad parameters,
+// export/import, responsiveness. Screenshots of the main screens go to tests/browser/artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, artifact, launchBrowser, startCompanion, startPage, stopAll, sumOfSquares } from './harness.mjs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import {
+  BASE, artifact, ioExpected, launchBrowser, startCompanion, startHostSite, startPage, stop, stopAll, sumOfSquares,
+} from './harness.mjs';
 
 let browser;
+let companion;
+const figures = {};
 
 before(async () => {
-  await startCompanion();
+  companion = await startCompanion();
   await startPage();
   browser = await launchBrowser();
 }, { timeout: 16 * 60_000 });
 
 after(async () => {
+  writeFileSync(artifact('figures.json'), JSON.stringify(figures, null, 2));
   await browser?.close();
   await stopAll();
 });
@@ -20,42 +28,86 @@ async function rows(page) {
   return page.$$eval('[data-testid="result-row"]', (trs) => trs.map((tr) => ({ ...tr.dataset })));
 }
 
-test('autorun permalink runs cpu on sequential and pool with exact results on several threads', { timeout: 120_000 }, async () => {
-  const size = 50_000_000;
+/** Wait until a run has finished (no Cancel button) and `n` rows are shown. */
+async function runFinished(page, n, timeout = 90_000) {
+  await page.waitForFunction(
+    (n) => !document.querySelector('[data-testid="cancel"]')
+      && document.querySelectorAll('[data-testid="result-row"]').length >= n,
+    n, { timeout },
+  );
+}
+
+async function openPage(url) {
   const page = await browser.context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${BASE}/?lesson=cpu&strategies=sequential,pool&size=${size}&autorun=1`);
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="result-row"]').length === 2, null, { timeout: 90_000 });
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  await page.goto(`${BASE}${url}`);
+  return page;
+}
+
+test('cpu: every browser strategy plus native rows, exact, with the pool on several threads', { timeout: 180_000 }, async () => {
+  const size = 50_000_000;
+  const page = await openPage(`/?lesson=cpu&strategies=sequential,async,pool,workers&size=${size}&workers=2&autorun=1`);
+  await runFinished(page, 11);
   const got = await rows(page);
   const expected = sumOfSquares(size).toString();
-  assert.deepEqual(got.map((r) => r.strategy), ['sequential', 'pool']);
+  const web = got.filter((r) => r.side === 'web');
+  const native = got.filter((r) => r.side === 'native');
+  assert.deepEqual(web.map((r) => r.strategy), ['sequential', 'async', 'pool', 'workers']);
+  assert.deepEqual(native.map((r) => r.strategy), ['sequential', 'threads', 'pool', 'rayon', 'async', 'processes', 'hybrid']);
   for (const r of got) {
-    assert.equal(r.side, 'web');
-    assert.equal(r.result, expected, `${r.strategy} result`);
+    assert.equal(r.result, expected, `${r.side} ${r.strategy}`);
     assert.equal(r.correct, 'true');
     assert.ok(Number(r.wallMs) > 0);
   }
-  const pool = got.find((r) => r.strategy === 'pool');
+  const pool = web.find((r) => r.strategy === 'pool');
   assert.ok(Number(pool.workersUsed) > 1, `pool ran tasks on ${pool.workersUsed} thread(s)`);
+  assert.equal(Number(web.find((r) => r.strategy === 'workers').workersUsed), 2);
   const iso = page.getByTestId('isolation');
   assert.equal(await iso.getAttribute('data-isolated'), 'true');
-  assert.ok(Number(await iso.getAttribute('data-threads')) >= 1);
   assert.equal(await page.getByTestId('companion').getAttribute('data-connected'), 'true');
-  assert.match(await page.getByTestId('verdict').textContent(), /fastest/);
-  assert.equal(await page.locator('[data-testid="timeline"] rect.span').count(), 16);
-  await page.screenshot({ path: artifact('cpu-autorun.png'), fullPage: true });
-  assert.deepEqual(errors, []);
+  const verdict = await page.getByTestId('verdict').textContent();
+  assert.match(verdict, /In the browser, \w+ was fastest/);
+  assert.match(verdict, /Natively, \w+ was fastest/);
+  // One lane per worker: sequential 1, async 2, pool 2, workers 2, then native lanes.
+  assert.ok(await page.locator('[data-testid="timeline"] rect.span').count() >= 4 * 8);
+  await page.screenshot({ path: artifact('desktop-cpu.png'), fullPage: true });
+  for (const r of got) figures[`cpu ${r.side} ${r.strategy} N=${size}`] = Number(r.wallMs);
+  assert.deepEqual(page.errors, []);
   await page.close();
 });
 
-test('pressing Run uses the inputs, and bad input shows a clear message', { timeout: 120_000 }, async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${BASE}/?lesson=cpu`);
+test('io: sequential, async and workers fetch real pages through the proxy, exactly', { timeout: 180_000 }, async () => {
+  const page = await openPage('/?lesson=io&size=12&latency=200&workers=12&autorun=1');
+  await runFinished(page, 9);
+  const got = await rows(page);
+  const expected = ioExpected(12, 10394);
+  assert.deepEqual(got.filter((r) => r.side === 'web').map((r) => r.strategy), ['sequential', 'async', 'workers']);
+  assert.equal(got.filter((r) => r.side === 'native').length, 6);
+  for (const r of got) {
+    assert.equal(r.result, expected, `${r.side} ${r.strategy}`);
+    assert.equal(r.correct, 'true');
+  }
+  const seq = got.find((r) => r.side === 'web' && r.strategy === 'sequential');
+  assert.ok(Number(seq.wallMs) >= 12 * 200, `sequential took ${seq.wallMs} ms`);
+  assert.equal(await page.locator('.note', { hasText: 'simulated' }).count(), 0);
+  const verdict = await page.getByTestId('verdict').textContent();
+  figures['io verdict (12 pages × 200 ms, 12 workers)'] = verdict;
+  for (const r of got) figures[`io ${r.side} ${r.strategy} 12×200ms`] = Number(r.wallMs);
+  await page.screenshot({ path: artifact('desktop-io.png'), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('pressing Run uses the inputs; bad input shows a clear message', { timeout: 120_000 }, async () => {
+  const page = await openPage('/?lesson=cpu');
   await page.getByTestId('param-size').fill('12345');
   await page.getByTestId('strategy-pool').uncheck();
+  await page.getByTestId('strategy-workers').uncheck();
+  await page.getByTestId('strategy-async').uncheck();
+  await page.getByTestId('native-rows').uncheck();
   await page.getByTestId('run').click();
-  await page.waitForSelector('[data-testid="result-row"]');
+  await runFinished(page, 1);
   const got = await rows(page);
   assert.deepEqual(got.map((r) => r.strategy), ['sequential']);
   assert.equal(got[0].result, sumOfSquares(12345).toString());
@@ -67,16 +119,127 @@ test('pressing Run uses the inputs, and bad input shows a clear message', { time
   const err = page.getByTestId('error');
   await err.waitFor();
   assert.match(await err.textContent(), /size 0 is out of range: allowed 1\.\.=100000000000/);
+  await page.getByTestId('param-size').fill('lots');
+  await page.getByTestId('run').click();
+  await page.getByTestId('error').filter({ hasText: "size 'lots' is not a whole number" }).waitFor();
   await page.close();
 });
 
 test('invalid URL parameters fall back to defaults with a message', { timeout: 60_000 }, async () => {
-  const page = await browser.context.newPage();
-  await page.goto(`${BASE}/?lesson=nope&size=abc&workers=0`);
+  const page = await openPage('/?lesson=nope&size=abc&workers=0&autorun=maybe');
   const text = await page.getByTestId('error').textContent();
   assert.match(text, /unknown lesson 'nope'/);
   assert.match(text, /size 'abc' is not a whole number/);
-  assert.match(text, /workers 0 is out of range: allowed 1\.\.=256/);
+  assert.match(text, /workers 0 is out of range: allowed 1\.\.=10000/);
+  assert.match(text, /autorun 'maybe' must be 1 or 0/);
   assert.equal(await page.getByTestId('lesson-picker').inputValue(), 'cpu');
+  assert.equal(await page.getByTestId('param-size').inputValue(), '100000000');
+  const page2 = await openPage('/?lesson=io&strategies=pool&latency=999999');
+  const text2 = await page2.getByTestId('error').textContent();
+  assert.match(text2, /lesson 'io' has no web strategy 'pool'; allowed: sequential, async, workers/);
+  assert.match(text2, /latency 999999 is out of range: allowed 0\.\.=30000/);
+  await page.screenshot({ path: artifact('bad-parameters.png') });
+  await page.close();
+  await page2.close();
+});
+
+test('export, then import the same records into a fresh page', { timeout: 120_000 }, async () => {
+  const page = await openPage('/?lesson=cpu&strategies=sequential,pool&size=1000000&autorun=1');
+  await runFinished(page, 9);
+  const before = await rows(page);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export').click()]);
+  const file = artifact('exported-runs.json');
+  await download.saveAs(file);
+  const exported = JSON.parse(readFileSync(file, 'utf8'));
+  assert.equal(exported.length, before.length);
+  assert.ok(exported.every((r) => r.correct && r.spans.length > 0));
+  const fresh = await openPage('/?lesson=cpu');
+  await fresh.getByTestId('import').setInputFiles(file);
+  await fresh.waitForFunction((n) => document.querySelectorAll('[data-testid="result-row"]').length === n, before.length);
+  const after = await rows(fresh);
+  assert.deepEqual(after.map((r) => [r.side, r.strategy, r.result]), before.map((r) => [r.side, r.strategy, r.result]));
+  writeFileSync(artifact('not-records.json'), '{"hello": 1}');
+  await fresh.getByTestId('import').setInputFiles(artifact('not-records.json'));
+  await fresh.getByTestId('error').filter({ hasText: 'is not RunRecords JSON' }).waitFor();
+  await page.close();
+  await fresh.close();
+});
+
+test('the page stays responsive while the pool computes (no long task over 200 ms)', { timeout: 120_000 }, async () => {
+  const page = await browser.context.newPage();
+  await page.addInitScript(() => {
+    window.__longtasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longtasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  const t0 = Date.now();
+  await page.goto(`${BASE}/?lesson=cpu&strategies=pool&size=200000000`);
+  await page.getByTestId('run').waitFor();
+  figures['time to interactive (navigation → Run button), ms'] = await page.evaluate(() => Math.round(performance.now()));
+  figures['time to interactive, wall ms incl. goto'] = Date.now() - t0;
+  await page.getByTestId('native-rows').uncheck();
+  // Warm-up run (starts the pool), then the measured one.
+  for (let i = 0; i < 2; i++) {
+    const start = await page.evaluate(() => performance.now());
+    await page.getByTestId('run').click();
+    await runFinished(page, 1);
+    const long = await page.evaluate((start) => window.__longtasks.filter((t) => t.start >= start), start);
+    assert.ok(long.every((t) => t.duration <= 200), `long tasks during pool run ${i}: ${JSON.stringify(long)}`);
+  }
+  figures['cpu web pool N=2e8 (2nd run)'] = Number((await rows(page))[0].wallMs);
+  await page.close();
+});
+
+test('embedded in an isolated tutorial page: compact view, pool runs, link to the full playground', { timeout: 120_000 }, async () => {
+  const src = `${BASE}/?lesson=cpu&strategies=sequential,pool&size=20000000&embed=1&autorun=1`;
+  const host = await startHostSite(8098, src);
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 440, height: 760 });
+  await page.goto(`${host.url}/isolated.html`);
+  const frame = page.frameLocator('[data-testid="embed"]');
+  await frame.locator('[data-testid="result-row"]').nth(8).waitFor({ timeout: 90_000 });
+  assert.equal(await frame.getByTestId('isolation').getAttribute('data-isolated'), 'true');
+  const web = await frame.locator('[data-testid="result-row"][data-side="web"]').evaluateAll((trs) => trs.map((t) => ({ ...t.dataset })));
+  assert.deepEqual(web.map((r) => r.strategy), ['sequential', 'pool']);
+  assert.ok(web.every((r) => r.result === sumOfSquares(20_000_000).toString()));
+  assert.equal(await frame.locator('.explain').count(), 0, 'no full explanation in embed mode');
+  assert.match(await frame.locator('a.full-link').getAttribute('href'), /lesson=cpu/);
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: artifact('embed-400px.png'), fullPage: true });
+  await page.close();
+  await host.close();
+});
+
+test('embedded without isolation: pool is disabled with a reason, the rest still runs', { timeout: 120_000 }, async () => {
+  const src = `${BASE}/?lesson=cpu&strategies=sequential,pool,workers&size=1000000&embed=1&autorun=1`;
+  const host = await startHostSite(8097, src);
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 440, height: 760 });
+  await page.goto(`${host.url}/plain.html`);
+  const frame = page.frameLocator('[data-testid="embed"]');
+  await frame.locator('[data-testid="result-row"][data-strategy="workers"]').first().waitFor({ timeout: 90_000 });
+  assert.equal(await frame.getByTestId('isolation').getAttribute('data-isolated'), 'false');
+  assert.equal(await frame.getByTestId('strategy-pool').isDisabled(), true);
+  assert.match(await frame.locator('.hint').textContent(), /pool is off: this page is not cross-origin isolated/);
+  const web = await frame.locator('[data-testid="result-row"][data-side="web"]').evaluateAll((trs) => trs.map((t) => ({ ...t.dataset })));
+  assert.deepEqual(web.map((r) => r.strategy), ['sequential', 'workers']);
+  assert.ok(web.every((r) => r.correct === 'true'));
+  await page.screenshot({ path: artifact('embed-not-isolated.png'), fullPage: true });
+  await page.close();
+  await host.close();
+});
+
+test('without the companion: io falls back to simulated waits, labelled, still exact', { timeout: 120_000 }, async () => {
+  await stop(companion);
+  const page = await openPage('/?lesson=io&size=8&latency=100&autorun=1');
+  await runFinished(page, 3);
+  assert.equal(await page.getByTestId('companion').getAttribute('data-connected'), 'false');
+  const got = await rows(page);
+  assert.deepEqual(got.map((r) => `${r.side}/${r.strategy}`), ['web/sequential', 'web/async', 'web/workers']);
+  assert.ok(got.every((r) => r.result === ioExpected(8, 10394)));
+  assert.equal(await page.locator('.note', { hasText: 'simulated' }).count(), 3);
+  assert.equal(await page.getByTestId('native-rows').count(), 0);
+  await page.screenshot({ path: artifact('desktop-io-simulated.png'), fullPage: true });
   await page.close();
 });

@@ -3,8 +3,9 @@
 use crate::components::{Controls, Results, StatusChips, Timeline};
 use crate::platform;
 use crate::runner;
-use crate::state::{Action, State};
+use crate::state::{Action, Companion, State};
 use crate::url;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// Parse a number the user typed, with a message that names the value and the allowed range.
@@ -16,8 +17,7 @@ fn parse_number(name: &str, raw: &str, min: u64, max: u64) -> Result<u64, String
 }
 
 /// Validate the inputs, then run the ticked strategies and store their records.
-fn start_run(state: UseReducerHandle<State>) {
-    let s = (*state).clone();
+fn start_run(state: UseReducerHandle<State>, s: State) {
     if s.running.is_some() {
         return;
     }
@@ -36,11 +36,15 @@ fn start_run(state: UseReducerHandle<State>) {
     let parsed = parse_number("size", &s.size, lesson.size.min, lesson.size.max).and_then(|size| {
         let w = interleave_shared::params::WORKERS;
         let workers = parse_number("workers", &s.workers, w.min, w.max)?;
+        let latency = match lesson.latency {
+            Some(spec) => Some(parse_number("latency", &s.latency, spec.min, spec.max)?),
+            None => None,
+        };
         lesson
             .params(
                 Some(size),
                 Some(workers),
-                None,
+                latency,
                 None,
                 platform::hardware_threads(),
             )
@@ -53,17 +57,59 @@ fn start_run(state: UseReducerHandle<State>) {
             return;
         }
     };
+    let env = runner::Env {
+        companion: matches!(s.companion, Companion::Connected(_)),
+        native_rows: s.native_rows,
+        cancel: s.cancel.clone(),
+    };
     state.dispatch(Action::Progress("starting…".into()));
     wasm_bindgen_futures::spawn_local(async move {
         let progress = {
             let state = state.clone();
             move |text: String| state.dispatch(Action::Progress(text))
         };
-        match runner::run(lesson, &strategies, params, progress).await {
-            Ok(records) => state.dispatch(Action::Finished(records)),
+        match runner::run(lesson, &strategies, params, env, progress).await {
+            Ok((records, warnings)) => state.dispatch(Action::Finished(records, warnings)),
             Err(e) => state.dispatch(Action::Failed(e)),
         }
     });
+}
+
+/// Offer the records as a JSON download (`interleave run --json` reads the same format).
+fn export(records: &[interleave_shared::RunRecord], lesson: &str) -> Result<(), String> {
+    let json = serde_json::to_string_pretty(records).map_err(|e| e.to_string())?;
+    let parts = js_sys::Array::of1(&json.into());
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("application/json");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)
+        .map_err(|e| format!("{e:?}"))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+    let doc = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = doc
+        .create_element("a")
+        .map_err(|e| format!("{e:?}"))?
+        .unchecked_into();
+    a.set_href(&url);
+    a.set_download(&format!("interleave-{lesson}-runs.json"));
+    a.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
+/// Read a RunRecords JSON file chosen in the import box.
+async fn import(file: web_sys::File) -> Result<Vec<interleave_shared::RunRecord>, String> {
+    let text = wasm_bindgen_futures::JsFuture::from(file.text())
+        .await
+        .map_err(|e| format!("cannot read {}: {e:?}", file.name()))?;
+    let text = text.as_string().unwrap_or_default();
+    serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{} is not RunRecords JSON (as `interleave run --json` or Export writes): {e}",
+            file.name()
+        )
+    })
 }
 
 /// The whole page.
@@ -80,13 +126,17 @@ pub fn app() -> Html {
         let state = state.clone();
         let autorun = url_settings.autorun;
         use_effect_with((), move |_| {
-            let st = state.clone();
+            // Autorun waits for the health check, so an io run knows whether pages are real.
+            let snapshot = (*state).clone();
             wasm_bindgen_futures::spawn_local(async move {
-                st.dispatch(Action::Companion(platform::companion_health().await));
+                let health = platform::companion_health().await;
+                state.dispatch(Action::Companion(health.clone()));
+                if autorun {
+                    let mut s = snapshot;
+                    s.companion = health.map_or(Companion::Absent, Companion::Connected);
+                    start_run(state, s);
+                }
             });
-            if autorun {
-                start_run(state);
-            }
         });
     }
 
@@ -99,17 +149,18 @@ pub fn app() -> Html {
                 s.strategies.clone(),
                 s.size.clone(),
                 s.workers.clone(),
+                s.latency.clone(),
                 s.embed,
             ),
-            move |(lesson, strategies, size, workers, embed)| {
-                url::write(lesson, strategies, size, workers, *embed);
+            move |(lesson, strategies, size, workers, latency, embed)| {
+                url::write(lesson, strategies, size, workers, latency, *embed);
             },
         );
     }
 
     let on_run = {
         let state = state.clone();
-        Callback::from(move |_| start_run(state.clone()))
+        Callback::from(move |_| start_run(state.clone(), (*state).clone()))
     };
     let dispatch = {
         let state = state.clone();
@@ -127,12 +178,36 @@ pub fn app() -> Html {
     });
     let lesson = s.lesson;
     let full_link = format!(
-        "./?lesson={}&strategies={}&size={}&workers={}",
-        lesson.name,
-        s.strategies.join(","),
-        s.size,
-        s.workers
+        "./{}",
+        url::query(lesson.name, &s.strategies, &s.size, &s.workers, &s.latency)
     );
+    let on_cancel = dispatch.reform(|_: MouseEvent| Action::Cancel);
+    let on_export = {
+        let records = s.records.clone();
+        let dispatch = dispatch.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Err(e) = export(&records, lesson.name) {
+                dispatch.emit(Action::Failed(format!("export failed: {e}")));
+            }
+        })
+    };
+    let on_import = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            input.set_value("");
+            let dispatch = dispatch.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match import(file).await {
+                    Ok(records) => dispatch.emit(Action::Import(records)),
+                    Err(e) => dispatch.emit(Action::Failed(e)),
+                }
+            });
+        })
+    };
 
     html! {
         <div class={classes!("page", s.embed.then_some("embed"))}>
@@ -160,18 +235,29 @@ pub fn app() -> Html {
             }
             { for errors }
             <main>
-                <Controls state={s.clone()} dispatch={dispatch.clone()} on_run={on_run} />
+                <Controls state={s.clone()} dispatch={dispatch.clone()} on_run={on_run} on_cancel={on_cancel} />
                 if !s.embed {
                     <section class="card explain">
                         <h2>{ lesson.title }</h2>
                         <p>{ lesson.explanation }</p>
                     </section>
+                } else {
+                    <p class="summary">{ lesson.summary }</p>
                 }
                 if let Some(text) = &s.running {
                     <div class="progress" role="status"><span class="spinner"></span>{ text }</div>
                 }
                 <Results records={s.records.clone()} />
                 <Timeline records={s.records.clone()} />
+                <section class="io-bar">
+                    <button class="secondary" data-testid="export" onclick={on_export}
+                            disabled={s.records.is_empty()}>{ "Export JSON" }</button>
+                    <label class="secondary file">
+                        { "Import JSON…" }
+                        <input type="file" accept=".json,application/json" data-testid="import" onchange={on_import} />
+                    </label>
+                    <span class="hint-text">{ "Import `interleave run --json` output to compare native runs with these." }</span>
+                </section>
             </main>
         </div>
     }

@@ -5,6 +5,7 @@ use crate::platform::Health;
 use crate::url::UrlSettings;
 use interleave_shared::RunRecord;
 use interleave_shared::lessons::{self, LessonInfo};
+use std::cell::Cell;
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -30,8 +31,14 @@ pub struct State {
     pub size: String,
     /// Workers as typed.
     pub workers: String,
+    /// Latency per page (ms) as typed, for lessons that wait.
+    pub latency: String,
+    /// Also run natively on the companion and show those rows.
+    pub native_rows: bool,
     /// Compact view for iframes.
     pub embed: bool,
+    /// Set by Cancel; the running task checks it. Shared by every clone of the state.
+    pub cancel: Rc<Cell<bool>>,
     /// What is running now, for the progress line; `None` when idle.
     pub running: Option<String>,
     /// The last run's records, browser and native.
@@ -53,10 +60,18 @@ pub enum Action {
     SetSize(String),
     /// The workers box changed.
     SetWorkers(String),
+    /// The latency box changed.
+    SetLatency(String),
+    /// Tick or untick "native rows".
+    ToggleNative,
+    /// Stop the run after the current task.
+    Cancel,
+    /// Records loaded from a JSON file join the current ones.
+    Import(Vec<RunRecord>),
+    /// A run ended with records and something to say (e.g. the companion failed).
+    Finished(Vec<RunRecord>, Vec<String>),
     /// A run started or moved on to another strategy.
     Progress(String),
-    /// A run ended with these records.
-    Finished(Vec<RunRecord>),
     /// A run could not start or failed.
     Failed(String),
     /// Hide the messages.
@@ -73,7 +88,10 @@ impl State {
             strategies: url.strategies,
             size: url.size,
             workers: url.workers,
+            latency: url.latency,
+            native_rows: true,
             embed: url.embed,
+            cancel: Rc::new(Cell::new(false)),
             running: None,
             records: Vec::new(),
             errors: url.problems,
@@ -95,6 +113,11 @@ impl Reducible for State {
                     s.lesson = lesson;
                     s.strategies = lesson.web.to_vec();
                     s.size = lesson.size.default.to_string();
+                    s.latency = lesson
+                        .latency
+                        .map(|l| l.default.to_string())
+                        .unwrap_or_default();
+                    s.workers = crate::url::default_workers(lesson, lesson.size.default);
                     s.records.clear();
                 }
             }
@@ -110,13 +133,26 @@ impl Reducible for State {
             }
             Action::SetSize(v) => s.size = v,
             Action::SetWorkers(v) => s.workers = v,
-            Action::Progress(text) => {
-                s.running = Some(text);
-                s.errors.clear();
+            Action::SetLatency(v) => s.latency = v,
+            Action::ToggleNative => s.native_rows = !s.native_rows,
+            Action::Cancel => {
+                s.cancel.set(true);
+                s.running = Some("cancelling after the current task…".into());
             }
-            Action::Finished(records) => {
+            Action::Import(mut records) => {
+                s.records.append(&mut records);
+            }
+            Action::Finished(records, warnings) => {
                 s.running = None;
                 s.records = records;
+                s.errors = warnings;
+            }
+            Action::Progress(text) => {
+                if s.running.is_none() {
+                    s.errors.clear();
+                    s.cancel.set(false);
+                }
+                s.running = Some(text);
             }
             Action::Failed(msg) => {
                 s.running = None;

@@ -16,6 +16,8 @@ pub struct UrlSettings {
     pub size: String,
     /// Workers as typed.
     pub workers: String,
+    /// Latency (ms) as typed; empty for lessons that do not wait.
+    pub latency: String,
     /// Run at load.
     pub autorun: bool,
     /// Compact view for iframes.
@@ -42,6 +44,7 @@ pub fn parse(search: &str, default_workers: u32) -> UrlSettings {
                 "lesson",
                 "strategies",
                 "size",
+                "latency",
                 "workers",
                 "autorun",
                 "embed",
@@ -99,9 +102,20 @@ pub fn parse(search: &str, default_workers: u32) -> UrlSettings {
             .map(|p| p.size)
             .map_err(|e| e.to_string())
     });
-    let workers = number("workers", default_workers.to_string(), &|v| {
+    let size_value: u64 = size.parse().unwrap_or(lesson.size.default);
+    let workers_default = match lesson.default_workers_cap {
+        None => default_workers.to_string(),
+        Some(_) => self::default_workers(lesson, size_value),
+    };
+    let workers = number("workers", workers_default, &|v| {
         WORKERS.check(v).map_err(|e| e.to_string())
     });
+    let latency = match lesson.latency {
+        Some(spec) => number("latency", spec.default.to_string(), &|v| {
+            spec.check(v).map_err(|e| e.to_string())
+        }),
+        None => String::new(),
+    };
     let flag = |key: &str, problems: &mut Vec<String>| match get(key).as_deref() {
         None | Some("0") | Some("false") => false,
         Some("1") | Some("true") | Some("") => true,
@@ -117,20 +131,52 @@ pub fn parse(search: &str, default_workers: u32) -> UrlSettings {
         strategies,
         size,
         workers,
+        latency,
         autorun,
         embed,
         problems,
     }
 }
 
-/// Write the current settings into the address bar (no reload, no history entry).
-pub fn write(lesson: &str, strategies: &[&str], size: &str, workers: &str, embed: bool) {
+/// The workers a lesson starts with: cores, or one per page up to its cap for waiting lessons
+/// (so the browser default matches the CLI's).
+pub fn default_workers(lesson: &LessonInfo, size: u64) -> String {
+    match lesson.default_workers_cap {
+        None => crate::platform::hardware_threads().to_string(),
+        Some(cap) => size.clamp(1, u64::from(cap)).to_string(),
+    }
+}
+
+/// The query string that reproduces these settings.
+pub fn query(
+    lesson: &str,
+    strategies: &[&str],
+    size: &str,
+    workers: &str,
+    latency: &str,
+) -> String {
     let mut query = format!(
         "?lesson={lesson}&strategies={}&size={}&workers={}",
         strategies.join(","),
         encode(size),
         encode(workers)
     );
+    if !latency.is_empty() {
+        query.push_str(&format!("&latency={}", encode(latency)));
+    }
+    query
+}
+
+/// Write the current settings into the address bar (no reload, no history entry).
+pub fn write(
+    lesson: &str,
+    strategies: &[&str],
+    size: &str,
+    workers: &str,
+    latency: &str,
+    embed: bool,
+) {
+    let mut query = query(lesson, strategies, size, workers, latency);
     if embed {
         query.push_str("&embed=1");
     }

@@ -41,7 +41,7 @@ pub const INFO: LessonInfo = LessonInfo {
         "processes",
         "hybrid",
     ],
-    web: &["sequential", "pool"],
+    web: &["sequential", "async", "pool", "workers"],
     size: ParamSpec {
         name: "size",
         default: 100_000_000,
@@ -122,11 +122,49 @@ pub fn check_size(n: u64) -> Result<u64, ParamError> {
     })
 }
 
-/// Σ i² over `range`, the kernel every strategy runs. The running index passes through
-/// [`black_box`] every eight numbers, so the optimiser cannot replace the loop with the closed
-/// form (LLVM does exactly that to a plain `for i in r { s += i * i }`), while the eight squares in
-/// between stay cheap 64×64→128-bit multiplies.
+/// Σ i² over `range`, the kernel every strategy runs.
+///
+/// Below 2³² a square fits in a `u64`, so the sum is kept as two `u64` words with an explicit
+/// carry: one 64-bit multiply and an add-with-carry per number, which WebAssembly (no 128-bit
+/// multiply) runs as fast as native code does. Above 2³² it falls back to `u128` arithmetic. The
+/// running index passes through [`black_box`] every eight numbers, so the optimiser cannot replace
+/// the loop with the closed form (LLVM does exactly that to a plain `for i in r { s += i * i }`).
 pub fn sum_squares(range: Range<u64>) -> u128 {
+    const SMALL: u64 = 1 << 32;
+    let split = range.end.min(SMALL).max(range.start);
+    sum_squares_small(range.start..split) + sum_squares_big(split..range.end)
+}
+
+/// Σ i² for a range entirely below 2³², in a (hi, lo) pair of u64 words.
+fn sum_squares_small(range: Range<u64>) -> u128 {
+    let Range { start, end } = range;
+    // Two independent (lo, hi) pairs halve the carry chain's latency.
+    let (mut lo0, mut hi0, mut lo1, mut hi1) = (0u64, 0u64, 0u64, 0u64);
+    let mut i = start;
+    while end.saturating_sub(i) >= 8 {
+        let x = black_box(i);
+        for k in (0..8).step_by(2) {
+            let (a, b) = (x + k, x + k + 1);
+            let (s0, c0) = lo0.overflowing_add(a * a);
+            let (s1, c1) = lo1.overflowing_add(b * b);
+            lo0 = s0;
+            lo1 = s1;
+            hi0 += u64::from(c0);
+            hi1 += u64::from(c1);
+        }
+        i += 8;
+    }
+    while i < end {
+        let (s0, c0) = lo0.overflowing_add(i * i);
+        lo0 = s0;
+        hi0 += u64::from(c0);
+        i += 1;
+    }
+    ((u128::from(hi0) << 64) | u128::from(lo0)) + ((u128::from(hi1) << 64) | u128::from(lo1))
+}
+
+/// Σ i² for any range, in u128 arithmetic.
+fn sum_squares_big(range: Range<u64>) -> u128 {
     let Range { start, end } = range;
     let mut acc: u128 = 0;
     let mut i = start;
@@ -264,6 +302,24 @@ mod tests {
         for r in [0..0, 0..1, 3..11, 5..5, 7..40, 1_000_000..1_000_013] {
             assert_eq!(sum_squares(r.clone()), naive(r.clone()), "{r:?}");
         }
+    }
+
+    #[test]
+    fn kernel_is_exact_across_the_2_to_the_32_boundary() {
+        let b = 1u64 << 32;
+        for r in [
+            b - 20..b + 20,
+            b - 3..b,
+            b..b + 3,
+            b - 1..b + 1,
+            5..b / 1_000_000,
+        ] {
+            assert_eq!(sum_squares(r.clone()), naive(r.clone()), "{r:?}");
+        }
+        // Carries out of the low word: a range whose sum is far above 2⁶⁴.
+        let r = b - 4096..b;
+        assert!(naive(r.clone()) > u128::from(u64::MAX));
+        assert_eq!(sum_squares(r.clone()), naive(r));
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub const INFO: LessonInfo = LessonInfo {
         "processes",
         "hybrid",
     ],
-    web: &[],
+    web: &["sequential", "async", "workers"],
     size: ParamSpec {
         name: "size",
         default: 20,

@@ -1,7 +1,7 @@
 //! The control bar: lesson picker, strategy toggles, size and workers, Run.
 
 use crate::platform;
-use crate::state::{Action, State};
+use crate::state::{Action, Companion, State};
 use interleave_shared::lessons::catalogue;
 use interleave_shared::params::WORKERS;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -16,6 +16,8 @@ pub struct Props {
     pub dispatch: Callback<Action>,
     /// Pressed Run.
     pub on_run: Callback<MouseEvent>,
+    /// Pressed Cancel.
+    pub on_cancel: Callback<MouseEvent>,
 }
 
 /// The controls; every input shows its bounds.
@@ -33,6 +35,11 @@ pub fn controls(props: &Props) -> Html {
     let on_workers = props.dispatch.reform(|e: InputEvent| {
         Action::SetWorkers(e.target_unchecked_into::<HtmlInputElement>().value())
     });
+    let on_latency = props.dispatch.reform(|e: InputEvent| {
+        Action::SetLatency(e.target_unchecked_into::<HtmlInputElement>().value())
+    });
+    let on_native = props.dispatch.reform(|_: Event| Action::ToggleNative);
+    let connected = matches!(s.companion, Companion::Connected(_));
     let running = s.running.is_some();
     html! {
         <section class="card controls">
@@ -73,9 +80,25 @@ pub fn controls(props: &Props) -> Html {
                        disabled={running} title={WORKERS.help} />
                 <small>{ format!("{}–{}", WORKERS.min, WORKERS.max) }</small>
             </label>
-            <button class="run" data-testid="run" onclick={props.on_run.clone()} disabled={running}>
-                { if running { "Running…" } else { "Run ▶" } }
-            </button>
+            if let Some(spec) = lesson.latency {
+                <label class="field narrow">
+                    <span>{ "Latency (ms)" }</span>
+                    <input data-testid="param-latency" inputmode="numeric" value={s.latency.clone()} oninput={on_latency}
+                           disabled={running} title={spec.help} />
+                    <small>{ format!("{}–{}", spec.min, spec.max) }</small>
+                </label>
+            }
+            if connected && !lesson.native.is_empty() {
+                <label class="toggle native" title="Also run this lesson natively on the companion (interleave serve) and show those rows">
+                    <input type="checkbox" data-testid="native-rows" checked={s.native_rows} onchange={on_native} disabled={running} />
+                    { "+ native rows" }
+                </label>
+            }
+            if running {
+                <button class="run cancel" data-testid="cancel" onclick={props.on_cancel.clone()}>{ "Cancel" }</button>
+            } else {
+                <button class="run" data-testid="run" onclick={props.on_run.clone()}>{ "Run ▶" }</button>
+            }
             if !isolated && lesson.web.contains(&"pool") {
                 <p class="hint">{ "pool is off: this page is not cross-origin isolated (its server sends no COOP/COEP headers), so web workers cannot share memory. Every other strategy runs." }</p>
             }

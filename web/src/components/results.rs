@@ -12,11 +12,16 @@ pub struct Props {
     pub records: Vec<RunRecord>,
 }
 
+/// Long numbers keep both ends (…); text keeps its beginning. The full value is in the tooltip.
 fn short(result: &str) -> String {
-    if result.len() > 16 {
-        format!("{}…{}", &result[..6], &result[result.len() - 6..])
-    } else {
+    let n = result.chars().count();
+    if n <= 24 {
         result.to_string()
+    } else if result.chars().all(|c| c.is_ascii_digit()) {
+        format!("{}…{}", &result[..6], &result[n - 6..])
+    } else {
+        let head: String = result.chars().take(22).collect();
+        format!("{}…", head.trim_end_matches([',', ' ']))
     }
 }
 
@@ -42,7 +47,7 @@ pub fn results(props: &Props) -> Html {
         .fold(f64::INFINITY, f64::min);
     html! {
         <section class="card results">
-            <table>
+            <div class="table-scroll"><table>
                 <thead><tr>
                     <th>{ "strategy" }</th><th>{ "side" }</th><th class="num">{ "workers used" }</th>
                     <th class="num">{ "wall" }</th><th class="num">{ "speedup" }</th>
@@ -73,7 +78,7 @@ pub fn results(props: &Props) -> Html {
                     }
                 }) }
                 </tbody>
-            </table>
+            </table></div>
             <div class="bars" aria-label="wall time per strategy">
                 { for records.iter().map(|r| html! {
                     <div class="bar-row">

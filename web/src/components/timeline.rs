@@ -38,6 +38,15 @@ fn tick_step(total: f64) -> f64 {
         .unwrap_or(pow * 10.0)
 }
 
+/// "task 3", or "start-up" for a worker's start-up span.
+fn task_label(task: u32) -> String {
+    if task == interleave_shared::record::SETUP_TASK {
+        "start-up".into()
+    } else {
+        format!("task {task}")
+    }
+}
+
 /// A tick label with no more decimals than the step needs ("0 ms", "50 ms", "2.5 ms").
 fn tick_label(t: f64, step: f64) -> String {
     let decimals = if step >= 1.0 {
@@ -61,7 +70,7 @@ pub fn timeline(props: &Props) -> Html {
         .flat_map(|r| r.spans.iter().map(|s| s.end_ms))
         .chain(records.iter().map(|r| r.wall_ms))
         .fold(f64::MIN_POSITIVE, f64::max);
-    let x = |ms: f64| LABEL + (WIDTH - LABEL - 10.0) * ms / total;
+    let x = |ms: f64| LABEL + (WIDTH - LABEL - 34.0) * ms / total;
     let mut lanes = Vec::new();
     for r in records {
         let mut workers: Vec<u32> = r.spans.iter().map(|s| s.worker).collect();
@@ -71,7 +80,11 @@ pub fn timeline(props: &Props) -> Html {
             lanes.push((r, w));
         }
     }
-    let height = AXIS + LANE * lanes.len() as f64 + 6.0;
+    // Many lanes (an io run with dozens of workers per strategy) get thin lanes and one label per
+    // strategy, so the picture stays one screen tall.
+    let compact = lanes.len() > 40;
+    let lane_h = if compact { 9.0 } else { LANE };
+    let height = AXIS + lane_h * lanes.len() as f64 + 6.0;
     let step = tick_step(total);
     let ticks: Vec<f64> = (0..)
         .map(|i| i as f64 * step)
@@ -93,19 +106,32 @@ pub fn timeline(props: &Props) -> Html {
                     </g>
                 }) }
                 { for lanes.iter().enumerate().map(|(i, (r, w))| {
-                    let y = AXIS + LANE * i as f64;
+                    let y = AXIS + lane_h * i as f64;
+                    let first_of_record = i == 0 || !std::ptr::eq(lanes[i - 1].0, *r);
+                    let label = if !compact {
+                        Some(format!("{} · {} · w{}", r.side.as_str(), r.strategy, w))
+                    } else if first_of_record {
+                        Some(format!("{} · {} ({} lanes)", r.side.as_str(), r.strategy,
+                            lanes.iter().filter(|(o, _)| std::ptr::eq(*o, *r)).count()))
+                    } else {
+                        None
+                    };
+                    let label_y = if compact { y + 9.0 } else { y + 15.0 };
                     html! {
                         <g class="lane">
-                            <text class="lane-label" x="4" y={format!("{:.1}", y + 15.0)}>
-                                { format!("{} · {} · w{}", r.side.as_str(), r.strategy, w) }
-                            </text>
+                            if first_of_record && i > 0 {
+                                <line class="group-sep" x1="0" x2={format!("{WIDTH}")} y1={format!("{y:.1}")} y2={format!("{y:.1}")} />
+                            }
+                            if let Some(label) = label {
+                                <text class="lane-label" x="4" y={format!("{label_y:.1}")}>{ label }</text>
+                            }
                             { for r.spans.iter().filter(|s| s.worker == *w).map(|s| {
                                 let x0 = x(s.start_ms);
                                 let wd = (x(s.end_ms) - x0).max(0.8);
                                 html! {
-                                    <rect class={classes!("span", kind_name(s.kind))} x={format!("{x0:.2}")} y={format!("{:.1}", y + 3.0)}
-                                          width={format!("{wd:.2}")} height={format!("{:.1}", LANE - 6.0)} rx="2">
-                                        <title>{ format!("{} {} · task {} · {} · {} → {} ({})", r.side.as_str(), r.strategy, s.task,
+                                    <rect class={classes!("span", kind_name(s.kind))} x={format!("{x0:.2}")} y={format!("{:.1}", y + if compact { 1.0 } else { 3.0 })}
+                                          width={format!("{wd:.2}")} height={format!("{:.1}", if compact { lane_h - 2.0 } else { LANE - 6.0 })} rx="2">
+                                        <title>{ format!("{} {} · {} · {} · {} → {} ({})", r.side.as_str(), r.strategy, task_label(s.task),
                                             kind_name(s.kind), fmt_ms(s.start_ms), fmt_ms(s.end_ms), fmt_ms(s.end_ms - s.start_ms)) }</title>
                                     </rect>
                                 }

@@ -1,0 +1,239 @@
+//! The `workers` strategy: message-passing web workers, the browser's processes. Each worker
+//! instantiates its own copy of this wasm module with its own memory — nothing is shared; tasks go
+//! in and results come out as copied messages. Starting the workers and copying are part of what
+//! is measured, as starting processes and pickling are for multiprocessing.
+//!
+//! A worker is a tiny module script (from a blob: URL) that imports this app's JS glue, initialises
+//! it with the already-compiled `WebAssembly.Module`, then answers `{id, task}` messages by calling
+//! [`interleave_worker_task`] and posting `{id, out, t0, t1}` back (absolute times, so spans land on
+//! the page's time axis). Every worker is terminated when the run ends, whatever happens.
+
+use crate::pages::Source;
+use crate::platform::PerfClock;
+use futures::StreamExt;
+use futures::channel::mpsc;
+use interleave_shared::lessons::cpu;
+use interleave_shared::record::SETUP_TASK;
+use interleave_shared::{Clock, Span, SpanKind};
+use std::cell::Cell;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(inline_js = r#"
+const SOURCE = `
+let m;
+self.onmessage = async (e) => {
+  const d = e.data;
+  try {
+    if (d.type === 'init') {
+      m = await import(d.mainJS);
+      await m.default({ module_or_path: d.module });
+      postMessage({ type: 'ready', t: performance.timeOrigin + performance.now() });
+    } else {
+      const t0 = performance.timeOrigin + performance.now();
+      const out = await m.interleave_worker_task(d.task);
+      const t1 = performance.timeOrigin + performance.now();
+      postMessage({ type: 'done', id: d.id, out, t0, t1 });
+    }
+  } catch (err) {
+    postMessage({ type: 'error', id: d.id, message: String(err && err.message || err) });
+  }
+};`;
+export function spawn_worker(mainJS, module) {
+  const url = URL.createObjectURL(new Blob([SOURCE], { type: 'text/javascript' }));
+  const w = new Worker(url, { type: 'module', name: 'interleave-worker' });
+  w.addEventListener('message', () => URL.revokeObjectURL(url), { once: true });
+  w.postMessage({ type: 'init', mainJS, module });
+  return w;
+}
+"#)]
+extern "C" {
+    fn spawn_worker(main_js: &JsValue, module: &JsValue) -> web_sys::Worker;
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `import.meta.url` of this app's JS glue: what a worker imports to get the same code.
+    #[wasm_bindgen(thread_local_v2, js_namespace = ["import", "meta"], js_name = url)]
+    static MAIN_JS: js_sys::JsString;
+}
+
+/// Runs inside a worker: one task message in, its result out. Exported so the worker script can
+/// call it through the JS glue.
+#[wasm_bindgen]
+pub async fn interleave_worker_task(task: String) -> Result<String, JsValue> {
+    let f: Vec<&str> = task.split_whitespace().collect();
+    match f.as_slice() {
+        ["cpu", start, end] => {
+            let (start, end): (u64, u64) = (
+                start.parse().map_err(|_| JsValue::from_str("bad start"))?,
+                end.parse().map_err(|_| JsValue::from_str("bad end"))?,
+            );
+            Ok(cpu::sum_squares(start..end).to_string())
+        }
+        ["io", ..] => {
+            let (source, page) =
+                Source::parse(&task).ok_or_else(|| JsValue::from_str("bad io task"))?;
+            let d = source
+                .fetch(page)
+                .await
+                .map_err(|e| JsValue::from_str(&e))?;
+            Ok(format!("{} {:016x}", d.bytes, d.checksum))
+        }
+        _ => Err(JsValue::from_str(&format!("unknown task '{task}'"))),
+    }
+}
+
+/// One started worker and the messages it sent.
+struct Handle {
+    worker: web_sys::Worker,
+    inbox: mpsc::UnboundedReceiver<JsValue>,
+    _onmessage: Closure<dyn FnMut(web_sys::MessageEvent)>,
+}
+
+/// All workers of a run; terminated on drop, so none outlives it.
+struct Pool(Vec<Handle>);
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        for h in &self.0 {
+            h.worker.terminate();
+        }
+    }
+}
+
+fn field(v: &JsValue, name: &str) -> JsValue {
+    js_sys::Reflect::get(v, &name.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Run `tasks` (task messages) on `workers` fresh web workers, each taking the next task when it
+/// finishes its last. Returns outputs in task order and spans: each worker's start-up (spawn),
+/// each task's time inside the worker (kind), and the message time around it (copy).
+pub async fn run(
+    tasks: Vec<String>,
+    workers: u32,
+    kind: SpanKind,
+    clock: &PerfClock,
+    cancel: &Cell<bool>,
+) -> Result<(Vec<String>, Vec<Span>), String> {
+    let n = (workers as usize).clamp(1, tasks.len().max(1));
+    let main_js: JsValue = MAIN_JS.with(|u| u.clone()).into();
+    let module = wasm_bindgen::module();
+    let mut spans = Vec::new();
+    let mut pool = Pool(Vec::new());
+    let spawn_start = clock.now_ms();
+    for _ in 0..n {
+        let (tx, inbox) = mpsc::unbounded();
+        let onmessage =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                let _ = tx.unbounded_send(e.data());
+            });
+        let worker = spawn_worker(&main_js, &module);
+        worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+        pool.0.push(Handle {
+            worker,
+            inbox,
+            _onmessage: onmessage,
+        });
+    }
+    let t0_abs = crate::platform::abs_now_ms() - clock.now_ms();
+    // Wait for every worker to load and instantiate its own copy of the module.
+    for (w, h) in pool.0.iter_mut().enumerate() {
+        let msg = h
+            .inbox
+            .next()
+            .await
+            .ok_or("a worker stopped before starting")?;
+        match field(&msg, "type").as_string().as_deref() {
+            Some("ready") => {
+                let ready = field(&msg, "t").as_f64().unwrap_or(0.0) - t0_abs;
+                spans.push(Span {
+                    worker: w as u32,
+                    task: SETUP_TASK,
+                    start_ms: spawn_start,
+                    end_ms: ready,
+                    kind: SpanKind::Spawn,
+                });
+            }
+            _ => {
+                return Err(format!(
+                    "a worker failed to start: {}",
+                    field(&msg, "message").as_string().unwrap_or_default()
+                ));
+            }
+        }
+    }
+    let next = Cell::new(0usize);
+    let tasks = &tasks;
+    let per_worker = futures::future::join_all(pool.0.iter_mut().enumerate().map(|(w, h)| {
+        let next = &next;
+        async move {
+            let mut done = Vec::new();
+            loop {
+                let t = next.get();
+                if t >= tasks.len() || cancel.get() {
+                    return Ok::<_, String>(done);
+                }
+                next.set(t + 1);
+                let msg = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&msg, &"id".into(), &(t as u32).into());
+                let _ = js_sys::Reflect::set(&msg, &"task".into(), &tasks[t].as_str().into());
+                let posted = clock.now_ms();
+                h.worker
+                    .post_message(&msg)
+                    .map_err(|e| format!("postMessage failed: {e:?}"))?;
+                let reply = h.inbox.next().await.ok_or("a worker stopped mid-run")?;
+                let received = clock.now_ms();
+                if field(&reply, "type").as_string().as_deref() != Some("done") {
+                    return Err(format!(
+                        "task {t} failed in a worker: {}",
+                        field(&reply, "message").as_string().unwrap_or_default()
+                    ));
+                }
+                let start = field(&reply, "t0").as_f64().unwrap_or(posted + t0_abs) - t0_abs;
+                let end = field(&reply, "t1").as_f64().unwrap_or(received + t0_abs) - t0_abs;
+                let w = w as u32;
+                let task = t as u32;
+                let there = Span {
+                    worker: w,
+                    task,
+                    start_ms: posted,
+                    end_ms: start.max(posted),
+                    kind: SpanKind::Copy,
+                };
+                let work = Span {
+                    worker: w,
+                    task,
+                    start_ms: start,
+                    end_ms: end,
+                    kind,
+                };
+                let back = Span {
+                    worker: w,
+                    task,
+                    start_ms: end.min(received),
+                    end_ms: received,
+                    kind: SpanKind::Copy,
+                };
+                done.push((
+                    t,
+                    field(&reply, "out").as_string().unwrap_or_default(),
+                    [there, work, back],
+                ));
+            }
+        }
+    }))
+    .await;
+    let mut outs = Vec::new();
+    for r in per_worker {
+        outs.extend(r?);
+    }
+    drop(pool);
+    outs.sort_by_key(|(t, ..)| *t);
+    let mut outputs = Vec::new();
+    for (_, out, task_spans) in outs {
+        outputs.push(out);
+        spans.extend(task_spans);
+    }
+    Ok((outputs, spans))
+}
