@@ -48,6 +48,22 @@ pub enum Command {
     /// Internal: the child side of the processes strategies (reads tasks on stdin).
     #[command(name = "__worker", hide = true)]
     Worker,
+    /// Internal: the daemon lesson's child program.
+    #[command(name = "__daemon", hide = true)]
+    Daemon {
+        /// `daemon` or `joined`.
+        mode: String,
+        /// Steps the background thread wants to do.
+        steps: u64,
+        /// Milliseconds per step.
+        step_ms: u64,
+    },
+    /// Internal: the writer process of the processes lesson's queue.
+    #[command(name = "__emit", hide = true)]
+    Emit {
+        /// How many numbers to write.
+        n: u64,
+    },
 }
 
 /// Flags of `interleave bench`.

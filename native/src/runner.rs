@@ -65,13 +65,13 @@ pub fn check_workers(req: &RunRequest) -> Result<(), ParamError> {
 }
 
 /// Wall, CPU and memory of one timed execution.
-struct Meter {
-    wall_ms: f64,
-    cpu_ms: f64,
-    peak_rss_kb: Option<u64>,
+pub(crate) struct Meter {
+    pub(crate) wall_ms: f64,
+    pub(crate) cpu_ms: f64,
+    pub(crate) peak_rss_kb: Option<u64>,
 }
 
-fn measure<T>(f: impl FnOnce(&MonoClock) -> Result<T>) -> Result<(T, Meter)> {
+pub(crate) fn measure<T>(f: impl FnOnce(&MonoClock) -> Result<T>) -> Result<(T, Meter)> {
     usage::reset_peak_rss();
     let cpu0 = usage::self_cpu_ms() + usage::children_cpu_ms();
     let clock = MonoClock::start();
@@ -89,15 +89,15 @@ fn measure<T>(f: impl FnOnce(&MonoClock) -> Result<T>) -> Result<(T, Meter)> {
 }
 
 /// One execution, before it becomes a record.
-struct Execution {
-    result: String,
-    expected: String,
-    correct: bool,
-    spans: Vec<Span>,
-    meter: Meter,
-    workers: u32,
-    children_peak_kb: u64,
-    note: Option<String>,
+pub(crate) struct Execution {
+    pub(crate) result: String,
+    pub(crate) expected: String,
+    pub(crate) correct: bool,
+    pub(crate) spans: Vec<Span>,
+    pub(crate) meter: Meter,
+    pub(crate) workers: u32,
+    pub(crate) children_peak_kb: u64,
+    pub(crate) note: Option<String>,
 }
 
 /// Run every requested strategy, check every result, and fill speedups. A wrong result is not an
@@ -178,12 +178,12 @@ fn execute(req: &RunRequest, strategy: &'static str) -> Result<Execution> {
             };
             execute_io(strategy, p, &target)
         }
-        other => bail!("lesson '{other}' has no native runner"),
+        _ => crate::runners::execute(req, strategy),
     }
 }
 
 /// A current-thread tokio runtime: the event loop of asyncio, one thread for all tasks.
-fn event_loop() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn event_loop() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?)

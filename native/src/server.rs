@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use interleave_shared::lessons::{self, io};
 use interleave_shared::{RunRecord, Side};
@@ -14,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -56,6 +57,14 @@ impl IntoResponse for ApiError {
 
 fn bad(msg: impl Into<String>) -> ApiError {
     ApiError(StatusCode::BAD_REQUEST, msg.into())
+}
+
+/// Connections accepted by every companion in this process, for the `local` lesson.
+static ACCEPTED: AtomicU64 = AtomicU64::new(0);
+
+/// `GET /api/connections`: how many TCP connections this companion has accepted.
+async fn connections() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "accepted": ACCEPTED.load(Ordering::SeqCst) }))
 }
 
 async fn health() -> Json<Health> {
@@ -207,6 +216,7 @@ async fn run(
 fn api(base: String) -> Router {
     Router::new()
         .route("/api/health", get(health))
+        .route("/api/connections", get(connections))
         .route("/api/delay/{ms}", get(delay))
         .route("/api/run", post(run))
         .with_state(AppState {
@@ -259,15 +269,25 @@ fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
     Ok(socket.listen(16_384)?)
 }
 
+/// Count every accepted connection (see [`connections`]).
+fn counting(listener: tokio::net::TcpListener) -> impl axum::serve::Listener<Addr = SocketAddr> {
+    listener.tap_io(|_| {
+        ACCEPTED.fetch_add(1, Ordering::SeqCst);
+    })
+}
+
 /// Bind `addr` and serve until Ctrl-C or SIGTERM, then finish in-flight requests and return.
 pub async fn serve(addr: SocketAddr, static_dir: Option<PathBuf>) -> anyhow::Result<()> {
     crate::raise_fd_limit();
     let listener = bind(addr)?;
     let local = listener.local_addr()?;
     eprintln!("interleave companion listening on http://{local}");
-    axum::serve(listener, app(format!("http://{local}"), static_dir))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        counting(listener),
+        app(format!("http://{local}"), static_dir),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     Ok(())
 }
 
@@ -312,7 +332,7 @@ impl Background {
                     }
                 };
                 let (addr, listener) = listener;
-                let _ = axum::serve(listener, app(format!("http://{addr}"), None))
+                let _ = axum::serve(counting(listener), app(format!("http://{addr}"), None))
                     .with_graceful_shutdown(async {
                         let _ = stopped.await;
                     })

@@ -4,8 +4,9 @@
 //!
 //! Protocol (text lines; small, and readable when debugging):
 //! - child → parent: `ready <pid>` as soon as it runs.
-//! - parent → child: a header `cpu <concurrency>` or `io <concurrency> <base-url> <latency-ms>
-//!   <bytes>`, then one task per line (`<task> <start> <end>` for cpu, `<task>` for io), then EOF.
+//! - parent → child: a header `cpu <concurrency>`, `io <concurrency> <base-url> <latency-ms>
+//!   <bytes>`, `queue 1`, `pools 1` or `sum 1`, then one task per line (`<task> <start> <end>` for
+//!   cpu, `<task>` for io and queue, `<task> <first> <last>` for pools, a number for sum), then EOF.
 //! - child → parent: `<task> <slot> <start-ns> <end-ns> <payload>` per task (slot: which of the
 //!   child's async workers ran it, 0 when streaming) (`<sum>` for cpu,
 //!   `<bytes> <checksum-hex>` for io; `error <message>` on failure), then
@@ -19,13 +20,17 @@ use crate::clock::{MonoClock, mono_ns};
 use crate::fetch::{self, Target};
 use anyhow::{Context, Result, bail};
 use interleave_shared::SpanKind;
-use interleave_shared::lessons::cpu;
+use interleave_shared::lessons::{cpu, pools, queue};
 use interleave_shared::strategy::async_workers;
 use std::io::{BufRead, BufWriter, Write};
 
 enum Job {
     Cpu,
     Io(Target),
+    /// A queue consumer: `item` → its processed value.
+    Queue,
+    /// A pool worker: `task first last` → Σ f(x) over the items.
+    Pools,
 }
 
 impl Job {
@@ -37,6 +42,11 @@ impl Job {
                 Ok(cpu::sum_squares(start..end).to_string())
             }
             (Job::Io(target), [page]) => Ok(render(fetch::fetch_blocking(target, page.parse()?))),
+            (Job::Queue, [item]) => Ok(queue::process(item.parse()?).to_string()),
+            (Job::Pools, [_, first, last]) => {
+                let (first, last): (u64, u64) = (first.parse()?, last.parse()?);
+                Ok((first..last).map(pools::f).sum::<u128>().to_string())
+            }
             _ => bail!("malformed task line '{line}'"),
         }
     }
@@ -61,6 +71,19 @@ pub fn main() -> Result<()> {
     let fields: Vec<&str> = header.split_whitespace().collect();
     let (job, concurrency) = match fields.as_slice() {
         ["cpu", c] => (Job::Cpu, c.parse::<usize>()?),
+        ["queue", c] => (Job::Queue, c.parse::<usize>()?),
+        ["pools", c] => (Job::Pools, c.parse::<usize>()?),
+        ["sum", _] => {
+            // The reader end of a pipe between two processes: add up every number.
+            let (mut count, mut total) = (0u64, 0u128);
+            for line in lines {
+                total += line?.trim().parse::<u128>()?;
+                count += 1;
+            }
+            writeln!(out, "total {count} {total}")?;
+            out.flush()?;
+            return Ok(());
+        }
         ["io", c, base, latency, bytes] => (
             Job::Io(Target {
                 base: base.to_string(),
@@ -102,7 +125,7 @@ fn run_async(job: &Job, tasks: &[String], concurrency: usize, out: &mut impl Wri
     let run = rt.block_on(async {
         let client = match job {
             Job::Io(target) => Some(fetch::async_client(target).map_err(anyhow::Error::msg)?),
-            Job::Cpu => None,
+            Job::Cpu | Job::Queue | Job::Pools => None,
         };
         let run = async_workers(tasks.len(), concurrency, &clock, SpanKind::Wait, |i| {
             let line = &tasks[i];

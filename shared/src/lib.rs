@@ -27,6 +27,7 @@ pub mod lessons;
 pub mod params;
 pub mod record;
 pub mod strategy;
+pub mod sync;
 pub mod verdict;
 
 pub use clock::Clock;

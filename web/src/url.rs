@@ -103,10 +103,10 @@ pub fn parse(search: &str, default_workers: u32) -> UrlSettings {
             .map_err(|e| e.to_string())
     });
     let size_value: u64 = size.parse().unwrap_or(lesson.size.default);
-    let workers_default = match lesson.default_workers_cap {
-        None => default_workers.to_string(),
-        Some(_) => self::default_workers(lesson, size_value),
-    };
+    let workers_default = lesson
+        .default_workers
+        .resolve(size_value, default_workers)
+        .to_string();
     let workers = number("workers", workers_default, &|v| {
         WORKERS.check(v).map_err(|e| e.to_string())
     });
@@ -141,10 +141,10 @@ pub fn parse(search: &str, default_workers: u32) -> UrlSettings {
 /// The workers a lesson starts with: cores, or one per page up to its cap for waiting lessons
 /// (so the browser default matches the CLI's).
 pub fn default_workers(lesson: &LessonInfo, size: u64) -> String {
-    match lesson.default_workers_cap {
-        None => crate::platform::hardware_threads().to_string(),
-        Some(cap) => size.clamp(1, u64::from(cap)).to_string(),
-    }
+    lesson
+        .default_workers
+        .resolve(size, crate::platform::hardware_threads())
+        .to_string()
 }
 
 /// The query string that reproduces these settings.

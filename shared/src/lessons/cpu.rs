@@ -53,7 +53,8 @@ pub const INFO: LessonInfo = LessonInfo {
     latency: None,
     bytes: None,
     insight: "the work is pure computation, so only running on several cores at once shortens it",
-    default_workers_cap: None,
+    default_workers: super::DefaultWorkers::Cores,
+    demonstrates: &[],
 };
 
 /// The exact answer, Σ i² for i in 0..n, from the closed form (n−1)·n·(2n−1)/6 with checked

@@ -65,7 +65,8 @@ pub const INFO: LessonInfo = LessonInfo {
     }),
     insight: "the time goes to waiting on the server, so overlapping the waits matters and the \
         number of cores hardly does",
-    default_workers_cap: Some(64),
+    default_workers: super::DefaultWorkers::PerItem(64),
+    demonstrates: &[],
 };
 
 /// Byte `i` of page `page`: a cheap pattern that differs between pages, so a page delivered twice

@@ -1,8 +1,14 @@
 //! The lesson catalogue. Views (CLI table, page) read lessons only through [`LessonInfo`], so a
 //! new lesson is a new module plus one entry in [`catalogue`], with no per-lesson code in views.
 
+pub mod coroutine;
 pub mod cpu;
+pub mod deadlock;
 pub mod io;
+pub mod native_only;
+pub mod pools;
+pub mod queue;
+pub mod race;
 
 use crate::params::WORKERS;
 use crate::{ParamError, ParamSpec, Params, Side};
@@ -30,14 +36,52 @@ pub struct LessonInfo {
     pub bytes: Option<ParamSpec>,
     /// The one-sentence reason behind the typical outcome, used by verdicts.
     pub insight: &'static str,
-    /// `None`: workers default to the cores available. `Some(cap)`: to the size, at most `cap`
-    /// (lessons that wait want one worker per request, not per core).
-    pub default_workers_cap: Option<u32>,
+    /// What `--workers` defaults to.
+    pub default_workers: DefaultWorkers,
+    /// Strategies that exist to show a bug (a race that loses updates): their wrong result is the
+    /// lesson, so it is shown as such but does not fail a run.
+    pub demonstrates: &'static [&'static str],
+}
+
+/// How a lesson picks its workers when none are given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefaultWorkers {
+    /// The cores available (CPU-bound work).
+    Cores,
+    /// One per item up to a cap (lessons that wait want one worker per request, not per core).
+    PerItem(u32),
+    /// A fixed number the lesson is written for (two threads for a race).
+    Fixed(u32),
+}
+
+impl DefaultWorkers {
+    /// The default for a run of `size` items on a machine with `cores` cores.
+    pub fn resolve(self, size: u64, cores: u32) -> u32 {
+        match self {
+            DefaultWorkers::Cores => cores,
+            DefaultWorkers::PerItem(cap) => size.min(u64::from(cap)) as u32,
+            DefaultWorkers::Fixed(n) => n,
+        }
+        .clamp(WORKERS.min as u32, WORKERS.max as u32)
+    }
 }
 
 /// Every lesson, in teaching order.
 pub fn catalogue() -> &'static [LessonInfo] {
-    &[cpu::INFO, io::INFO]
+    &[
+        cpu::INFO,
+        io::INFO,
+        race::INFO,
+        deadlock::INFO,
+        queue::INFO,
+        native_only::DB,
+        pools::INFO,
+        native_only::LOCAL,
+        native_only::DAEMON,
+        native_only::PROCESSES,
+        coroutine::INFO,
+        native_only::COST,
+    ]
 }
 
 /// Look a lesson up by name.
@@ -56,6 +100,11 @@ pub fn find(name: &str) -> Result<&'static LessonInfo, ParamError> {
 }
 
 impl LessonInfo {
+    /// Whether `strategy`'s wrong result is the point of the lesson.
+    pub fn demonstrates_bug(&self, strategy: &str) -> bool {
+        self.demonstrates.contains(&strategy)
+    }
+
     /// The strategies of one side.
     pub fn strategies(&self, side: Side) -> &'static [&'static str] {
         match side {
@@ -118,12 +167,17 @@ impl LessonInfo {
             None => self.size.default,
         };
         let workers = match workers {
-            Some(w) => WORKERS.check(w)? as u32,
-            None => match self.default_workers_cap {
-                None => default_workers,
-                Some(cap) => size.min(u64::from(cap)) as u32,
+            Some(w) if self.name == deadlock::NAME && w != 2 => {
+                return Err(ParamError::OutOfRange {
+                    name: "workers".into(),
+                    value: w,
+                    min: 2,
+                    max: 2,
+                    hint: " for deadlock (two workers, two locks)".into(),
+                });
             }
-            .clamp(WORKERS.min as u32, WORKERS.max as u32),
+            Some(w) => WORKERS.check(w)? as u32,
+            None => self.default_workers.resolve(size, default_workers),
         };
         let optional = |spec: Option<ParamSpec>, given: Option<u64>, flag: &str| match (spec, given)
         {

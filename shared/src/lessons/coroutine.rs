@@ -1,0 +1,297 @@
+//! `coroutine`: the notes' generator-style producer and consumer, handing values back and forth
+//! with `send`/`yield` on one thread. Two versions run the same conversation: a hand-written
+//! resumable state machine (what a generator compiles to) and async/await (what Rust compiles
+//! async blocks to), polled by a minimal executor. Both must produce the reference transcript,
+//! step by step.
+
+use super::{DefaultWorkers, LessonInfo};
+use crate::{Clock, ParamSpec, Span, SpanKind};
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+/// The lesson's name on the CLI and in URLs.
+pub const NAME: &str = "coroutine";
+
+/// The catalogue entry.
+pub const INFO: LessonInfo = LessonInfo {
+    name: NAME,
+    title: "Coroutines: producer and consumer taking turns",
+    summary: "a generator-style consumer and a producer hand values back and forth on one thread",
+    explanation: "A coroutine is a function that can stop in the middle and be resumed later. The \
+        notes' consumer is a generator: `n = yield r` hands r back to whoever resumed it and \
+        waits for the next n. The producer sends 1, 2, 3, … and prints what comes back. Nothing \
+        runs in parallel; control simply passes back and forth. The same conversation is written \
+        twice: as an explicit state machine with a send() method, and with async/await, which \
+        the compiler turns into such a state machine.",
+    native: &["state-machine", "async"],
+    web: &["state-machine", "async"],
+    size: ParamSpec {
+        name: "size",
+        default: 5,
+        min: 1,
+        max: 100_000,
+        unit: "values",
+        help: "values the producer sends",
+    },
+    latency: None,
+    bytes: None,
+    insight: "coroutines take turns on one thread at points they choose, so the interleaving is \
+        exactly the same every run",
+    default_workers: DefaultWorkers::Fixed(1),
+    demonstrates: &[],
+};
+
+/// Who spoke in a transcript line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    /// The producer (timeline lane 0).
+    Producer,
+    /// The consumer (timeline lane 1).
+    Consumer,
+}
+
+/// The conversation, line by line, with each line's moment for the timeline.
+#[derive(Debug, Default)]
+pub struct Transcript {
+    /// `(who, text)` in order.
+    pub lines: Vec<(Who, String)>,
+    /// One span per line (worker 0 producer, 1 consumer).
+    pub spans: Vec<Span>,
+}
+
+impl Transcript {
+    fn say(&mut self, clock: &impl Clock, who: Who, text: String) {
+        let t = clock.now_ms();
+        let step = self.lines.len() as u32;
+        self.spans.push(Span {
+            worker: match who {
+                Who::Producer => 0,
+                Who::Consumer => 1,
+            },
+            task: step,
+            start_ms: t,
+            end_ms: t,
+            kind: SpanKind::Compute,
+        });
+        if let Some(prev) = self
+            .spans
+            .len()
+            .checked_sub(2)
+            .and_then(|i| self.spans.get_mut(i))
+        {
+            prev.end_ms = t;
+        }
+        self.lines.push((who, text));
+    }
+
+    /// FNV-1a of the text, to compare transcripts in one line.
+    pub fn digest(&self) -> String {
+        let h = self
+            .lines
+            .iter()
+            .flat_map(|(_, t)| t.bytes().chain(*b"\n"))
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            });
+        format!("{} steps, transcript {h:016x}", self.lines.len())
+    }
+}
+
+/// The transcript the conversation must produce for `n` values.
+pub fn reference(n: u64) -> Vec<String> {
+    let mut v = Vec::new();
+    for i in 1..=n {
+        v.push(format!("[PRODUCER] Producing {i}..."));
+        v.push(format!("[CONSUMER] Consuming {i}..."));
+        v.push("[PRODUCER] Consumer return: 200 OK".to_string());
+    }
+    v
+}
+
+/// The one-line digest the reference transcript has.
+pub fn reference_digest(n: u64) -> String {
+    let t = Transcript {
+        lines: reference(n)
+            .into_iter()
+            .map(|l| (Who::Producer, l))
+            .collect(),
+        spans: Vec::new(),
+    };
+    t.digest()
+}
+
+/// The consumer as an explicit resumable state machine: `send` is Python's `c.send(v)`.
+#[derive(Debug)]
+pub struct Consumer {
+    state: State,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum State {
+    /// Created, not yet primed with `send(None)`.
+    New,
+    /// Suspended at `n = yield r`.
+    Suspended,
+    /// Returned (sent `None`/0 after priming, or closed).
+    Finished,
+}
+
+impl Default for Consumer {
+    fn default() -> Self {
+        Self { state: State::New }
+    }
+}
+
+impl Consumer {
+    /// Resume with `value`; returns what the consumer yields, or `None` once it has finished.
+    pub fn send(
+        &mut self,
+        value: Option<u64>,
+        out: &mut Transcript,
+        clock: &impl Clock,
+    ) -> Option<&'static str> {
+        match (&self.state, value) {
+            (State::New, None) => {
+                self.state = State::Suspended;
+                Some("")
+            }
+            (State::Suspended, Some(n)) if n != 0 => {
+                out.say(clock, Who::Consumer, format!("[CONSUMER] Consuming {n}..."));
+                Some("200 OK")
+            }
+            _ => {
+                self.state = State::Finished;
+                None
+            }
+        }
+    }
+
+    /// Python's `c.close()`.
+    pub fn close(&mut self) {
+        self.state = State::Finished;
+    }
+}
+
+/// The notes' `produce(c)` driving the state machine.
+pub fn run_state_machine(n: u64, clock: &impl Clock) -> Transcript {
+    let mut out = Transcript::default();
+    let mut c = Consumer::default();
+    c.send(None, &mut out, clock);
+    for i in 1..=n {
+        out.say(clock, Who::Producer, format!("[PRODUCER] Producing {i}..."));
+        let r = c.send(Some(i), &mut out, clock).unwrap_or("");
+        out.say(
+            clock,
+            Who::Producer,
+            format!("[PRODUCER] Consumer return: {r}"),
+        );
+    }
+    c.close();
+    out
+}
+
+/// A one-value mailbox between two async functions on one thread.
+type Slot<T> = Rc<RefCell<Option<T>>>;
+
+/// Await until the slot holds a value, then take it (yielding to the other coroutine meanwhile).
+struct Take<T>(Slot<T>);
+
+impl<T> Future for Take<T> {
+    type Output = T;
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<T> {
+        match self.0.borrow_mut().take() {
+            Some(v) => Poll::Ready(v),
+            None => Poll::Pending,
+        }
+    }
+}
+
+/// The same conversation with async/await: two futures, two mailboxes, and an executor that
+/// polls them in turn until both finish (no threads, no runtime).
+pub fn run_async(n: u64, clock: &impl Clock) -> Transcript {
+    let out = RefCell::new(Transcript::default());
+    let to_consumer: Slot<Option<u64>> = Rc::default();
+    let to_producer: Slot<&'static str> = Rc::default();
+    let consumer = {
+        let (inbox, outbox, out) = (to_consumer.clone(), to_producer.clone(), &out);
+        async move {
+            while let Some(v) = Take(inbox.clone()).await {
+                out.borrow_mut()
+                    .say(clock, Who::Consumer, format!("[CONSUMER] Consuming {v}..."));
+                *outbox.borrow_mut() = Some("200 OK");
+            }
+        }
+    };
+    let producer = {
+        let (outbox, inbox, out) = (to_consumer.clone(), to_producer.clone(), &out);
+        async move {
+            for i in 1..=n {
+                out.borrow_mut()
+                    .say(clock, Who::Producer, format!("[PRODUCER] Producing {i}..."));
+                *outbox.borrow_mut() = Some(Some(i));
+                let r = Take(inbox.clone()).await;
+                out.borrow_mut().say(
+                    clock,
+                    Who::Producer,
+                    format!("[PRODUCER] Consumer return: {r}"),
+                );
+            }
+            *outbox.borrow_mut() = Some(None);
+        }
+    };
+    let mut tasks: Vec<Pin<Box<dyn Future<Output = ()> + '_>>> =
+        vec![Box::pin(producer), Box::pin(consumer)];
+    let mut cx = Context::from_waker(Waker::noop());
+    while !tasks.is_empty() {
+        tasks.retain_mut(|t| t.as_mut().poll(&mut cx).is_pending());
+    }
+    drop(tasks);
+    out.into_inner()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    struct Tick(AtomicU64);
+    impl Clock for Tick {
+        fn now_ms(&self) -> f64 {
+            self.0.fetch_add(1, Ordering::Relaxed) as f64
+        }
+    }
+
+    #[test]
+    fn both_versions_speak_the_reference_transcript() {
+        for n in [1, 5, 40] {
+            let want = reference(n);
+            for t in [
+                run_state_machine(n, &Tick(AtomicU64::new(0))),
+                run_async(n, &Tick(AtomicU64::new(0))),
+            ] {
+                let got: Vec<String> = t.lines.iter().map(|(_, s)| s.clone()).collect();
+                assert_eq!(got, want);
+                assert_eq!(t.spans.len(), want.len());
+                assert_eq!(t.spans[1].worker, 1, "the consumer speaks second");
+            }
+        }
+    }
+
+    #[test]
+    fn the_state_machine_follows_generator_rules() {
+        let clock = Tick(AtomicU64::new(0));
+        let mut out = Transcript::default();
+        let mut c = Consumer::default();
+        assert_eq!(c.send(None, &mut out, &clock), Some(""));
+        assert_eq!(c.send(Some(3), &mut out, &clock), Some("200 OK"));
+        assert_eq!(
+            c.send(Some(0), &mut out, &clock),
+            None,
+            "a falsy value ends it, as `if not n: return`"
+        );
+        assert_eq!(c.send(Some(4), &mut out, &clock), None);
+    }
+}

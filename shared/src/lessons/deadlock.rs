@@ -1,0 +1,277 @@
+//! `deadlock`: two locks taken in opposite orders by two workers. Each grabs its first lock, both
+//! wait at a barrier (so the bad timing happens every time, not once in a while), then each asks
+//! for the other's lock. Instead of hanging, every wait has a timeout; a worker that times out
+//! reads the wait-for table and reports the cycle (who holds what, who waits for what), then lets
+//! go, so the run ends. Taking the locks in one global order (A before B) cannot deadlock.
+
+use super::{DefaultWorkers, LessonInfo};
+use crate::ParamSpec;
+use std::sync::{Barrier, Condvar, Mutex};
+use std::time::Duration;
+
+/// The lesson's name on the CLI and in URLs.
+pub const NAME: &str = "deadlock";
+
+/// How long a worker waits for its second lock before it declares a deadlock.
+pub const TIMEOUT: Duration = Duration::from_millis(100);
+
+/// The catalogue entry.
+pub const INFO: LessonInfo = LessonInfo {
+    name: NAME,
+    title: "Deadlock: two locks, two orders",
+    summary: "two workers take locks A and B in opposite orders: detected, then fixed by ordering",
+    explanation: "Worker 0 takes lock A then B; worker 1 takes B then A. If each gets its first \
+        lock before the other asks for it, both wait forever: the notes' 'starvation' when two \
+        threads share two locks without an order. Here the waits have a timeout and a wait-for \
+        table, so the run reports the cycle instead of hanging. The fix is an order: everyone \
+        takes A before B, so nobody can hold B while waiting for A.",
+    native: &["opposite-order", "ordered"],
+    web: &["opposite-order", "ordered"],
+    size: ParamSpec {
+        name: "size",
+        default: 1_000,
+        min: 1,
+        max: 10_000_000,
+        unit: "rounds",
+        help: "lock rounds per worker (ordered) — opposite-order deadlocks in its first round",
+    },
+    latency: None,
+    bytes: None,
+    insight: "a cycle of workers each holding one lock while waiting for the next can never \
+        move; one global lock order makes such a cycle impossible",
+    default_workers: DefaultWorkers::Fixed(2),
+    demonstrates: &[],
+};
+
+const NAMES: [&str; 2] = ["A", "B"];
+
+/// A lock that remembers its owner and can be waited for with a timeout.
+#[derive(Debug, Default)]
+struct TimedLock {
+    owner: Mutex<Option<u32>>,
+    freed: Condvar,
+}
+
+/// Who holds and who waits for what: the wait-for table a detector reads.
+#[derive(Debug, Default)]
+struct Table {
+    holds: Vec<Vec<usize>>,
+    waits: Vec<Option<usize>>,
+    /// The cycle as the first worker to time out saw it, while every lock was still held.
+    detected: Option<String>,
+}
+
+/// The two locks and the table, shared by the workers of one run.
+#[derive(Debug)]
+pub struct Locks {
+    locks: [TimedLock; 2],
+    table: Mutex<Table>,
+    barrier: Barrier,
+    timeout: Duration,
+}
+
+/// What one worker's run came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// All rounds done.
+    Completed(u64),
+    /// Gave up waiting: the cycle as this worker saw it.
+    Deadlock(String),
+}
+
+fn lock_guard<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Locks {
+    /// Locks for `workers` workers (the barrier counts them); waits time out after `timeout`.
+    pub fn new(workers: u32, timeout: Duration) -> Self {
+        let n = workers.max(1) as usize;
+        Self {
+            locks: Default::default(),
+            table: Mutex::new(Table {
+                holds: vec![Vec::new(); n],
+                waits: vec![None; n],
+                detected: None,
+            }),
+            barrier: Barrier::new(n),
+            timeout,
+        }
+    }
+
+    fn acquire(&self, worker: u32, which: usize) -> Result<(), String> {
+        let w = worker as usize;
+        lock_guard(&self.table).waits[w] = Some(which);
+        let lock = &self.locks[which];
+        let owner = lock_guard(&lock.owner);
+        let (mut owner, timeout) = lock
+            .freed
+            .wait_timeout_while(owner, self.timeout, |o| o.is_some())
+            .unwrap_or_else(|p| p.into_inner());
+        if timeout.timed_out() && owner.is_some() {
+            drop(owner);
+            return Err(self.describe_cycle(worker));
+        }
+        *owner = Some(worker);
+        drop(owner);
+        let mut t = lock_guard(&self.table);
+        t.waits[w] = None;
+        t.holds[w].push(which);
+        Ok(())
+    }
+
+    fn release(&self, worker: u32, which: usize) {
+        let lock = &self.locks[which];
+        *lock_guard(&lock.owner) = None;
+        lock.freed.notify_all();
+        lock_guard(&self.table).holds[worker as usize].retain(|h| *h != which);
+    }
+
+    /// Follow "waits for → held by" from `worker` until it comes back: the deadlock cycle.
+    fn describe_cycle(&self, worker: u32) -> String {
+        let mut t = lock_guard(&self.table);
+        if let Some(d) = &t.detected {
+            return d.clone();
+        }
+        let mut steps = Vec::new();
+        let mut w = worker as usize;
+        for _ in 0..t.waits.len() {
+            let Some(wanted) = t.waits[w] else { break };
+            let Some(holder) = t.holds.iter().position(|h| h.contains(&wanted)) else {
+                break;
+            };
+            let held: Vec<&str> = t.holds[w].iter().map(|h| NAMES[*h]).collect();
+            steps.push((
+                w,
+                format!(
+                    "w{w} holds {} and waits for {} held by w{holder}",
+                    held.join("+"),
+                    NAMES[wanted]
+                ),
+            ));
+            w = holder;
+            if w == worker as usize {
+                break;
+            }
+        }
+        // Start the cycle at its lowest worker, so every member reports it the same way.
+        if let Some(first) = steps
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, (w, _))| *w)
+            .map(|(i, _)| i)
+        {
+            steps.rotate_left(first);
+        }
+        let steps: Vec<String> = steps.into_iter().map(|(_, s)| s).collect();
+        let d = format!("deadlock: {}", steps.join("; "));
+        t.detected = Some(d.clone());
+        d
+    }
+
+    /// Worker `worker`'s part. `opposite`: worker 1 takes B first (the bug); otherwise everyone
+    /// takes A first. Every lock taken is released, whatever happens.
+    pub fn work(&self, worker: u32, opposite: bool, rounds: u64) -> Outcome {
+        let order = if opposite && worker % 2 == 1 {
+            [1, 0]
+        } else {
+            [0, 1]
+        };
+        if opposite {
+            // One round is enough: the barrier makes the bad interleaving certain.
+            if let Err(e) = self.acquire(worker, order[0]) {
+                return Outcome::Deadlock(e);
+            }
+            self.barrier.wait();
+            let second = self.acquire(worker, order[1]);
+            if second.is_ok() {
+                self.release(worker, order[1]);
+            }
+            self.release(worker, order[0]);
+            return match second {
+                Ok(()) => Outcome::Completed(1),
+                Err(e) => Outcome::Deadlock(e),
+            };
+        }
+        for _ in 0..rounds {
+            for which in order {
+                if let Err(e) = self.acquire(worker, which) {
+                    for held in order {
+                        self.release(worker, held);
+                    }
+                    return Outcome::Deadlock(e);
+                }
+            }
+            for which in order.iter().rev() {
+                self.release(worker, *which);
+            }
+        }
+        Outcome::Completed(rounds)
+    }
+}
+
+/// The run's result line from the workers' outcomes, and the expected one.
+pub fn render(opposite: bool, outcomes: &[Outcome], workers: u32, rounds: u64) -> (String, String) {
+    let deadlocks: Vec<&String> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Deadlock(d) => Some(d),
+            Outcome::Completed(_) => None,
+        })
+        .collect();
+    let result = match deadlocks.first() {
+        Some(d) => (*d).clone(),
+        None => format!(
+            "{} rounds completed, no deadlock",
+            outcomes
+                .iter()
+                .map(|o| match o {
+                    Outcome::Completed(n) => *n,
+                    Outcome::Deadlock(_) => 0,
+                })
+                .sum::<u64>()
+        ),
+    };
+    let expected = if opposite && workers >= 2 {
+        "deadlock: w0 holds A and waits for B held by w1; w1 holds B and waits for A held by w0"
+            .to_string()
+    } else {
+        let per = if opposite { 1 } else { rounds };
+        format!("{} rounds completed, no deadlock", per * u64::from(workers))
+    };
+    (result, expected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(opposite: bool, rounds: u64, timeout_ms: u64) -> (String, String) {
+        let locks = Locks::new(2, Duration::from_millis(timeout_ms));
+        let outcomes: Vec<Outcome> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..2)
+                .map(|w| {
+                    let locks = &locks;
+                    s.spawn(move || locks.work(w, opposite, rounds))
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        render(opposite, &outcomes, 2, rounds)
+    }
+
+    #[test]
+    fn opposite_orders_are_detected_every_time_and_every_run_ends() {
+        for _ in 0..100 {
+            let (result, expected) = run(true, 1, 5);
+            assert_eq!(result, expected);
+        }
+    }
+
+    #[test]
+    fn one_order_never_deadlocks() {
+        let (result, expected) = run(false, 2_000, 1_000);
+        assert_eq!(result, "4000 rounds completed, no deadlock");
+        assert_eq!(result, expected);
+    }
+}

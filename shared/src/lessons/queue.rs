@@ -1,0 +1,136 @@
+//! `queue`: producers put items on a bounded queue, consumers take them off. When the queue is
+//! full, producers wait (backpressure); when every producer is done, the queue is closed and the
+//! consumers finish (clean shutdown, no sentinel lost). The check: every item was consumed exactly
+//! once, and the sum of what consumers computed equals the sum over all items.
+
+use super::{DefaultWorkers, LessonInfo, cpu};
+use crate::ParamSpec;
+
+/// The lesson's name on the CLI and in URLs.
+pub const NAME: &str = "queue";
+
+/// Slots in the bounded queue: small, so producers feel the backpressure.
+pub const CAPACITY: usize = 8;
+
+/// Numbers each consumer squares per item: consuming is slower than producing, so the queue fills.
+pub const WORK_PER_ITEM: u64 = 50_000;
+
+/// The catalogue entry.
+pub const INFO: LessonInfo = LessonInfo {
+    name: NAME,
+    title: "Queues: producers, consumers, backpressure",
+    summary: "producers and consumers over a bounded queue: waits, backpressure, clean shutdown",
+    explanation: "Half the workers produce items and put them on a queue with 8 slots; the other \
+        half take items off and process them, which is slower. When the queue is full, producers \
+        wait: that is backpressure, and the timeline shows it as waits. When all producers are \
+        done the queue is closed, and consumers stop once it is empty — no item is lost and none \
+        is processed twice, which the run checks item by item. Natively this is threads with a \
+        channel, async tasks with an async channel, and processes connected by pipes; in the \
+        browser, web workers exchanging messages.",
+    native: &["threads", "async", "processes"],
+    web: &["workers"],
+    size: ParamSpec {
+        name: "size",
+        default: 200,
+        min: 1,
+        max: 1_000_000,
+        unit: "items",
+        help: "items the producers make, in all",
+    },
+    latency: None,
+    bytes: None,
+    insight: "a bounded queue lets producers and consumers run at their own pace while the slower \
+        side sets the speed of the whole",
+    default_workers: DefaultWorkers::Fixed(4),
+    demonstrates: &[],
+};
+
+/// Producers and consumers for `workers` workers: half and half, at least one of each.
+pub fn roles(workers: u32) -> (u32, u32) {
+    let p = (workers / 2).max(1);
+    (p, workers.saturating_sub(p).max(1))
+}
+
+/// The items producer `p` of `producers` makes.
+pub fn items_of(p: u32, producers: u32, size: u64) -> impl Iterator<Item = u64> {
+    (u64::from(p)..size).step_by(producers.max(1) as usize)
+}
+
+/// What a consumer computes for an item (its proof of having processed it).
+pub fn process(item: u64) -> u64 {
+    let start = item * WORK_PER_ITEM;
+    cpu::sum_squares(start..start + WORK_PER_ITEM) as u64
+}
+
+/// Counts who consumed what, to prove "exactly once".
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    seen: Vec<u32>,
+    sum: u64,
+}
+
+impl Ledger {
+    /// For items 0..size.
+    pub fn new(size: u64) -> Self {
+        Self {
+            seen: vec![0; size as usize],
+            sum: 0,
+        }
+    }
+
+    /// Record that `item` was consumed with result `value`.
+    pub fn consumed(&mut self, item: u64, value: u64) {
+        if let Some(c) = self.seen.get_mut(item as usize) {
+            *c += 1;
+        }
+        self.sum = self.sum.wrapping_add(value);
+    }
+
+    /// The result line: exactly-once, or what went wrong first.
+    pub fn render(&self) -> String {
+        if let Some((i, c)) = self.seen.iter().enumerate().find(|(_, c)| **c != 1) {
+            return format!("item {i} consumed {c} times");
+        }
+        format!(
+            "{} items, each consumed once, sum {:016x}",
+            self.seen.len(),
+            self.sum
+        )
+    }
+}
+
+/// The expected result line for `size` items.
+pub fn expected(size: u64) -> String {
+    let mut l = Ledger::new(size);
+    for i in 0..size {
+        l.consumed(i, process(i));
+    }
+    l.render()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn producers_split_items_exactly() {
+        let (p, c) = roles(5);
+        assert_eq!((p, c), (2, 3));
+        let mut all: Vec<u64> = (0..p).flat_map(|i| items_of(i, p, 11)).collect();
+        all.sort_unstable();
+        assert_eq!(all, (0..11).collect::<Vec<_>>());
+        assert_eq!(roles(1), (1, 1));
+    }
+
+    #[test]
+    fn ledger_catches_loss_and_duplicates() {
+        let mut l = Ledger::new(3);
+        l.consumed(0, process(0));
+        l.consumed(2, process(2));
+        assert_eq!(l.render(), "item 1 consumed 0 times");
+        l.consumed(1, process(1));
+        assert_eq!(l.render(), expected(3));
+        l.consumed(1, process(1));
+        assert_eq!(l.render(), "item 1 consumed 2 times");
+    }
+}

@@ -1,0 +1,206 @@
+//! `race`: a shared bank balance. Every worker deposits its amount and withdraws it again, many
+//! times, so the balance must end at exactly 0 — unless updates are lost.
+//!
+//! - `unsynchronized` reads the balance, then writes back a new value (two separate atomic
+//!   operations, so safe Rust and no undefined behaviour): another worker's update between the
+//!   read and the write is overwritten. That is the notes' `balance = balance + n` under threads.
+//! - `mutex` holds a lock around each read-modify-write, as the notes' `lock.acquire()` does.
+//! - `atomic` uses one read-modify-write instruction (`fetch_add`), no lock at all.
+//!
+//! The Loom tests (`cargo test --cfg loom`, see README) check all three over every interleaving.
+
+use super::{DefaultWorkers, LessonInfo};
+use crate::ParamSpec;
+use crate::sync::{AtomicI64, Mutex, Ordering};
+
+/// The lesson's name on the CLI and in URLs.
+pub const NAME: &str = "race";
+
+/// The catalogue entry.
+pub const INFO: LessonInfo = LessonInfo {
+    name: NAME,
+    title: "Race condition: a shared balance",
+    summary: "deposit and withdraw from one balance: unsynchronized updates get lost",
+    explanation: "Two workers each deposit an amount and withdraw it again, ten million times (the \
+        notes used 100,000 rounds and amounts 5 and 8; compiled code is so fast that it needs \
+        more rounds for the two workers to run at the same time for long), so the balance must end at 0. Reading the balance and then \
+        writing a new one is two steps: when the other worker writes in between, one update is \
+        lost and the balance drifts. A mutex makes each read-modify-write one indivisible step \
+        for the other workers; an atomic fetch_add does it in one instruction. The table shows \
+        what each fix costs.",
+    native: &["unsynchronized", "mutex", "atomic"],
+    web: &["unsynchronized", "mutex", "atomic"],
+    size: ParamSpec {
+        name: "size",
+        default: 10_000_000,
+        min: 1,
+        max: 100_000_000,
+        unit: "rounds per worker",
+        help: "deposit/withdraw rounds each worker performs",
+    },
+    latency: None,
+    bytes: None,
+    insight: "a read followed by a write is not one step: without a lock or an atomic \
+        read-modify-write, concurrent updates overwrite each other",
+    default_workers: DefaultWorkers::Fixed(2),
+    demonstrates: &["unsynchronized"],
+};
+
+/// How the balance is updated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// Separate load and store: loses updates.
+    Unsynchronized,
+    /// A mutex around each update.
+    Mutex,
+    /// `fetch_add` / `fetch_sub`.
+    Atomic,
+}
+
+impl Variant {
+    /// The variant of a strategy name.
+    pub fn of(strategy: &str) -> Option<Self> {
+        match strategy {
+            "unsynchronized" => Some(Variant::Unsynchronized),
+            "mutex" => Some(Variant::Mutex),
+            "atomic" => Some(Variant::Atomic),
+            _ => None,
+        }
+    }
+}
+
+/// The amount worker `w` moves: 5, 8, 11, ... (the notes used 5 and 8).
+pub fn amount(worker: u32) -> i64 {
+    5 + 3 * i64::from(worker)
+}
+
+/// The shared balance, in both representations (only the variant's one is used).
+#[derive(Debug, Default)]
+pub struct Balance {
+    atomic: AtomicI64,
+    locked: Mutex<i64>,
+}
+
+impl Balance {
+    /// A zero balance.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Worker `worker` deposits and withdraws its amount `rounds` times.
+    pub fn work(&self, variant: Variant, worker: u32, rounds: u64) {
+        let n = amount(worker);
+        for _ in 0..rounds {
+            match variant {
+                Variant::Unsynchronized => {
+                    // black_box hides which balance each access goes to, so the compiler cannot
+                    // answer a read from its own previous write: every read goes to memory, as
+                    // Python's `balance = balance + n` does.
+                    let v = std::hint::black_box(&self.atomic).load(Ordering::Relaxed);
+                    std::hint::black_box(&self.atomic).store(v + n, Ordering::Relaxed);
+                    let v = std::hint::black_box(&self.atomic).load(Ordering::Relaxed);
+                    std::hint::black_box(&self.atomic).store(v - n, Ordering::Relaxed);
+                }
+                Variant::Mutex => {
+                    // A poisoned lock means another worker panicked; its value is still the
+                    // balance, so keep counting.
+                    let mut b = self.locked.lock().unwrap_or_else(|p| p.into_inner());
+                    *b += n;
+                    *b -= n;
+                }
+                Variant::Atomic => {
+                    self.atomic.fetch_add(n, Ordering::Relaxed);
+                    self.atomic.fetch_sub(n, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    /// The final balance (0 unless updates were lost).
+    pub fn value(&self, variant: Variant) -> i64 {
+        match variant {
+            Variant::Mutex => *self.locked.lock().unwrap_or_else(|p| p.into_inner()),
+            _ => self.atomic.load(Ordering::SeqCst),
+        }
+    }
+}
+
+/// The result line of a run: the final balance and what it means.
+pub fn render(balance: i64) -> String {
+    if balance == 0 {
+        "balance 0".to_string()
+    } else {
+        format!("balance {balance} (updates were lost)")
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_variants_always_end_at_zero_on_real_threads() {
+        for variant in [Variant::Mutex, Variant::Atomic] {
+            let b = Balance::new();
+            std::thread::scope(|s| {
+                for w in 0..4 {
+                    let b = &b;
+                    s.spawn(move || b.work(variant, w, 20_000));
+                }
+            });
+            assert_eq!(b.value(variant), 0, "{variant:?}");
+        }
+    }
+
+    #[test]
+    fn one_worker_alone_never_loses_anything() {
+        let b = Balance::new();
+        b.work(Variant::Unsynchronized, 0, 1000);
+        assert_eq!(b.value(Variant::Unsynchronized), 0);
+        assert_eq!(render(0), "balance 0");
+        assert_eq!(render(-13), "balance -13 (updates were lost)");
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::Arc;
+    use loom::thread;
+
+    fn two_workers(variant: Variant) -> i64 {
+        let b = Arc::new(Balance::new());
+        let handles: Vec<_> = (0..2)
+            .map(|w| {
+                let b = b.clone();
+                thread::spawn(move || b.work(variant, w, 1))
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        b.value(variant)
+    }
+
+    #[test]
+    fn mutex_is_correct_in_every_interleaving() {
+        loom::model(|| assert_eq!(two_workers(Variant::Mutex), 0));
+    }
+
+    #[test]
+    fn atomic_is_correct_in_every_interleaving() {
+        loom::model(|| assert_eq!(two_workers(Variant::Atomic), 0));
+    }
+
+    #[test]
+    fn loom_finds_the_lost_update() {
+        use std::sync::atomic::{AtomicBool, Ordering as O};
+        static LOST: AtomicBool = AtomicBool::new(false);
+        loom::model(|| {
+            if two_workers(Variant::Unsynchronized) != 0 {
+                LOST.store(true, O::SeqCst);
+            }
+        });
+        assert!(LOST.load(O::SeqCst), "no interleaving lost an update");
+    }
+}
