@@ -25,7 +25,7 @@ pub fn execute(strategy: &str, p: Params) -> Result<Execution> {
         coroutine::reference_digest(p.size),
         t.spans,
         meter,
-        1,
+        2, // two lanes: the producer and the consumer, taking turns on one thread
     );
     e.note = Some(note.join("\n"));
     Ok(e)

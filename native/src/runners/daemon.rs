@@ -78,7 +78,7 @@ pub fn execute(strategy: &str, p: Params) -> Result<Execution> {
         expected,
         spans,
         meter,
-        workers: 1,
+        workers: 2,
         children_peak_kb: 0,
         note: Some(if daemon {
             format!(

@@ -192,7 +192,7 @@ pub fn execute(strategy: &str, p: Params) -> Result<Execution> {
         expected,
         spans,
         meter,
-        workers: producers,
+        workers: producers + u32::from(strategy != "contending"),
         children_peak_kb: 0,
         note: Some(format!(
             "{writers}; producer 0 failed on purpose after {} rows, and every row it produced before failing is in the database (a real SQLite file in a temporary directory, removed afterwards)",

@@ -171,7 +171,9 @@ async fn tasks(
                     end_ms: clock.now_ms(),
                     kind: SpanKind::Compute,
                 };
-                spans.borrow_mut().extend(wait_span(w, item, t0, t1).into_iter().chain([done]));
+                spans
+                    .borrow_mut()
+                    .extend(wait_span(w, item, t0, t1).into_iter().chain([done]));
                 got.borrow_mut().push((item, v));
                 tokio::task::yield_now().await;
             }
