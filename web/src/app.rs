@@ -28,7 +28,15 @@ fn start_run(state: UseReducerHandle<State>, s: State) {
         .copied()
         .filter(|st| isolated || *st != "pool")
         .collect();
-    if strategies.is_empty() {
+    let connected = matches!(s.companion, Companion::Connected(_));
+    if lesson_needs_native(s.lesson) && !connected {
+        state.dispatch(Action::Failed(format!(
+            "{} runs natively only, and no companion answers: start `interleave serve` (scripts/serve does)",
+            s.lesson.name
+        )));
+        return;
+    }
+    if strategies.is_empty() && !lesson_needs_native(s.lesson) {
         state.dispatch(Action::Failed("tick at least one strategy to run".into()));
         return;
     }
@@ -58,8 +66,8 @@ fn start_run(state: UseReducerHandle<State>, s: State) {
         }
     };
     let env = runner::Env {
-        companion: matches!(s.companion, Companion::Connected(_)),
-        native_rows: s.native_rows,
+        companion: connected,
+        native_rows: s.native_rows || lesson_needs_native(s.lesson),
         cancel: s.cancel.clone(),
     };
     state.dispatch(Action::Progress("starting…".into()));
@@ -73,6 +81,11 @@ fn start_run(state: UseReducerHandle<State>, s: State) {
             Err(e) => state.dispatch(Action::Failed(e)),
         }
     });
+}
+
+/// A lesson with no browser strategies runs only on the companion.
+fn lesson_needs_native(lesson: &interleave_shared::lessons::LessonInfo) -> bool {
+    lesson.web.is_empty()
 }
 
 /// Offer the records as a JSON download (`interleave run --json` reads the same format).

@@ -14,6 +14,7 @@
 
 mod app;
 mod components;
+mod lessons;
 mod pages;
 mod platform;
 mod runner;

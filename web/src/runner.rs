@@ -12,6 +12,7 @@
 //! When the companion is connected, the same run is also posted to `/api/run`, and its native
 //! records join the browser's.
 
+use crate::lessons;
 use crate::pages::{self, Source};
 use crate::platform::{self, PerfClock};
 use crate::workers;
@@ -47,7 +48,7 @@ pub const CANCELLED: &str = "run cancelled";
 /// Start the web-worker pool with `threads` workers unless it is already running; returns the
 /// number of threads it really has. Starting workers takes tens of milliseconds, paid once per
 /// page, so it happens before the clock starts, as a program starts its pool once.
-async fn ensure_pool(threads: u32) -> Result<u32, String> {
+pub async fn ensure_pool(threads: u32) -> Result<u32, String> {
     if let Some(n) = POOL_THREADS.with(Cell::get) {
         return Ok(n);
     }
@@ -66,14 +67,21 @@ async fn ensure_pool(threads: u32) -> Result<u32, String> {
 }
 
 /// One timed strategy run, before it becomes a record.
-struct Outcome {
-    spans: Vec<Span>,
-    result: String,
-    expected: String,
-    correct: bool,
-    wall_ms: f64,
-    workers: u32,
-    note: Option<String>,
+pub struct Outcome {
+    /// Who ran what when.
+    pub spans: Vec<Span>,
+    /// What the strategy produced.
+    pub result: String,
+    /// What the lesson says it must produce.
+    pub expected: String,
+    /// The lesson's check.
+    pub correct: bool,
+    /// Wall time.
+    pub wall_ms: f64,
+    /// Workers the strategy used.
+    pub workers: u32,
+    /// A caveat for the reader.
+    pub note: Option<String>,
 }
 
 /// Run `strategies` of `lesson` one after another, reporting progress; then, when asked, the
@@ -168,6 +176,33 @@ async fn run_one(
     match lesson.name {
         cpu::NAME => run_cpu(strategy, params, env, progress).await,
         io::NAME => run_io(strategy, params, env, progress).await,
+        "race" => {
+            progress(format!("race: {strategy} on the shared-memory pool…"));
+            lessons::race(strategy, params).await
+        }
+        "deadlock" => {
+            progress(format!("deadlock: {strategy} on two pool threads…"));
+            lessons::deadlock(strategy, params).await
+        }
+        "queue" => {
+            progress(format!(
+                "queue: {} web workers consuming {} items…",
+                params.workers, params.size
+            ));
+            lessons::queue(params, env).await
+        }
+        "pools" => {
+            progress(format!(
+                "pools: {strategy} on {} web workers…",
+                params.workers
+            ));
+            lessons::pools(strategy, params, env).await
+        }
+        "coroutine" => Ok(lessons::coroutine(strategy, params)),
+        "cost" => {
+            progress(format!("cost: {} × {strategy}…", params.size));
+            lessons::cost(strategy, params).await
+        }
         other => Err(format!("lesson '{other}' has no browser runner")),
     }
 }
@@ -261,7 +296,8 @@ async fn run_cpu(
     })
 }
 
-async fn run_workers(
+/// Run task messages on fresh message-passing workers, stopping early on Cancel.
+pub async fn run_workers(
     messages: Vec<String>,
     workers: u32,
     kind: SpanKind,

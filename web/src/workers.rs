@@ -71,6 +71,21 @@ pub async fn interleave_worker_task(task: String) -> Result<String, JsValue> {
             );
             Ok(cpu::sum_squares(start..end).to_string())
         }
+        ["queue", item] => {
+            let item: u64 = item.parse().map_err(|_| JsValue::from_str("bad item"))?;
+            Ok(interleave_shared::lessons::queue::process(item).to_string())
+        }
+        ["pools", first, last] => {
+            let (first, last): (u64, u64) = (
+                first.parse().map_err(|_| JsValue::from_str("bad first"))?,
+                last.parse().map_err(|_| JsValue::from_str("bad last"))?,
+            );
+            Ok((first..last)
+                .map(interleave_shared::lessons::pools::f)
+                .sum::<u128>()
+                .to_string())
+        }
+        ["ping", n] => Ok((*n).to_string()),
         ["io", ..] => {
             let (source, page) =
                 Source::parse(&task).ok_or_else(|| JsValue::from_str("bad io task"))?;
@@ -102,24 +117,11 @@ impl Drop for Pool {
     }
 }
 
-fn field(v: &JsValue, name: &str) -> JsValue {
-    js_sys::Reflect::get(v, &name.into()).unwrap_or(JsValue::UNDEFINED)
-}
-
-/// Run `tasks` (task messages) on `workers` fresh web workers, each taking the next task when it
-/// finishes its last. Returns outputs in task order and spans: each worker's start-up (spawn),
-/// each task's time inside the worker (kind), and the message time around it (copy).
-pub async fn run(
-    tasks: Vec<String>,
-    workers: u32,
-    kind: SpanKind,
-    clock: &PerfClock,
-    cancel: &Cell<bool>,
-) -> Result<(Vec<String>, Vec<Span>), String> {
-    let n = (workers as usize).clamp(1, tasks.len().max(1));
+/// Start `n` workers and wait until each has its module running; one spawn span per worker
+/// (from the first spawn to its "ready"), timed by `clock`.
+async fn start(n: usize, clock: &PerfClock) -> Result<(Pool, Vec<Span>), String> {
     let main_js: JsValue = MAIN_JS.with(|u| u.clone()).into();
     let module = wasm_bindgen::module();
-    let mut spans = Vec::new();
     let mut pool = Pool(Vec::new());
     let spawn_start = clock.now_ms();
     for _ in 0..n {
@@ -137,32 +139,80 @@ pub async fn run(
         });
     }
     let t0_abs = crate::platform::abs_now_ms() - clock.now_ms();
-    // Wait for every worker to load and instantiate its own copy of the module.
+    let mut spans = Vec::new();
     for (w, h) in pool.0.iter_mut().enumerate() {
         let msg = h
             .inbox
             .next()
             .await
             .ok_or("a worker stopped before starting")?;
-        match field(&msg, "type").as_string().as_deref() {
-            Some("ready") => {
-                let ready = field(&msg, "t").as_f64().unwrap_or(0.0) - t0_abs;
-                spans.push(Span {
-                    worker: w as u32,
-                    task: SETUP_TASK,
-                    start_ms: spawn_start,
-                    end_ms: ready,
-                    kind: SpanKind::Spawn,
-                });
-            }
-            _ => {
-                return Err(format!(
-                    "a worker failed to start: {}",
-                    field(&msg, "message").as_string().unwrap_or_default()
-                ));
-            }
+        if field(&msg, "type").as_string().as_deref() != Some("ready") {
+            return Err(format!(
+                "a worker failed to start: {}",
+                field(&msg, "message").as_string().unwrap_or_default()
+            ));
         }
+        let ready = field(&msg, "t").as_f64().unwrap_or(0.0) - t0_abs;
+        spans.push(Span {
+            worker: w as u32,
+            task: SETUP_TASK,
+            start_ms: spawn_start,
+            end_ms: ready,
+            kind: SpanKind::Spawn,
+        });
     }
+    Ok((pool, spans))
+}
+
+/// The cost ladder's "worker-message": `n` round trips to one running worker; returns how many
+/// came back and the milliseconds they took (the worker's start is not counted).
+pub async fn round_trips(n: u64) -> Result<(u64, f64), String> {
+    let clock = PerfClock::start();
+    let (mut pool, _) = start(1, &clock).await?;
+    let h = pool.0.first_mut().ok_or("no worker")?;
+    let clock = PerfClock::start();
+    let mut done = 0;
+    for i in 0..n {
+        let msg = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&msg, &"id".into(), &(i as f64).into());
+        let _ = js_sys::Reflect::set(&msg, &"task".into(), &format!("ping {i}").into());
+        h.worker
+            .post_message(&msg)
+            .map_err(|e| format!("postMessage failed: {e:?}"))?;
+        let reply = h.inbox.next().await.ok_or("the worker stopped")?;
+        done += u64::from(field(&reply, "type").as_string().as_deref() == Some("done"));
+    }
+    Ok((done, clock.now_ms()))
+}
+
+/// The cost ladder's "worker-start": start `n` workers one after another, each until its module
+/// runs, then terminate it.
+pub async fn starts(n: u64) -> Result<u64, String> {
+    let mut done = 0;
+    for _ in 0..n {
+        drop(start(1, &PerfClock::start()).await?);
+        done += 1;
+    }
+    Ok(done)
+}
+
+fn field(v: &JsValue, name: &str) -> JsValue {
+    js_sys::Reflect::get(v, &name.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Run `tasks` (task messages) on `workers` fresh web workers, each taking the next task when it
+/// finishes its last. Returns outputs in task order and spans: each worker's start-up (spawn),
+/// each task's time inside the worker (kind), and the message time around it (copy).
+pub async fn run(
+    tasks: Vec<String>,
+    workers: u32,
+    kind: SpanKind,
+    clock: &PerfClock,
+    cancel: &Cell<bool>,
+) -> Result<(Vec<String>, Vec<Span>), String> {
+    let n = (workers as usize).clamp(1, tasks.len().max(1));
+    let (mut pool, mut spans) = start(n, clock).await?;
+    let t0_abs = crate::platform::abs_now_ms() - clock.now_ms();
     let next = Cell::new(0usize);
     let tasks = &tasks;
     let per_worker = futures::future::join_all(pool.0.iter_mut().enumerate().map(|(w, h)| {

@@ -17,7 +17,7 @@ pub fn execute(strategy: &str, p: Params) -> Result<Execution> {
                     let locks = &locks;
                     s.spawn(move || {
                         timed(clock, w, w as usize, SpanKind::Lock, || {
-                            locks.work(w, opposite, p.size)
+                            locks.work(w, opposite, p.size, clock)
                         })
                     })
                 })

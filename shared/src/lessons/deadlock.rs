@@ -5,7 +5,7 @@
 //! go, so the run ends. Taking the locks in one global order (A before B) cannot deadlock.
 
 use super::{DefaultWorkers, LessonInfo};
-use crate::ParamSpec;
+use crate::{Clock, ParamSpec};
 use std::sync::{Barrier, Condvar, Mutex};
 use std::time::Duration;
 
@@ -99,18 +99,26 @@ impl Locks {
         }
     }
 
-    fn acquire(&self, worker: u32, which: usize) -> Result<(), String> {
+    /// Take lock `which`, or give up after the timeout. The deadline is kept with the caller's
+    /// [`Clock`]: `Condvar::wait_timeout_while` reads `Instant`, which panics in the browser
+    /// (wasm32-unknown-unknown has no `Instant`), while a plain `wait_timeout` does not.
+    fn acquire(&self, worker: u32, which: usize, clock: &impl Clock) -> Result<(), String> {
         let w = worker as usize;
         lock_guard(&self.table).waits[w] = Some(which);
         let lock = &self.locks[which];
-        let owner = lock_guard(&lock.owner);
-        let (mut owner, timeout) = lock
-            .freed
-            .wait_timeout_while(owner, self.timeout, |o| o.is_some())
-            .unwrap_or_else(|p| p.into_inner());
-        if timeout.timed_out() && owner.is_some() {
-            drop(owner);
-            return Err(self.describe_cycle(worker));
+        let deadline = clock.now_ms() + self.timeout.as_secs_f64() * 1e3;
+        let mut owner = lock_guard(&lock.owner);
+        while owner.is_some() {
+            let left = deadline - clock.now_ms();
+            if left <= 0.0 {
+                drop(owner);
+                return Err(self.describe_cycle(worker));
+            }
+            owner = lock
+                .freed
+                .wait_timeout(owner, Duration::from_secs_f64(left / 1e3))
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
         }
         *owner = Some(worker);
         drop(owner);
@@ -171,7 +179,7 @@ impl Locks {
 
     /// Worker `worker`'s part. `opposite`: worker 1 takes B first (the bug); otherwise everyone
     /// takes A first. Every lock taken is released, whatever happens.
-    pub fn work(&self, worker: u32, opposite: bool, rounds: u64) -> Outcome {
+    pub fn work(&self, worker: u32, opposite: bool, rounds: u64, clock: &impl Clock) -> Outcome {
         let order = if opposite && worker % 2 == 1 {
             [1, 0]
         } else {
@@ -179,11 +187,11 @@ impl Locks {
         };
         if opposite {
             // One round is enough: the barrier makes the bad interleaving certain.
-            if let Err(e) = self.acquire(worker, order[0]) {
+            if let Err(e) = self.acquire(worker, order[0], clock) {
                 return Outcome::Deadlock(e);
             }
             self.barrier.wait();
-            let second = self.acquire(worker, order[1]);
+            let second = self.acquire(worker, order[1], clock);
             if second.is_ok() {
                 self.release(worker, order[1]);
             }
@@ -195,7 +203,7 @@ impl Locks {
         }
         for _ in 0..rounds {
             for which in order {
-                if let Err(e) = self.acquire(worker, which) {
+                if let Err(e) = self.acquire(worker, which, clock) {
                     for held in order {
                         self.release(worker, held);
                     }
@@ -246,13 +254,22 @@ pub fn render(opposite: bool, outcomes: &[Outcome], workers: u32, rounds: u64) -
 mod tests {
     use super::*;
 
+    struct StdClock(std::time::Instant);
+    impl Clock for StdClock {
+        fn now_ms(&self) -> f64 {
+            self.0.elapsed().as_secs_f64() * 1e3
+        }
+    }
+
     fn run(opposite: bool, rounds: u64, timeout_ms: u64) -> (String, String) {
         let locks = Locks::new(2, Duration::from_millis(timeout_ms));
         let outcomes: Vec<Outcome> = std::thread::scope(|s| {
             let hs: Vec<_> = (0..2)
                 .map(|w| {
                     let locks = &locks;
-                    s.spawn(move || locks.work(w, opposite, rounds))
+                    s.spawn(move || {
+                        locks.work(w, opposite, rounds, &StdClock(std::time::Instant::now()))
+                    })
                 })
                 .collect();
             hs.into_iter().map(|h| h.join().unwrap()).collect()

@@ -46,13 +46,21 @@ pub fn controls(props: &Props) -> Html {
             <label class="field">
                 <span>{ "Lesson" }</span>
                 <select data-testid="lesson-picker" onchange={on_lesson} disabled={running}>
-                    { for catalogue().iter().filter(|l| !l.web.is_empty()).map(|l| html! {
-                        <option value={l.name} selected={l.name == lesson.name}>{ format!("{} — {}", l.name, l.title) }</option>
+                    { for catalogue().iter().map(|l| html! {
+                        <option value={l.name} selected={l.name == lesson.name}>
+                            { format!("{} — {}{}", l.name, l.title, if l.web.is_empty() { " (native)" } else { "" }) }
+                        </option>
                     }) }
                 </select>
             </label>
             <fieldset class="field strategies">
                 <legend>{ "Strategies" }</legend>
+                if lesson.web.is_empty() {
+                    <span class="native-only" data-testid="native-only">
+                        { if connected { "runs natively on the companion: "} else { "runs natively only: start the companion (scripts/serve) to run it — " } }
+                        { lesson.native.join(", ") }
+                    </span>
+                }
                 { for lesson.web.iter().map(|name| {
                     let name: &'static str = name;
                     let blocked = name == "pool" && !isolated;
