@@ -226,10 +226,20 @@ fn compare(args: CompareArgs) -> Result<ExitCode> {
     let progress = progress::Progress::new(lessons::catalogue().len() as u64, !args.json);
     for lesson in lessons::catalogue().iter().filter(|l| !l.native.is_empty()) {
         progress.step(lesson.name);
+        // --quick: sizes that take well under a second per strategy.
         let (size, latency) = match (args.quick, lesson.name) {
+            (false, _) => (None, None),
             (true, io::NAME) => (Some(20), Some(50)),
-            (true, _) => (Some(lesson.size.default.min(10_000_000)), None),
-            _ => (None, None),
+            (true, name) => {
+                let cap = match name {
+                    "cpu" => 10_000_000,
+                    "race" => 1_000_000,
+                    "db" | "pools" | "queue" => 100,
+                    "cost" => 50,
+                    _ => u64::MAX,
+                };
+                (Some(lesson.size.default.min(cap)), None)
+            }
         };
         let params = lesson.params(size, None, latency, None, default_workers())?;
         let server = server_for(lesson, None)?;

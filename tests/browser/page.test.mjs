@@ -99,6 +99,40 @@ test('io: sequential, async and workers fetch real pages through the proxy, exac
   await page.close();
 });
 
+test('every other lesson: each browser strategy checked, native rows beside them', { timeout: 300_000 }, async () => {
+  const cases = [
+    ['race', 'size=2000000', ['unsynchronized', 'mutex', 'atomic']],
+    ['deadlock', 'size=200', ['opposite-order', 'ordered']],
+    ['queue', 'size=40', ['workers']],
+    ['pools', 'size=40', ['workers-map', 'workers-map-chunked']],
+    ['coroutine', 'size=5', ['state-machine', 'async']],
+    ['cost', 'size=20', ['async-task', 'pool-job', 'worker-message', 'worker-start']],
+    ['db', 'size=200', []],
+  ];
+  for (const [lesson, params, web] of cases) {
+    const page = await openPage(`/?lesson=${lesson}&${params}&autorun=1`);
+    await runFinished(page, web.length + 1);
+    const got = await rows(page);
+    assert.deepEqual(got.filter((r) => r.side === 'web').map((r) => r.strategy), web, lesson);
+    assert.ok(got.some((r) => r.side === 'native'), `${lesson}: native rows`);
+    for (const r of got) {
+      if (r.strategy === 'unsynchronized') {
+        assert.match(r.result, /^balance -?\d+/);
+      } else {
+        assert.equal(r.correct, 'true', `${lesson} ${r.side} ${r.strategy}: ${r.result} vs ${r.expected}`);
+      }
+    }
+    if (lesson === 'deadlock') {
+      assert.equal(got[0].result, 'deadlock: w0 holds A and waits for B held by w1; w1 holds B and waits for A held by w0');
+    }
+    if (lesson === 'race' || lesson === 'cost') {
+      await page.screenshot({ path: artifact(`desktop-${lesson}.png`), fullPage: true });
+    }
+    assert.deepEqual(page.errors, [], lesson);
+    await page.close();
+  }
+});
+
 test('pressing Run uses the inputs; bad input shows a clear message', { timeout: 120_000 }, async () => {
   const page = await openPage('/?lesson=cpu');
   await page.getByTestId('param-size').fill('12345');

@@ -40,6 +40,22 @@ pub fn results(props: &Props) -> Html {
         .iter()
         .map(|r| r.wall_ms)
         .fold(f64::MIN_POSITIVE, f64::max);
+    let min_ms = records
+        .iter()
+        .map(|r| r.wall_ms)
+        .filter(|ms| *ms > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    // Times spanning more than two orders of magnitude (the cost ladder) get a log scale, or
+    // the short bars would vanish; one decade of headroom keeps the shortest bar visible.
+    let log = max_ms / min_ms > 100.0;
+    let width = |ms: f64| {
+        if log {
+            let lo = (min_ms / 10.0).log10();
+            100.0 * (ms.max(min_ms).log10() - lo) / (max_ms.log10() - lo)
+        } else {
+            100.0 * ms / max_ms
+        }
+    };
     let fastest = records
         .iter()
         .filter(|r| r.correct)
@@ -79,12 +95,15 @@ pub fn results(props: &Props) -> Html {
                 }) }
                 </tbody>
             </table></div>
-            <div class="bars" aria-label="wall time per strategy">
+            if log {
+                <p class="scale-note">{ "bars on a log scale: times differ by more than 100×" }</p>
+            }
+            <div class={classes!("bars", log.then_some("log"))} aria-label="wall time per strategy">
                 { for records.iter().map(|r| html! {
                     <div class="bar-row">
                         <span class="bar-label">{ format!("{} · {}", r.side.as_str(), r.strategy) }</span>
                         <span class="bar-track">
-                            <span class={classes!("bar", r.side.as_str())} style={format!("width:{:.1}%", 100.0 * r.wall_ms / max_ms)}></span>
+                            <span class={classes!("bar", r.side.as_str())} style={format!("width:{:.1}%", width(r.wall_ms))}></span>
                         </span>
                         <span class="bar-value">{ fmt_ms(r.wall_ms) }</span>
                     </div>
