@@ -45,6 +45,10 @@ pub struct Report {
     pub rayon_efficiency: f64,
     /// Async io 1,000 × 100 ms: wall ms and wall ÷ latency (target ≤ 130 ms, i.e. ≤ 1.3).
     pub async_1000_wall_ms: f64,
+    /// The page's figures, with `--browser`.
+    pub browser: Option<Browser>,
+    /// P1, P2, P3, P5.
+    pub ratios: Ratios,
 }
 
 fn run_lesson(
@@ -119,16 +123,139 @@ fn concurrent(count: u32, latency_ms: u64) -> Result<Concurrent> {
     result
 }
 
+/// Figures measured in headless Chromium on the release page (see tests/browser/bench.mjs).
+#[derive(Debug, Serialize)]
+pub struct Browser {
+    /// What the page reported, as bench.mjs printed it.
+    pub figures: serde_json::Value,
+    /// Release wasm size in bytes, raw and gzip -9.
+    pub wasm_bytes: u64,
+    /// The same, gzipped.
+    pub wasm_gzip_bytes: u64,
+}
+
+/// The ratios we compare from run to run.
+#[derive(Debug, Serialize)]
+pub struct Ratios {
+    /// P1: native rayon speedup ÷ workers.
+    pub p1_native_efficiency: f64,
+    /// P2: wasm sequential ÷ native sequential time.
+    pub p2_wasm_over_native_sequential: Option<f64>,
+    /// P3: wasm pool throughput ÷ native rayon throughput (native rayon ms ÷ wasm pool ms).
+    pub p3_wasm_pool_over_native_rayon: Option<f64>,
+    /// P5 native: async io 1,000 × 100 ms, wall ÷ latency.
+    pub p5_native_async_io: f64,
+    /// P5 browser: async io N × latency, wall ÷ latency.
+    pub p5_browser_async_io: Option<f64>,
+}
+
+fn median_of(records: &[RunRecord], strategy: &str) -> Option<f64> {
+    records
+        .iter()
+        .find(|r| r.strategy == strategy)
+        .map(|r| r.wall_ms)
+}
+
+/// Build the release page, serve it with the companion, and measure it in Chromium.
+fn browser(size: u64, workers: u32, repeat: u32) -> Result<Browser> {
+    if !std::path::Path::new("Trunk.toml").exists()
+        || !std::path::Path::new("tests/browser/bench.mjs").exists()
+    {
+        anyhow::bail!(
+            "bench --browser builds the page: run it from the repository root (where Trunk.toml is)"
+        );
+    }
+    let path = format!(
+        "{}/node_modules/.bin:{}",
+        std::env::current_dir()?.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    eprintln!("building the release page (trunk build --release)…");
+    let built = Command::new("trunk")
+        .args(["build", "--release"])
+        .env("PATH", &path)
+        .env("TRUNK_SKIP_VERSION_CHECK", "true")
+        .status()
+        .context("cannot run trunk (scripts/setup installs it)")?;
+    if !built.success() {
+        anyhow::bail!("trunk build --release failed");
+    }
+    let wasm = std::fs::read_dir("dist")?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .context("no .wasm in dist/")?;
+    let wasm_bytes = std::fs::metadata(&wasm)?.len();
+    let gz = Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(&wasm)
+        .output()
+        .context("cannot run gzip")?;
+    let server = Background::start_serving(Some("dist".into()))?;
+    eprintln!(
+        "measuring the page in headless Chromium at {}…",
+        server.base
+    );
+    let out = Command::new("node")
+        .args([
+            "tests/browser/bench.mjs",
+            &server.base,
+            &size.to_string(),
+            &workers.to_string(),
+            &repeat.to_string(),
+            "60",
+            "100",
+        ])
+        .env("PATH", &path)
+        .stderr(Stdio::inherit())
+        .output()
+        .context("cannot run node (scripts/setup installs playwright-core)")?;
+    drop(server);
+    if !out.status.success() {
+        anyhow::bail!("the browser benchmark failed ({})", out.status);
+    }
+    Ok(Browser {
+        figures: serde_json::from_slice(&out.stdout).context("bench.mjs printed no JSON")?,
+        wasm_bytes,
+        wasm_gzip_bytes: gz.stdout.len() as u64,
+    })
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or("?".into(), |kb| format!("{:.0} GiB", kb as f64 / 1048576.0));
+    format!("{} cores ({cpu}), {mem} RAM", default_workers())
+}
+
 /// Run the benchmark and print (or return as JSON) its figures.
-pub fn run(repeat: u32, json: bool) -> Result<()> {
+pub fn run(args: &crate::cli::BenchArgs) -> Result<()> {
+    let (repeat, json) = (args.repeat, args.json);
+    let workers = args.workers.unwrap_or_else(default_workers);
     crate::raise_fd_limit();
-    eprintln!("cpu, N = 10⁸, {repeat} repeats after a warm-up");
+    eprintln!(
+        "cpu, N = {}, {workers} workers, {repeat} repeats after a warm-up",
+        args.size
+    );
     let cpu = run_lesson(
         "cpu",
         lessons::cpu::INFO.native.to_vec(),
-        100_000_000,
+        args.size,
         None,
-        None,
+        Some(u64::from(workers)),
         repeat,
         None,
     )?;
@@ -168,6 +295,31 @@ pub fn run(repeat: u32, json: bool) -> Result<()> {
         .find(|r| r.strategy == "rayon")
         .and_then(|r| r.efficiency)
         .unwrap_or(0.0);
+    let browser = if args.browser {
+        Some(browser(args.size, workers, repeat)?)
+    } else {
+        None
+    };
+    let fig = |path: &[&str]| -> Option<f64> {
+        let mut v = &browser.as_ref()?.figures;
+        for k in path {
+            v = v.get(k)?;
+        }
+        v.as_f64()
+    };
+    let ratios = Ratios {
+        p1_native_efficiency: rayon_efficiency,
+        p2_wasm_over_native_sequential: fig(&["cpu", "sequential", "median"])
+            .zip(median_of(&cpu, "sequential"))
+            .map(|(w, n)| w / n),
+        p3_wasm_pool_over_native_rayon: fig(&["cpu", "pool", "median"])
+            .zip(median_of(&cpu, "rayon"))
+            .map(|(w, n)| n / w),
+        p5_native_async_io: async_1000_wall_ms / 100.0,
+        p5_browser_async_io: fig(&["io_async", "median"])
+            .zip(fig(&["io_async", "latency_ms"]))
+            .map(|(w, l)| w / l),
+    };
     let report = Report {
         cpu,
         io: io_records,
@@ -175,13 +327,38 @@ pub fn run(repeat: u32, json: bool) -> Result<()> {
         concurrent,
         rayon_efficiency,
         async_1000_wall_ms,
+        browser,
+        ratios,
     };
+    if let Some(out) = &args.out {
+        std::fs::write(out, serde_json::to_vec_pretty(&report)?)
+            .with_context(|| format!("cannot write {}", out.display()))?;
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    println!("{}", table::records(&report.cpu));
-    println!("{}", table::records(&report.io));
+    let text = render(&report, args.size, workers, repeat);
+    println!("{text}");
+    if report.browser.is_some() {
+        let md = format!(
+            "# Benchmarks\n\nMachine: {}. Command (from the repository root, tools from `scripts/setup test`):\n\n```sh\ncargo run --release -p interleave -- bench --browser --out docs/benchmarks.json\n```\n\nMedians of {repeat} runs after a warm-up; ratios are what to compare from run to run.\n\n```text\n{text}\n```\n",
+            machine()
+        );
+        std::fs::create_dir_all("docs")?;
+        std::fs::write("docs/benchmarks.md", md)?;
+        eprintln!("wrote docs/benchmarks.md");
+    }
+    Ok(())
+}
+
+/// The whole report as text: native tables, the ladder, the companion, the cross-side table and
+/// the ratios with their targets.
+fn render(report: &Report, size: u64, workers: u32, repeat: u32) -> String {
+    use std::fmt::Write;
+    let mut o = String::new();
+    let _ = writeln!(o, "{}", table::records(&report.cpu));
+    let _ = writeln!(o, "{}", table::records(&report.io));
     let mut t = Table::new();
     t.load_preset(presets::UTF8_FULL_CONDENSED).set_header(vec![
         "one task on a…",
@@ -190,28 +367,106 @@ pub fn run(repeat: u32, json: bool) -> Result<()> {
     ]);
     for r in &report.ladder {
         t.add_row(vec![
-            r.what.to_string(),
+            format!("{} (native)", r.what),
             format!("{:.2}", r.us_per_task),
             format!("{:.0}", r.per_second()),
         ]);
     }
-    println!("{t}");
+    if let Some(b) = &report.browser {
+        for r in b.figures["ladder"].as_array().into_iter().flatten() {
+            let us = r["us_per_task"].as_f64().unwrap_or(0.0);
+            t.add_row(vec![
+                format!("{} (browser)", r["what"].as_str().unwrap_or("?")),
+                format!("{us:.2}"),
+                format!("{:.0}", 1e6 / us.max(f64::MIN_POSITIVE)),
+            ]);
+        }
+    }
+    let _ = writeln!(o, "{t}");
     let c = &report.concurrent;
-    println!(
+    let _ = writeln!(
+        o,
         "companion: {} concurrent requests × {} ms → {} errors, all answered in {:.0} ms",
         c.requests, c.latency_ms, c.errors, c.wall_ms
     );
+    if let Some(b) = &report.browser {
+        let mut t = Table::new();
+        t.load_preset(presets::UTF8_FULL_CONDENSED).set_header(vec![
+            "cpu, same N and workers",
+            "median",
+            "min–max",
+        ]);
+        for s in ["sequential", "threads", "rayon", "processes"] {
+            if let Some(r) = report.cpu.iter().find(|r| r.strategy == s) {
+                let (lo, hi) = r
+                    .repeats
+                    .as_ref()
+                    .map_or((r.wall_ms, r.wall_ms), |x| (x.min_ms, x.max_ms));
+                t.add_row(vec![
+                    format!("native {s}"),
+                    format!("{:.1} ms", r.wall_ms),
+                    format!("{lo:.1}–{hi:.1} ms"),
+                ]);
+            }
+        }
+        for s in ["sequential", "pool", "workers"] {
+            let f = &b.figures["cpu"][s];
+            t.add_row(vec![
+                format!("wasm {s}"),
+                format!("{:.1} ms", f["median"].as_f64().unwrap_or(0.0)),
+                format!(
+                    "{:.1}–{:.1} ms",
+                    f["min"].as_f64().unwrap_or(0.0),
+                    f["max"].as_f64().unwrap_or(0.0)
+                ),
+            ]);
+        }
+        let _ = writeln!(o, "N = {size}, {workers} workers, {repeat} repeats\n{t}");
+        let _ = writeln!(
+            o,
+            "page: wasm {:.0} KB raw, {:.0} KB gzip; time to interactive {:.0} ms",
+            b.wasm_bytes as f64 / 1000.0,
+            b.wasm_gzip_bytes as f64 / 1000.0,
+            b.figures["tti_ms"]["median"].as_f64().unwrap_or(0.0)
+        );
+        if let Some(v) = b.figures["io_verdict"].as_str() {
+            let _ = writeln!(o, "browser io: {v}");
+        }
+    }
     let mark = |ok: bool| if ok { "✓" } else { "✗" };
-    println!(
-        "rayon efficiency at N = 10⁸: {:.3} (target ≥ 0.95 {})",
-        report.rayon_efficiency,
-        mark(report.rayon_efficiency >= 0.95)
+    let r = &report.ratios;
+    let _ = writeln!(
+        o,
+        "P1 native parallel efficiency (rayon speedup ÷ workers): {:.3} (target ≥ 0.95 {})",
+        r.p1_native_efficiency,
+        mark(r.p1_native_efficiency >= 0.95)
     );
-    println!(
-        "async io 1,000 × 100 ms: {:.1} ms = {:.2} × latency (target ≤ 130 ms {})",
+    if let Some(p2) = r.p2_wasm_over_native_sequential {
+        let _ = writeln!(
+            o,
+            "P2 wasm sequential ÷ native sequential: {p2:.2} (target ≤ 1.10 {})",
+            mark(p2 <= 1.10)
+        );
+    }
+    if let Some(p3) = r.p3_wasm_pool_over_native_rayon {
+        let _ = writeln!(
+            o,
+            "P3 wasm pool throughput ÷ native rayon throughput: {p3:.2} (target ≥ 0.85 {})",
+            mark(p3 >= 0.85)
+        );
+    }
+    let _ = writeln!(
+        o,
+        "P5 native async io 1,000 × 100 ms: {:.1} ms = {:.2} × latency (target ≤ 130 ms {})",
         report.async_1000_wall_ms,
-        report.async_1000_wall_ms / 100.0,
+        r.p5_native_async_io,
         mark(report.async_1000_wall_ms <= 130.0)
     );
-    Ok(())
+    if let Some(p5) = r.p5_browser_async_io {
+        let _ = writeln!(
+            o,
+            "P5 browser async io 60 × 100 ms: {p5:.2} × latency (the browser opens 6 connections per host)"
+        );
+    }
+    o
 }

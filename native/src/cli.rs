@@ -75,6 +75,20 @@ pub struct BenchArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also build the release page and measure it in headless Chromium (needs trunk, node with
+    /// playwright-core and chromium, as `scripts/setup test` installs), then write
+    /// docs/benchmarks.md. Run from the repository root.
+    #[arg(long)]
+    pub browser: bool,
+    /// N for the cpu comparison across sides.
+    #[arg(long, default_value_t = 100_000_000)]
+    pub size: u64,
+    /// Workers on both sides [default: available cores].
+    #[arg(long)]
+    pub workers: Option<u32>,
+    /// Also write the figures as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// Flags of `interleave compare`.

@@ -108,7 +108,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(args) => {
-            bench::run(args.repeat, args.json)?;
+            bench::run(&args)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Daemon {

@@ -344,7 +344,7 @@ fn execute_io(strategy: &'static str, p: Params, target: &Target) -> Result<Exec
             let outputs = outcome
                 .payloads
                 .iter()
-                .map(|(_, s)| parse_download(s))
+                .map(|(_, s)| Downloaded::from_wire(s))
                 .collect();
             (
                 TaskRun {
@@ -375,21 +375,4 @@ fn execute_io(strategy: &'static str, p: Params, target: &Target) -> Result<Exec
         children_peak_kb,
         note: None,
     })
-}
-
-fn parse_download(payload: &str) -> Result<Downloaded, String> {
-    let mut f = payload.split_whitespace();
-    match (
-        f.next().map(str::parse),
-        f.next().map(|h| u64::from_str_radix(h, 16)),
-    ) {
-        (Some(Ok(bytes)), Some(Ok(checksum))) => Ok(Downloaded {
-            bytes,
-            checksum,
-            pages: 1,
-        }),
-        _ => Err(format!(
-            "malformed answer from a worker process: '{payload}'"
-        )),
-    }
 }

@@ -304,6 +304,11 @@ impl Background {
     /// Start on an ephemeral loopback port. The server gets a thread and a runtime of its own, so
     /// this works from plain threads and from inside another runtime alike.
     pub fn start() -> anyhow::Result<Self> {
+        Self::start_serving(None)
+    }
+
+    /// The same, also serving a built page from `static_dir` with COOP/COEP.
+    pub fn start_serving(static_dir: Option<PathBuf>) -> anyhow::Result<Self> {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<anyhow::Result<String>>();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -332,11 +337,14 @@ impl Background {
                     }
                 };
                 let (addr, listener) = listener;
-                let _ = axum::serve(counting(listener), app(format!("http://{addr}"), None))
-                    .with_graceful_shutdown(async {
-                        let _ = stopped.await;
-                    })
-                    .await;
+                let _ = axum::serve(
+                    counting(listener),
+                    app(format!("http://{addr}"), static_dir),
+                )
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
             });
         });
         let base = ready_rx

@@ -54,7 +54,7 @@ impl Job {
 
 fn render(r: Result<interleave_shared::lessons::io::Downloaded, String>) -> String {
     match r {
-        Ok(d) => format!("{} {:016x}", d.bytes, d.checksum),
+        Ok(d) => d.wire(),
         Err(e) => format!("error {}", e.replace('\n', " ")),
     }
 }

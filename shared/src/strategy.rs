@@ -35,6 +35,17 @@ pub struct TaskRun<T> {
     pub spans: Vec<Span>,
 }
 
+impl<T> TaskRun<T> {
+    /// Gather `(task, output, span)` triples finished in any order (by several workers) into
+    /// outputs in task order, spans alongside.
+    pub fn in_task_order(done: impl IntoIterator<Item = (usize, T, Span)>) -> Self {
+        let mut all: Vec<(usize, T, Span)> = done.into_iter().collect();
+        all.sort_by_key(|(t, _, _)| *t);
+        let (outputs, spans) = all.into_iter().map(|(_, o, s)| (o, s)).unzip();
+        TaskRun { outputs, spans }
+    }
+}
+
 /// Run `f` and return its value with the span it took.
 pub fn timed<T>(
     clock: &impl Clock,
@@ -143,10 +154,7 @@ where
         }
     };
     let per_worker = join_all((0..workers.clamp(1, tasks.max(1))).map(worker)).await;
-    let mut all: Vec<(usize, T, Span)> = per_worker.into_iter().flatten().collect();
-    all.sort_by_key(|(t, _, _)| *t);
-    let (outputs, spans) = all.into_iter().map(|(_, o, s)| (o, s)).unzip();
-    TaskRun { outputs, spans }
+    TaskRun::in_task_order(per_worker.into_iter().flatten())
 }
 
 #[cfg(test)]

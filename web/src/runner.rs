@@ -386,7 +386,7 @@ async fn run_io(
             let messages = (0..pages_n as u64).map(|p| source.task(p)).collect();
             let (outs, spans) =
                 run_workers(messages, params.workers, SpanKind::Wait, &clock, env).await?;
-            let outputs = outs.iter().map(|o| parse_download(o)).collect();
+            let outputs = outs.iter().map(|o| Downloaded::from_wire(o)).collect();
             (outputs, spans, params.workers)
         }
         other => {
@@ -420,19 +420,4 @@ async fn run_io(
         workers,
         note: (!notes.is_empty()).then(|| notes.join("; ")),
     })
-}
-
-fn parse_download(payload: &str) -> Result<Downloaded, String> {
-    let mut f = payload.split_whitespace();
-    match (
-        f.next().map(str::parse),
-        f.next().map(|h| u64::from_str_radix(h, 16)),
-    ) {
-        (Some(Ok(bytes)), Some(Ok(checksum))) => Ok(Downloaded {
-            bytes,
-            checksum,
-            pages: 1,
-        }),
-        _ => Err(format!("a worker answered '{payload}'")),
-    }
 }

@@ -93,7 +93,7 @@ pub async fn interleave_worker_task(task: String) -> Result<String, JsValue> {
                 .fetch(page)
                 .await
                 .map_err(|e| JsValue::from_str(&e))?;
-            Ok(format!("{} {:016x}", d.bytes, d.checksum))
+            Ok(d.wire())
         }
         _ => Err(JsValue::from_str(&format!("unknown task '{task}'"))),
     }

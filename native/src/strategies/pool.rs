@@ -50,17 +50,11 @@ pub fn pool<W: Workload>(
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
-    let mut init_spans = Vec::new();
-    let mut all = Vec::new();
-    for (init, done) in per_worker {
-        init_spans.push(init);
-        all.extend(done);
-    }
-    all.sort_by_key(|(t, _, _)| *t);
-    let (outputs, mut spans): (Vec<_>, Vec<_>) = all.into_iter().map(|(_, o, s)| (o, s)).unzip();
+    let (init_spans, done): (Vec<Span>, Vec<_>) = per_worker.into_iter().unzip();
+    let mut run = TaskRun::in_task_order(done.into_iter().flatten());
     // Initializer spans (task SETUP_TASK) stay, so the timeline shows each worker's start-up.
-    spans.extend(init_spans);
-    TaskRun { outputs, spans }
+    run.spans.extend(init_spans);
+    run
 }
 
 #[cfg(test)]

@@ -31,10 +31,7 @@ pub fn threads<W: Workload>(work: &W, workers: u32, clock: &impl Clock) -> TaskR
             })
             .collect()
     });
-    let mut all: Vec<(usize, W::Output, Span)> = per_worker.into_iter().flatten().collect();
-    all.sort_by_key(|(t, _, _)| *t);
-    let (outputs, spans) = all.into_iter().map(|(_, o, s)| (o, s)).unzip();
-    TaskRun { outputs, spans }
+    TaskRun::in_task_order(per_worker.into_iter().flatten())
 }
 
 #[cfg(test)]

@@ -112,6 +112,27 @@ impl Downloaded {
         }
     }
 
+    /// One page's answer as a worker process or web worker sends it: `<bytes> <checksum-hex>`.
+    pub fn wire(&self) -> String {
+        format!("{} {:016x}", self.bytes, self.checksum)
+    }
+
+    /// Read a [`wire`](Self::wire) answer back (one page).
+    pub fn from_wire(payload: &str) -> Result<Self, String> {
+        let mut f = payload.split_whitespace();
+        match (
+            f.next().map(str::parse),
+            f.next().map(|h| u64::from_str_radix(h, 16)),
+        ) {
+            (Some(Ok(bytes)), Some(Ok(checksum))) => Ok(Self {
+                bytes,
+                checksum,
+                pages: 1,
+            }),
+            _ => Err(format!("malformed page answer from a worker: '{payload}'")),
+        }
+    }
+
     /// The result as the record shows it.
     pub fn render(&self) -> String {
         format!(
@@ -165,6 +186,13 @@ mod tests {
         let dup = expected(2, 50) + Downloaded::page(&page_body(1, 50));
         assert_eq!(dup.bytes, full.bytes);
         assert_ne!(dup, full);
+    }
+
+    #[test]
+    fn wire_format_round_trips_and_rejects_garbage() {
+        let d = Downloaded::page(&page_body(3, 77));
+        assert_eq!(Downloaded::from_wire(&d.wire()), Ok(d));
+        assert!(Downloaded::from_wire("12").unwrap_err().contains("'12'"));
     }
 
     #[test]

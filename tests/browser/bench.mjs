@@ -1,0 +1,68 @@
+// The browser half of `interleave bench --browser`: drives the release page (served by the
+// caller with COOP/COEP) in headless Chromium and prints one JSON object of measurements on
+// stdout. Usage: node bench.mjs URL SIZE WORKERS REPEAT IO_PAGES IO_LATENCY_MS
+import { launchBrowser } from './harness.mjs';
+
+const [url, size, workers, repeat, ioPages, ioLatency] = process.argv.slice(2);
+const K = Number(repeat);
+const log = (...a) => console.error('  browser:', ...a);
+
+function stats(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1], runs: s.length };
+}
+
+async function runs(page, n) {
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    await page.getByTestId('run').click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid="cancel"]')
+      && document.querySelectorAll('[data-testid="result-row"]').length > 0, null, { timeout: 300_000 });
+    out.push(await page.$$eval('[data-testid="result-row"]', (trs) => trs.map((t) => ({ ...t.dataset }))));
+  }
+  return out;
+}
+
+const browser = await launchBrowser();
+const page = await browser.context.newPage();
+const result = {};
+
+// Time to first interactive: navigation start → the Run button exists.
+const nav = [];
+for (let i = 0; i < 3; i++) {
+  await page.goto(`${url}/?lesson=cpu&strategies=sequential&size=1000`);
+  await page.getByTestId('run').waitFor();
+  nav.push(await page.evaluate(() => performance.now()));
+}
+result.tti_ms = stats(nav);
+log('time to interactive', result.tti_ms.median.toFixed(0), 'ms');
+
+// cpu: one warm-up run (JIT, pool start), then K timed runs of each strategy.
+await page.goto(`${url}/?lesson=cpu&strategies=sequential,pool,workers&size=${size}&workers=${workers}`);
+if (await page.getByTestId('native-rows').count()) await page.getByTestId('native-rows').uncheck();
+const cpuRuns = (await runs(page, K + 1)).slice(1);
+result.cpu = {};
+for (const strategy of ['sequential', 'pool', 'workers']) {
+  const rows = cpuRuns.map((rs) => rs.find((r) => r.strategy === strategy));
+  if (rows.some((r) => !r || r.correct !== 'true')) throw new Error(`cpu ${strategy}: wrong or missing result`);
+  result.cpu[strategy] = { ...stats(rows.map((r) => Number(r.wallMs))), workers_used: Number(rows[0].workersUsed) };
+  log(`cpu ${strategy}`, result.cpu[strategy].median.toFixed(1), 'ms');
+}
+
+// io: async fetches through the same origin, all allowed at once.
+await page.goto(`${url}/?lesson=io&strategies=async&size=${ioPages}&latency=${ioLatency}&workers=${ioPages}`);
+if (await page.getByTestId('native-rows').count()) await page.getByTestId('native-rows').uncheck();
+const ioRuns = (await runs(page, K + 1)).slice(1).map((rs) => rs[0]);
+if (ioRuns.some((r) => r.correct !== 'true')) throw new Error('io async: wrong result');
+result.io_async = { ...stats(ioRuns.map((r) => Number(r.wallMs))), pages: Number(ioPages), latency_ms: Number(ioLatency) };
+result.io_verdict = await page.getByTestId('verdict').textContent();
+log('io async', result.io_async.median.toFixed(0), 'ms');
+
+// The task-cost ladder.
+await page.goto(`${url}/?lesson=cost&size=50`);
+if (await page.getByTestId('native-rows').count()) await page.getByTestId('native-rows').uncheck();
+const costRuns = (await runs(page, 2)).slice(1)[0];
+result.ladder = costRuns.map((r) => ({ what: r.strategy, us_per_task: (Number(r.wallMs) * 1000) / 50 }));
+
+await browser.close();
+process.stdout.write(JSON.stringify(result));
