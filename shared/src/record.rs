@@ -119,9 +119,14 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
-    /// Number of distinct workers that appear in `spans`.
+    /// Number of distinct workers that ran tasks in `spans` (start-up spans do not count: a
+    /// worker that started but got no task was not used).
     pub fn count_workers(spans: &[Span]) -> u32 {
-        let mut seen: Vec<u32> = spans.iter().map(|s| s.worker).collect();
+        let mut seen: Vec<u32> = spans
+            .iter()
+            .filter(|s| s.task != SETUP_TASK)
+            .map(|s| s.worker)
+            .collect();
         seen.sort_unstable();
         seen.dedup();
         seen.len() as u32
@@ -216,6 +221,11 @@ mod tests {
             kind: SpanKind::Compute,
         };
         assert_eq!(RunRecord::count_workers(&[span(0), span(3), span(0)]), 2);
+        let setup = Span {
+            task: SETUP_TASK,
+            ..span(7)
+        };
+        assert_eq!(RunRecord::count_workers(&[span(0), setup]), 1);
         assert_eq!(RunRecord::count_workers(&[]), 0);
     }
 }

@@ -109,13 +109,7 @@ pub async fn run(
             wall_ms: o.wall_ms,
             cpu_ms: None,
             peak_rss_kb: None,
-            workers_used: RunRecord::count_workers(
-                &o.spans
-                    .iter()
-                    .filter(|s| s.kind != SpanKind::Spawn)
-                    .cloned()
-                    .collect::<Vec<_>>(),
-            ),
+            workers_used: RunRecord::count_workers(&o.spans),
             speedup: None,
             efficiency: None,
             repeats: None,
