@@ -107,7 +107,8 @@ test('every other lesson: each browser strategy checked, native rows beside them
     ['pools', 'size=40', ['workers-map', 'workers-map-chunked']],
     ['coroutine', 'size=5', ['state-machine', 'async']],
     ['cost', 'size=20', ['async-task', 'pool-job', 'worker-message', 'worker-start']],
-    ['db', 'size=200', []],
+    ['db', 'size=200', ['batched', 'per-row', 'contending']],
+    ['local', 'size=12', []],
   ];
   for (const [lesson, params, web] of cases) {
     const page = await openPage(`/?lesson=${lesson}&${params}&autorun=1`);

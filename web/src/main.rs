@@ -14,6 +14,7 @@
 
 mod app;
 mod components;
+mod idb;
 mod lessons;
 mod pages;
 mod platform;

@@ -193,6 +193,10 @@ async fn run_one(
             lessons::pools(strategy, params, env).await
         }
         "coroutine" => Ok(lessons::coroutine(strategy, params)),
+        "db" => {
+            progress(format!("db: {strategy} into IndexedDB…"));
+            crate::idb::run(strategy, params).await
+        }
         "cost" => {
             progress(format!("cost: {} × {strategy}…", params.size));
             lessons::cost(strategy, params).await

@@ -114,11 +114,12 @@ pub const DB: LessonInfo = LessonInfo {
     explanation: "Producers generate rows; something must write them to a database. One writer \
         that takes rows from a queue and commits them in batches pays for a commit once per \
         batch. Committing every row pays it every time. Letting every producer write for itself \
-        makes them contend for the database's single write lock. In every case each produced \
+        makes them contend for the database's single write lock. Natively the database is a \
+        SQLite file; in the browser it is IndexedDB. In every case each produced \
         row must be in the database at the end — including when a producer fails half-way \
         (producer 0 always does here), whose rows up to the failure must still be there.",
     native: &["batched", "per-row", "contending"],
-    web: &[],
+    web: &["batched", "per-row", "contending"],
     size: ParamSpec {
         name: "size",
         default: 1_000,
