@@ -156,13 +156,6 @@ fn run_one(req: &RunRequest, strategy: &'static str) -> Result<RunRecord> {
     })
 }
 
-/// Processes and async concurrency per process for `hybrid`: one process per core (at most
-/// `workers`), the concurrency shared out among them.
-fn hybrid_split(workers: u32) -> (u32, u32) {
-    let procs = crate::default_workers().clamp(1, workers.max(1));
-    (procs, workers.div_ceil(procs))
-}
-
 fn execute(req: &RunRequest, strategy: &'static str) -> Result<Execution> {
     match req.lesson.name {
         cpu::NAME => execute_cpu(strategy, req.params),
@@ -225,17 +218,13 @@ fn execute_cpu(strategy: &'static str, p: Params) -> Result<Execution> {
                 .enumerate()
                 .map(|(t, r)| format!("{t} {} {}", r.start, r.end))
                 .collect();
-            let (procs, concurrency) = if strategy == "hybrid" {
-                hybrid_split(p.workers)
-            } else {
-                (p.workers, 1)
-            };
-            let plan = processes::Plan {
-                header: format!("cpu {concurrency}"),
-                per_child: processes::round_robin(lines, procs),
-                kind: SpanKind::Compute,
-                slots: concurrency,
-            };
+            let plan = processes::Plan::for_strategy(
+                strategy,
+                p.workers,
+                |c| format!("cpu {c}"),
+                lines,
+                SpanKind::Compute,
+            );
             let (outcome, meter) = measure(|c| processes::run(&plan, c))?;
             children_peak_kb = outcome.children_peak_rss_kb;
             let outputs = outcome
@@ -322,23 +311,18 @@ fn execute_io(strategy: &'static str, p: Params, target: &Target) -> Result<Exec
             })?
         }
         "processes" | "hybrid" => {
-            let (procs, concurrency) = if strategy == "hybrid" {
-                hybrid_split(p.workers)
-            } else {
-                (p.workers, 1)
-            };
-            let plan = processes::Plan {
-                header: format!(
-                    "io {concurrency} {} {} {}",
-                    target.base, target.latency_ms, target.bytes
-                ),
-                per_child: processes::round_robin(
-                    (0..work.pages).map(|t| t.to_string()).collect(),
-                    procs,
-                ),
-                kind: SpanKind::Wait,
-                slots: concurrency,
-            };
+            let plan = processes::Plan::for_strategy(
+                strategy,
+                p.workers,
+                |c| {
+                    format!(
+                        "io {c} {} {} {}",
+                        target.base, target.latency_ms, target.bytes
+                    )
+                },
+                (0..work.pages).map(|t| t.to_string()).collect(),
+                SpanKind::Wait,
+            );
             let (outcome, meter) = measure(|c| processes::run(&plan, c))?;
             children_peak_kb = outcome.children_peak_rss_kb;
             let outputs = outcome

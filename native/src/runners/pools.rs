@@ -72,12 +72,13 @@ pub fn execute(strategy: &str, p: Params) -> Result<Execution> {
                 .enumerate()
                 .map(|(t, r)| format!("{t} {} {}", r.start, r.end))
                 .collect();
-            let plan = processes::Plan {
-                header: "pools 1".into(),
-                per_child: processes::round_robin(lines, p.workers),
-                kind: SpanKind::Compute,
-                slots: 1,
-            };
+            let plan = processes::Plan::for_strategy(
+                "processes",
+                p.workers,
+                |_| "pools 1".into(),
+                lines,
+                SpanKind::Compute,
+            );
             let (outcome, meter) = measure(|c| processes::run(&plan, c))?;
             children_peak_kb = outcome.children_peak_rss_kb;
             let total = outcome

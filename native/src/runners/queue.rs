@@ -38,12 +38,13 @@ pub fn execute(strategy: &str, p: Params) -> Result<Execution> {
         }
         "processes" => {
             let lines = (0..p.size).map(|i| format!("{i}")).collect();
-            let plan = processes::Plan {
-                header: "queue 1".into(),
-                per_child: processes::round_robin(lines, consumers),
-                kind: SpanKind::Compute,
-                slots: 1,
-            };
+            let plan = processes::Plan::for_strategy(
+                "processes",
+                consumers,
+                |_| "queue 1".into(),
+                lines,
+                SpanKind::Compute,
+            );
             let (outcome, meter) = measure(|c| processes::run(&plan, c))?;
             for (task, payload) in &outcome.payloads {
                 ledger.consumed(*task as u64, payload.trim().parse()?);

@@ -50,6 +50,32 @@ impl Drop for Children {
     }
 }
 
+impl Plan {
+    /// The plan a strategy needs: `processes` starts `workers` children that each take one task
+    /// at a time; `hybrid` starts one child per core, each running its share of `workers` as
+    /// async workers. `header(concurrency)` is the first line every child reads.
+    pub fn for_strategy(
+        strategy: &str,
+        workers: u32,
+        header: impl Fn(u32) -> String,
+        lines: Vec<String>,
+        kind: SpanKind,
+    ) -> Self {
+        let (children, slots) = if strategy == "hybrid" {
+            let children = crate::default_workers().clamp(1, workers.max(1));
+            (children, workers.div_ceil(children))
+        } else {
+            (workers, 1)
+        };
+        Plan {
+            header: header(slots),
+            per_child: round_robin(lines, children),
+            kind,
+            slots,
+        }
+    }
+}
+
 /// Split tasks round-robin over `processes` children.
 pub fn round_robin(lines: Vec<String>, processes: u32) -> Vec<Vec<String>> {
     let n = (processes as usize).clamp(1, lines.len().max(1));
