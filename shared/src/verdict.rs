@@ -24,9 +24,15 @@ pub fn verdict(records: &[RunRecord]) -> String {
         return "Nothing ran.".into();
     }
     for r in records.iter().filter(|r| !r.correct) {
+        let shows_the_bug = lessons::find(&r.lesson).is_ok_and(|l| l.demonstrates_bug(&r.strategy));
+        let what = if shows_the_bug {
+            "went wrong, as this lesson sets out to show"
+        } else {
+            "produced a WRONG result"
+        };
         let _ = write!(
             out,
-            "{} ({}) produced a WRONG result: {} instead of {}. ",
+            "{} ({}) {what}: {} instead of {}. ",
             r.strategy,
             r.side.as_str(),
             r.result,
@@ -235,6 +241,17 @@ mod tests {
         );
         r.spans.truncate(6);
         assert!(!verdict(&[r]).contains("queued"));
+    }
+
+    #[test]
+    fn a_demonstrated_bug_is_named_as_the_point_of_the_lesson() {
+        let mut r = rec("unsynchronized", Side::Native, 5.0, false);
+        r.lesson = "race".into();
+        let v = verdict(&[r]);
+        assert!(
+            v.starts_with("unsynchronized (native) went wrong, as this lesson sets out to show"),
+            "{v}"
+        );
     }
 
     #[test]
