@@ -80,8 +80,10 @@ pub struct BenchArgs {
     /// docs/benchmarks.md. Run from the repository root.
     #[arg(long)]
     pub browser: bool,
-    /// N for the cpu comparison across sides.
-    #[arg(long, default_value_t = 100_000_000)]
+    /// N for the cpu comparison across sides. The default, 5·10⁸, is about 0.1 s of sequential
+    /// work: long enough that waking a sleeping thread (milliseconds on a small VM) is noise, and
+    /// still below 2²⁹, so every number goes through the kernel's fastest tier on both sides.
+    #[arg(long, default_value_t = 500_000_000)]
     pub size: u64,
     /// Workers on both sides [default: available cores].
     #[arg(long)]

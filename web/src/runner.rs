@@ -246,6 +246,10 @@ async fn run_cpu(
             progress(format!(
                 "pool: computing on {workers} web workers that share memory; the page stays responsive…"
             ));
+            // Let that message render and paint before the workers start: on a machine with as
+            // many cores as workers, the page's own layout and paint would otherwise take a core
+            // from one of them in the middle of the timed run.
+            platform::yield_to_paint().await;
             if workers != params.workers {
                 note = Some(format!(
                     "the pool was started with {workers} workers earlier; browsers cannot resize it (reload to change)"
