@@ -15,6 +15,10 @@ function stats(xs) {
 async function runs(page, n) {
   const out = [];
   for (let i = 0; i < n; i++) {
+    // Start each run from a quiet page, as a person clicking Run again would: the previous run's
+    // results are drawn and the browser's idle work after it (garbage collection, compositing)
+    // has had its turn, instead of competing with the workers of the next run for two cores.
+    await page.evaluate(() => new Promise((ok) => setTimeout(() => requestIdleCallback(() => ok(), { timeout: 1000 }), 250)));
     // Watch before clicking, and wait on one promise resolved by a MutationObserver, not
     // waitForFunction: its polling runs a predicate in the page every animation frame, and on a
     // two-core machine that steals time from the very workers being measured (seen: pool tasks
