@@ -102,16 +102,22 @@ export function sumOfSquares(n) {
 }
 
 /** The io lesson's expected result, computed here independently: pages 0..n of `bytes` bytes,
- *  byte i of page p = (31·i + 17·p + 7) mod 251, FNV-1a 64 per page, checksums summed mod 2⁶⁴. */
+ *  byte i of page p = (31·i + 17·p + 7) mod 251; per page FNV-1a 64 over little-endian 8-byte
+ *  words (the last zero-padded), then the length as one more word; checksums summed mod 2⁶⁴. */
 export function ioExpected(pages, bytes) {
   const MASK = (1n << 64n) - 1n;
+  const PRIME = 0x100000001b3n;
   let sum = 0n;
   for (let p = 0; p < pages; p++) {
     let h = 0xcbf29ce484222325n;
-    for (let i = 0; i < bytes; i++) {
-      const b = BigInt((i * 31 + p * 17 + 7) % 251);
-      h = ((h ^ b) * 0x100000001b3n) & MASK;
+    for (let i = 0; i < bytes; i += 8) {
+      let word = 0n;
+      for (let k = 0; k < 8 && i + k < bytes; k++) {
+        word |= BigInt(((i + k) * 31 + p * 17 + 7) % 251) << BigInt(8 * k);
+      }
+      h = ((h ^ word) * PRIME) & MASK;
     }
+    h = ((h ^ BigInt(bytes)) * PRIME) & MASK;
     sum = (sum + h) & MASK;
   }
   return `${pages} pages, ${pages * bytes} bytes, checksum ${sum.toString(16).padStart(16, '0')}`;

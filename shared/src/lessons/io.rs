@@ -91,11 +91,26 @@ pub fn page_body(page: u64, bytes: u64) -> Vec<u8> {
     body
 }
 
-/// FNV-1a (64-bit) of one page's bytes.
+/// FNV-1a (64-bit) of one page, taken eight bytes at a time: little-endian words, the last one
+/// zero-padded, then the length as one more word; one multiply per word instead of one per byte. Every page is checked on the
+/// thread that fetched it, and with 1,000 pages at once the byte-by-byte version was about a tenth
+/// of the async client's CPU time (`perf record`). It is a check, not a hash table: the coarser
+/// mixing does not matter, and a missing, duplicated or swapped page still changes the sum.
 pub fn page_checksum(body: &[u8]) -> u64 {
-    body.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    const PRIME: u64 = 0x0100_0000_01b3;
+    let step = |h: u64, bytes: &[u8]| {
+        let mut word = [0u8; 8];
+        word[..bytes.len()].copy_from_slice(bytes);
+        (h ^ u64::from_le_bytes(word)).wrapping_mul(PRIME)
+    };
+    let words = body.chunks_exact(8);
+    let rest = words.remainder();
+    let mut h = words.fold(0xcbf2_9ce4_8422_2325u64, step);
+    if !rest.is_empty() {
+        h = step(h, rest);
+    }
+    // The length as a last word, so zero padding cannot make two lengths agree.
+    step(h, &(body.len() as u64).to_le_bytes())
 }
 
 /// What a run produced: bytes received and the wrapping sum of per-page checksums (a sum, so
@@ -209,6 +224,31 @@ mod tests {
             let want: Vec<u8> = (0..bytes).map(|i| page_byte(page, i)).collect();
             assert_eq!(page_body(page, bytes), want, "page {page}, {bytes} bytes");
         }
+    }
+
+    #[test]
+    fn checksum_is_fnv1a_over_little_endian_words() {
+        // The definition written out independently: words assembled by shifts, zero-padded.
+        let reference = |body: &[u8]| {
+            let mut h = 0xcbf2_9ce4_8422_2325u64;
+            for start in (0..body.len()).step_by(8) {
+                let word = (0..8)
+                    .filter_map(|k| body.get(start + k).map(|b| u64::from(*b) << (8 * k)))
+                    .fold(0, |w, b| w | b);
+                h = (h ^ word).wrapping_mul(0x0100_0000_01b3);
+            }
+            (h ^ body.len() as u64).wrapping_mul(0x0100_0000_01b3)
+        };
+        for bytes in [0, 1, 7, 8, 9, 16, 251, 10_394] {
+            let body = page_body(5, bytes);
+            assert_eq!(page_checksum(&body), reference(&body), "{bytes} bytes");
+        }
+        assert_eq!(
+            page_checksum(&[]),
+            0xcbf2_9ce4_8422_2325u64.wrapping_mul(0x0100_0000_01b3)
+        );
+        // Zero padding must not make a short page equal to its padded self.
+        assert_ne!(page_checksum(&[1]), page_checksum(&[1, 0]));
     }
 
     #[test]
