@@ -501,7 +501,7 @@ pub fn run(args: &crate::cli::BenchArgs) -> Result<()> {
     println!("{text}");
     if report.browser.is_some() {
         let md = format!(
-            "# Benchmarks\n\nMachine: {}. Command (from the repository root, tools from `scripts/setup test`):\n\n```sh\ncargo run --release -p interleave -- bench --browser --repeat {repeat} --size {size} --out docs/benchmarks.json\n```\n\nMedians of {repeat} runs after a warm-up; ratios are what to compare from run to run. Targets are judged on medians; \"best runs\" repeats a ratio from the fastest run of each side, and the gap between the two is the machine's noise.\n\n```text\n{text}\n```\n",
+            "# Benchmarks\n\nMachine: {}. Command (from the repository root, tools from `scripts/setup test`):\n\n```sh\ncargo run --release -p interleave -- bench --browser --repeat {repeat} --size {size} --out docs/benchmarks.json\n```\n\nMedians of {repeat} runs after a warm-up run (three in the browser, where V8 is still compiling the page's code to its optimising tier during the first runs); ratios are what to compare from run to run. Targets are judged on medians; \"best runs\" repeats a ratio from the fastest run of each side, and the gap between the two is the machine's noise.\n\n```text\n{text}\n```\n",
             machine(),
             size = args.size,
         );
