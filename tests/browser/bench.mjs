@@ -24,12 +24,12 @@ async function runs(page, n) {
     // results are drawn and the browser's idle work after it (garbage collection, compositing)
     // has had its turn, instead of competing with the workers of the next run for two cores.
     await page.evaluate(() => new Promise((ok) => setTimeout(() => requestIdleCallback(() => ok(), { timeout: 1000 }), 250)));
-    // Watch before clicking, and wait on one promise resolved by a MutationObserver, not
-    // waitForFunction: its polling runs a predicate in the page every animation frame, and on a
-    // two-core machine that steals time from the very workers being measured (seen: pool tasks
-    // taking 2–4× their length). A run shows Cancel while it runs (every lesson awaits at least
-    // once, so an observer callback sees it); the first mutation after that which leaves the page
-    // idle with result rows is its end.
+    // Watch before clicking, and wait on one promise resolved by a MutationObserver rather than
+    // waitForFunction: that runs its predicate in the page on every animation frame, work that
+    // competes with the workers being measured on a two-core machine; the observer costs nothing
+    // until the page changes. A run shows Cancel
+    // while it runs (every lesson awaits at least once, so an observer callback sees it); the
+    // first mutation after that which leaves the page idle with result rows is its end.
     await page.evaluate(() => {
       window.__benchDone = new Promise((ok) => {
         let running = false;

@@ -148,13 +148,6 @@ const LANE_STEPS: u64 = 64;
 /// to a plain `for i in r { s += i * i }`): every number really is squared and added, and the
 /// time grows linearly with N. Once per 64 rather than per eight took another 15% off both
 /// sides (the barrier is a store and a load in WebAssembly).
-///
-/// Never inlined, so the hot loop is a function of its own: in the browser the pool's callers are
-/// rayon closures behind indirect calls, which V8 compiles speculatively and sometimes throws back
-/// to its baseline tier; inside such a caller the loop ran 2.4× slower for whole tasks (seen as
-/// pool runs of 110 ms instead of 60 ms with both workers busy the whole time). On its own it
-/// keeps its optimised code whatever happens to the caller.
-#[inline(never)]
 pub fn sum_squares(range: Range<u64>) -> u128 {
     const SMALL: u64 = 1 << 31;
     let clamp = |x: u64| x.min(range.end).max(range.start);
