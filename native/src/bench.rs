@@ -649,3 +649,31 @@ fn render(report: &Report, size: u64, workers: u32, repeat: u32) -> String {
     }
     o
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timing_takes_the_median_and_the_fastest() {
+        let t = Timing::of(vec![30.0, 10.0, 20.0, 50.0, 40.0]);
+        assert_eq!((t.median_ms, t.min_ms, t.runs), (30.0, 10.0, 5));
+        let none = Timing::of(Vec::new());
+        assert_eq!((none.median_ms, none.runs), (0.0, 0));
+    }
+
+    #[test]
+    fn the_p5_reference_points_fetch_and_check_real_pages() {
+        let server = Background::start().unwrap();
+        let floor = raw_tcp_floor(&server, 20, 5, 2).unwrap();
+        assert_eq!(floor.runs, 2);
+        assert!(
+            floor.min_ms >= 5.0,
+            "each page waits 5 ms: {}",
+            floor.min_ms
+        );
+        let warm = async_warm_session(&server, 20, 5, 2).unwrap();
+        assert_eq!(warm.runs, 2);
+        assert!(warm.min_ms >= 5.0, "each page waits 5 ms: {}", warm.min_ms);
+    }
+}
