@@ -224,10 +224,11 @@ fn async_warm_session(
             |t| crate::fetch::fetch_async(&client, &target, t as u64),
         ));
         let wall = clock.now_ms();
-        let mut total = io::Downloaded::default();
-        for page in done.outputs {
-            total = total + page.map_err(anyhow::Error::msg)?;
-        }
+        let total: io::Downloaded = done
+            .outputs
+            .into_iter()
+            .sum::<Result<_, _>>()
+            .map_err(anyhow::Error::msg)?;
         if total != expected {
             anyhow::bail!(
                 "warm-session run {run}: {} instead of {}",

@@ -7,7 +7,6 @@ use crate::strategies;
 use anyhow::{Context, Result, bail};
 use interleave_shared::Clock;
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
 
 /// One rung of the ladder.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -95,11 +94,7 @@ pub fn process(count: u32) -> Result<Rung> {
     let exe = std::env::current_exe().context("cannot find the interleave binary")?;
     let us = per_task(count, || {
         for _ in 0..count {
-            let mut child = Command::new(&exe)
-                .arg("__worker")
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .spawn()?;
+            let mut child = strategies::processes::worker_command(&exe).spawn()?;
             let mut stdin = child.stdin.take().context("no stdin")?;
             writeln!(stdin, "cpu 1\n0 0 1")?;
             drop(stdin);

@@ -250,14 +250,15 @@ fn execute_cpu(strategy: &'static str, p: Params) -> Result<Execution> {
         correct: result == Some(expected),
         spans: run.spans,
         meter,
-        workers: if strategy == "sequential" {
-            1
-        } else {
-            p.workers
-        },
+        workers: workers_of(strategy, p.workers),
         children_peak_kb,
         note,
     })
+}
+
+/// Workers a strategy was given: sequential always runs on one, whatever `--workers` says.
+fn workers_of(strategy: &str, workers: u32) -> u32 {
+    if strategy == "sequential" { 1 } else { workers }
 }
 
 /// The io lesson's tasks for blocking strategies: page `t` through this thread's client.
@@ -340,10 +341,11 @@ fn execute_io(strategy: &'static str, p: Params, target: &Target) -> Result<Exec
         }
         other => bail!("strategy '{other}' is not available natively for io"),
     };
-    let mut total = Downloaded::default();
-    for r in run.outputs {
-        total = total + r.map_err(anyhow::Error::msg)?;
-    }
+    let total: Downloaded = run
+        .outputs
+        .into_iter()
+        .sum::<Result<_, _>>()
+        .map_err(anyhow::Error::msg)?;
     let expected = io::expected(p.size, target.bytes);
     Ok(Execution {
         result: total.render(),
@@ -351,11 +353,7 @@ fn execute_io(strategy: &'static str, p: Params, target: &Target) -> Result<Exec
         correct: total == expected,
         spans: run.spans,
         meter,
-        workers: if strategy == "sequential" {
-            1
-        } else {
-            p.workers
-        },
+        workers: workers_of(strategy, p.workers),
         children_peak_kb,
         note: None,
     })

@@ -27,9 +27,9 @@ async function runs(page, n) {
     // Watch before clicking, and wait on one promise resolved by a MutationObserver rather than
     // waitForFunction: that runs its predicate in the page on every animation frame, work that
     // competes with the workers being measured on a two-core machine; the observer costs nothing
-    // until the page changes. A run shows Cancel
-    // while it runs (every lesson awaits at least once, so an observer callback sees it); the
-    // first mutation after that which leaves the page idle with result rows is its end.
+    // until the page changes. A run shows Cancel while it runs (every lesson awaits at least
+    // once, so an observer callback sees it); the first mutation after that which leaves the page
+    // idle with result rows is its end.
     await page.evaluate(() => {
       window.__benchDone = new Promise((ok) => {
         let running = false;

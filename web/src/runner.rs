@@ -398,10 +398,7 @@ async fn run_io(
         }
     };
     let wall_ms = clock.now_ms();
-    let mut total = Downloaded::default();
-    for o in outputs {
-        total = total + o?;
-    }
+    let total: Downloaded = outputs.into_iter().sum::<Result<_, _>>()?;
     let expected = io::expected(params.size, source.bytes);
     let mut notes = Vec::new();
     if source.simulated {

@@ -132,28 +132,22 @@ pub fn execute(strategy: &str, p: Params) -> Result<Execution> {
                     while let Ok(first) = rx.recv() {
                         let t0 = clock.now_ms();
                         if strategy == "per-row" {
+                            // Autocommit: each row is its own transaction.
                             insert(&c, first.0, first.1)?;
-                            spans.push(Span {
-                                worker: w,
-                                task: first.0 as u32,
-                                start_ms: t0,
-                                end_ms: clock.now_ms(),
-                                kind: SpanKind::Wait,
-                            });
-                            continue;
-                        }
-                        let mut batch = vec![first];
-                        while batch.len() < BATCH {
-                            match rx.try_recv() {
-                                Ok(r) => batch.push(r),
-                                Err(_) => break,
+                        } else {
+                            let mut batch = vec![first];
+                            while batch.len() < BATCH {
+                                match rx.try_recv() {
+                                    Ok(r) => batch.push(r),
+                                    Err(_) => break,
+                                }
                             }
+                            let tx = c.transaction()?;
+                            for (id, pr) in &batch {
+                                insert(&tx, *id, *pr)?;
+                            }
+                            tx.commit()?;
                         }
-                        let tx = c.transaction()?;
-                        for (id, pr) in &batch {
-                            insert(&tx, *id, *pr)?;
-                        }
-                        tx.commit()?;
                         spans.push(Span {
                             worker: w,
                             task: first.0 as u32,

@@ -2,6 +2,7 @@
 //! children with an OS pipe.
 
 use crate::runner::{Execution, measure};
+use crate::strategies::processes::worker_command;
 use anyhow::{Context, Result, bail};
 use interleave_shared::lessons::cpu;
 use interleave_shared::{Clock, Params, Span, SpanKind};
@@ -21,11 +22,7 @@ pub fn execute(strategy: &str, p: Params) -> Result<Execution> {
                 let mut ok = 0;
                 for i in 0..n {
                     let t0 = clock.now_ms();
-                    let mut child = Command::new(&exe)
-                        .arg("__worker")
-                        .stdin(Stdio::piped())
-                        .stdout(Stdio::null())
-                        .spawn()?;
+                    let mut child = worker_command(&exe).stdout(Stdio::null()).spawn()?;
                     child
                         .stdin
                         .take()
@@ -51,11 +48,7 @@ pub fn execute(strategy: &str, p: Params) -> Result<Execution> {
         }
         "pipe" => {
             let ((total, answers, spans), meter) = measure(|clock| {
-                let mut child = Command::new(&exe)
-                    .arg("__worker")
-                    .stdin(Stdio::piped())
-                    .stdout(Stdio::piped())
-                    .spawn()?;
+                let mut child = worker_command(&exe).spawn()?;
                 let mut stdin = child.stdin.take().context("no stdin")?;
                 let writer = std::thread::spawn(move || -> std::io::Result<()> {
                     writeln!(stdin, "cpu 1")?;
@@ -106,11 +99,7 @@ pub fn execute(strategy: &str, p: Params) -> Result<Execution> {
                     .stdout(Stdio::piped())
                     .spawn()?;
                 let pipe = writer.stdout.take().context("no stdout")?;
-                let reader = Command::new(&exe)
-                    .arg("__worker")
-                    .stdin(Stdio::from(pipe))
-                    .stdout(Stdio::piped())
-                    .spawn()?;
+                let reader = worker_command(&exe).stdin(Stdio::from(pipe)).spawn()?;
                 let out = reader.wait_with_output()?;
                 let w_ok = writer.wait()?.success();
                 let t1 = clock.now_ms();

@@ -86,6 +86,18 @@ pub fn round_robin(lines: Vec<String>, processes: u32) -> Vec<Vec<String>> {
     per
 }
 
+/// `interleave __worker` (this same binary's hidden child mode, see `worker.rs`) with stdin and
+/// stdout piped: the one way every process strategy, lesson and ladder rung starts a child.
+/// Callers change what differs (stdout to null, stdin from another child's pipe).
+pub fn worker_command(exe: &std::path::Path) -> Command {
+    let mut command = Command::new(exe);
+    command
+        .arg("__worker")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    command
+}
+
 /// Start one child per entry of `plan.per_child`, feed it, collect its answers, wait for it.
 pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
     let exe = std::env::current_exe().context("cannot find the interleave binary to re-run")?;
@@ -93,10 +105,7 @@ pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
     let mut spawned_at = Vec::new();
     for _ in &plan.per_child {
         spawned_at.push(mono_ns());
-        let child = Command::new(&exe)
-            .arg("__worker")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
+        let child = worker_command(&exe)
             .stderr(Stdio::inherit())
             .spawn()
             .with_context(|| format!("cannot start a worker process ({})", exe.display()))?;
