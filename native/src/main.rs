@@ -1,65 +1,46 @@
 //! `interleave`: the native side of Interleave.
 //!
-//! - `cli`: the clap definitions (the contract in DESIGN.md).
-//! - `runner`: runs a lesson's strategies and turns each into a `RunRecord`.
-//! - `strategies`: who runs the tasks (OS threads, a queue-fed pool, rayon, child processes);
-//!   the tasks come from `interleave-shared`. `worker`: the child side of the processes.
-//! - `fetch`: HTTP clients for the I/O lessons; `server`: the companion API.
-//! - `table`, `trace`, `progress`: output; `clock`, `usage`: measurement; `error`: usage errors.
+//! - `cli`: the clap definitions (the contract in the README).
+//! - `run`: the coordinator — a validated request in, checked `RunRecord`s out.
+//! - `lessons`: one runner per lesson, behind one complete `match` on the lesson.
+//! - `exec`: the toolkit the runners share (measurement, threads, a pool, rayon, child
+//!   processes and their `__worker` side, HTTP clients); it knows no lesson.
+//! - `server`: the companion API; `bench`: the benchmark.
+//! - `table`, `trace`, `progress`: output; `error`: usage errors.
 //!
 //! Exit codes: 0 success, 2 bad input (the message names the value and what is allowed),
 //! 1 failure (including a strategy that produced a wrong result).
 
 mod bench;
 mod cli;
-mod clock;
-mod cost;
 mod error;
-mod fetch;
+mod exec;
+mod lessons;
 mod progress;
-mod runner;
-mod runners;
+mod run;
 mod server;
-mod strategies;
 mod table;
 mod trace;
-mod usage;
-mod worker;
 
 use anyhow::{Context, Result};
 use clap::{CommandFactory, FromArgMatches};
 use cli::{Cli, Command, CompareArgs, RunArgs};
 use error::UsageError;
-use interleave_shared::lessons::{self, LessonInfo, io};
-use interleave_shared::{ParamError, RunRecord, Side, verdict};
+use interleave_shared::lessons::catalogue;
+use interleave_shared::request::{RawParams, StrategyList};
+use interleave_shared::{LessonId, ParamError, RunBody, RunRecord, verdict};
+use run::{Plan, Server};
 use std::process::ExitCode;
-
-/// Workers when `--workers` is not given: the cores this process may use.
-pub fn default_workers() -> u32 {
-    std::thread::available_parallelism().map_or(1, |n| n.get() as u32)
-}
-
-/// Raise the open-files limit to its hard maximum: thousands of concurrent connections need
-/// thousands of descriptors, and the default soft limit is often 1024.
-pub fn raise_fd_limit() {
-    // SAFETY: getrlimit/setrlimit read and write a plain struct we own.
-    unsafe {
-        let mut lim: libc::rlimit = std::mem::zeroed();
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
-            lim.rlim_cur = lim.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
-        }
-    }
-}
 
 fn lessons_help() -> String {
     let mut s = String::from("Lessons:\n");
-    for l in lessons::catalogue() {
+    for l in catalogue() {
+        let names: Vec<&str> = l.native.iter().map(|s| s.id.name()).collect();
         s.push_str(&format!(
             "  {:<10} {}\n             strategies: {}\n",
-            l.name,
+            l.name(),
             l.summary,
-            l.native.join(", ")
+            names.join(", ")
         ));
     }
     s.push_str(
@@ -116,66 +97,17 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             steps,
             step_ms,
         } => {
-            runners::daemon_child(&mode, steps, step_ms)?;
+            lessons::daemon::child_main(&mode, steps, step_ms)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Emit { n } => {
-            runners::emit(n)?;
+            lessons::processes::emit_main(n)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Worker => {
-            worker::main()?;
+            exec::worker::main()?;
             Ok(ExitCode::SUCCESS)
         }
-    }
-}
-
-/// Where I/O lessons fetch from: `--server` (checked first) or a companion started in-process.
-enum Server {
-    External(String),
-    Own(server::Background),
-}
-
-impl Server {
-    fn base(&self) -> String {
-        match self {
-            Server::External(url) => url.clone(),
-            Server::Own(bg) => bg.base.clone(),
-        }
-    }
-}
-
-fn server_for(lesson: &LessonInfo, given: Option<String>) -> Result<Option<Server>> {
-    if !matches!(lesson.name, io::NAME | "local") {
-        if let Some(url) = given {
-            return Err(UsageError::Other(format!(
-                "lesson '{}' fetches nothing, so --server {url} does not apply (only io and local use it)",
-                lesson.name
-            ))
-            .into());
-        }
-        return Ok(None);
-    }
-    raise_fd_limit();
-    match given {
-        Some(url) => {
-            let url = url.trim_end_matches('/').to_string();
-            let health = format!("{url}/api/health");
-            let reach = reqwest::blocking::Client::builder()
-                .timeout(std::time::Duration::from_secs(3))
-                .build()
-                .and_then(|c| c.get(&health).send())
-                .and_then(|r| r.error_for_status());
-            match reach {
-                Ok(_) => Ok(Some(Server::External(url))),
-                Err(e) => Err(UsageError::Unreachable {
-                    url,
-                    reason: e.to_string(),
-                }
-                .into()),
-            }
-        }
-        None => Ok(Some(Server::Own(server::Background::start()?))),
     }
 }
 
@@ -188,30 +120,28 @@ fn check_trace_path(path: &std::path::Path) -> Result<()> {
 }
 
 fn run(args: RunArgs) -> Result<ExitCode> {
-    let lesson = lessons::find(&args.lesson)?;
-    let strategies = lesson.parse_strategies(Side::Native, &args.strategies)?;
-    let params = lesson.params(
-        args.size,
-        args.workers,
-        args.latency_ms,
-        args.bytes,
-        default_workers(),
-    )?;
+    let body = RunBody {
+        lesson: args.lesson,
+        strategies: Some(StrategyList::Comma(args.strategies)),
+        workers: args.workers,
+        params: RawParams {
+            size: args.size,
+            latency_ms: args.latency_ms,
+            bytes: args.bytes,
+        },
+    };
+    let request = run::resolve(&body)?;
     if let Some(path) = &args.trace {
         check_trace_path(path)?;
     }
-    let server = server_for(lesson, args.server)?;
-    let req = runner::RunRequest {
-        lesson,
-        strategies,
-        params,
+    let server = Server::for_request(&request, args.server)?;
+    let plan = Plan {
+        request,
         repeat: args.repeat,
         server: server.as_ref().map(Server::base),
     };
-    runner::check_workers(&req)?;
-    let steps = req.strategies.len() as u64;
-    let progress = progress::Progress::new(steps, !args.json);
-    let records = runner::run(&req, &|s| progress.step(s))?;
+    let progress = progress::Progress::new(plan.request.strategies.len() as u64, !args.json);
+    let records = run::run(&plan, &|s| progress.step(s))?;
     drop(progress);
     drop(server);
     if let Some(path) = &args.trace {
@@ -221,43 +151,48 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     report(&records, args.json)
 }
 
+/// `compare --quick`: sizes (and latency) that take well under a second per strategy.
+fn quick(lesson: LessonId) -> RawParams {
+    let size = |cap: u64| Some(lesson.info().size.default.min(cap));
+    let (size, latency_ms) = match lesson {
+        LessonId::Io => (Some(20), Some(50)),
+        LessonId::Cpu => (size(10_000_000), None),
+        LessonId::Race => (size(1_000_000), None),
+        LessonId::Db | LessonId::Pools | LessonId::Queue => (size(100), None),
+        LessonId::Cost => (size(50), None),
+        LessonId::Deadlock
+        | LessonId::Local
+        | LessonId::Daemon
+        | LessonId::Processes
+        | LessonId::Coroutine => (None, None),
+    };
+    RawParams {
+        size,
+        latency_ms,
+        bytes: None,
+    }
+}
+
 fn compare(args: CompareArgs) -> Result<ExitCode> {
     let mut all = Vec::new();
-    let progress = progress::Progress::new(lessons::catalogue().len() as u64, !args.json);
-    for lesson in lessons::catalogue().iter().filter(|l| !l.native.is_empty()) {
-        progress.step(lesson.name);
-        // --quick: sizes that take well under a second per strategy.
-        let (size, latency) = match (args.quick, lesson.name) {
-            (false, _) => (None, None),
-            (true, io::NAME) => (Some(20), Some(50)),
-            (true, name) => {
-                let cap = match name {
-                    "cpu" => 10_000_000,
-                    "race" => 1_000_000,
-                    "db" | "pools" | "queue" => 100,
-                    "cost" => 50,
-                    _ => u64::MAX,
-                };
-                (Some(lesson.size.default.min(cap)), None)
-            }
-        };
-        let params = lesson.params(size, None, latency, None, default_workers())?;
-        let server = server_for(lesson, None)?;
-        let req = runner::RunRequest {
-            lesson,
-            strategies: lesson.native.to_vec(),
-            params,
+    let progress = progress::Progress::new(LessonId::ALL.len() as u64, !args.json);
+    for lesson in LessonId::ALL {
+        progress.step(lesson.name());
+        let mut body = RunBody::new(lesson.name());
+        if args.quick {
+            body.params = quick(*lesson);
+        }
+        let request = run::resolve(&body)?;
+        let server = Server::for_request(&request, None)?;
+        let plan = Plan {
+            request,
             repeat: 1,
             server: server.as_ref().map(Server::base),
         };
-        all.extend(runner::run(&req, &|_| {})?);
+        all.extend(run::run(&plan, &|_| {})?);
     }
     drop(progress);
     report(&all, args.json)
-}
-
-fn lessons_info(name: &str) -> Option<&'static LessonInfo> {
-    lessons::find(name).ok()
 }
 
 fn report(records: &[RunRecord], json: bool) -> Result<ExitCode> {
@@ -265,7 +200,7 @@ fn report(records: &[RunRecord], json: bool) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(records)?);
     } else {
         println!("{}", table::records(records));
-        let mut lessons: Vec<&str> = records.iter().map(|r| r.lesson.as_str()).collect();
+        let mut lessons: Vec<LessonId> = records.iter().map(|r| r.lesson).collect();
         lessons.dedup();
         for l in lessons {
             let of: Vec<RunRecord> = records.iter().filter(|r| r.lesson == l).cloned().collect();
@@ -291,7 +226,7 @@ fn report(records: &[RunRecord], json: bool) -> Result<ExitCode> {
     let wrong: Vec<String> = records
         .iter()
         .filter(|r| !r.correct)
-        .filter(|r| !lessons_info(&r.lesson).is_some_and(|l| l.demonstrates_bug(&r.strategy)))
+        .filter(|r| !r.lesson.info().demonstrates_bug(r.strategy))
         .map(|r| {
             format!(
                 "{} {} (got {}, expected {})",

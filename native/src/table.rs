@@ -36,7 +36,7 @@ pub fn records(records: &[RunRecord]) -> String {
     // The fastest correct row of each lesson (by position, so repeated strategies mark once).
     let fastest: Vec<usize> = records
         .iter()
-        .map(|r| r.lesson.as_str())
+        .map(|r| r.lesson)
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .filter_map(|lesson| {
@@ -62,7 +62,7 @@ pub fn records(records: &[RunRecord]) -> String {
         let strategy = if is_fastest {
             Cell::new(format!("{} ★", r.strategy)).fg(Color::Green)
         } else {
-            Cell::new(&r.strategy)
+            Cell::new(r.strategy)
         };
         let correct = if r.correct {
             Cell::new("exact").fg(Color::Green)
@@ -70,7 +70,7 @@ pub fn records(records: &[RunRecord]) -> String {
             Cell::new(format!("WRONG: {}", r.result)).fg(Color::Red)
         };
         t.add_row(vec![
-            Cell::new(&r.lesson),
+            Cell::new(r.lesson),
             strategy,
             Cell::new(r.side.as_str()),
             num(format!("{}/{}", r.workers_used, r.workers)),
@@ -98,16 +98,20 @@ pub fn lessons() -> String {
         "web strategies",
         "parameters",
     ]);
+    let names = |list: &[interleave_shared::Strategy]| {
+        let names: Vec<&str> = list.iter().map(|s| s.id.name()).collect();
+        if names.is_empty() {
+            "–".to_string()
+        } else {
+            names.join(", ")
+        }
+    };
     for l in catalogue() {
         t.add_row(vec![
-            Cell::new(l.name),
+            Cell::new(l.name()),
             Cell::new(l.summary),
-            Cell::new(l.native.join(", ")),
-            Cell::new(if l.web.is_empty() {
-                "–".to_string()
-            } else {
-                l.web.join(", ")
-            }),
+            Cell::new(names(l.native)),
+            Cell::new(names(l.web)),
             Cell::new(params(l)),
         ]);
     }

@@ -56,25 +56,25 @@ mod tests {
             end_ms: 3.5,
             kind: SpanKind::Compute,
         };
-        let r = RunRecord {
-            lesson: "cpu".into(),
-            strategy: "threads".into(),
-            side: Side::Native,
+        let params = interleave_shared::Params {
+            size: 1,
             workers: 2,
-            params: Default::default(),
-            wall_ms: 4.0,
-            cpu_ms: None,
-            peak_rss_kb: None,
-            workers_used: 2,
-            speedup: None,
-            efficiency: None,
-            repeats: None,
-            note: None,
-            result: "1".into(),
-            expected: "1".into(),
-            correct: true,
-            spans: vec![span(0, 0), span(1, 1), span(1, SETUP_TASK)],
+            latency_ms: None,
+            bytes: None,
         };
+        let e = interleave_shared::Execution::new(
+            interleave_shared::Checked::exact(1, 1),
+            vec![span(0, 0), span(1, 1), span(1, SETUP_TASK)],
+            2,
+            interleave_shared::Timing::wall(4.0),
+        );
+        let r = RunRecord::from_execution(
+            interleave_shared::LessonId::Cpu,
+            interleave_shared::StrategyId::Threads,
+            Side::Native,
+            &params,
+            e,
+        );
         let t = trace(&[r]);
         let events = t["traceEvents"].as_array().unwrap();
         let x: Vec<&Value> = events.iter().filter(|e| e["ph"] == "X").collect();

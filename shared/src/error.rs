@@ -48,6 +48,19 @@ pub enum ParamError {
         /// The parameter given.
         name: String,
     },
+    /// A size the CLI accepts but the companion's run API does not (a page may not keep it busy
+    /// for minutes).
+    #[error(
+        "size {value} is out of range for the companion: allowed {min}..={max} (use the CLI for bigger runs)"
+    )]
+    CompanionLimit {
+        /// The size given.
+        value: u64,
+        /// Smallest allowed size.
+        min: u64,
+        /// Largest size the companion runs.
+        max: u64,
+    },
     /// An exact answer does not fit the type that carries it.
     #[error(
         "size {value} is too large: the exact answer overflows {ty} (largest allowed size: {max})"

@@ -8,6 +8,11 @@
 //! rows side by side and trust that they did the same work.
 //!
 //! Layout:
+//! - [`catalogue`]: the typed identity of lessons ([`LessonId`]) and strategies ([`StrategyId`]),
+//!   and what runs a strategy's tasks ([`catalogue::Runs`]), from which limits follow.
+//! - [`request`]: one request type for the CLI, the companion API and the page, validated once.
+//! - [`check`]: [`Checked`], a result beside its reference answer.
+//! - [`task`]: the protocol for workers that share no memory (child processes, web workers).
 //! - [`record`]: [`RunRecord`] and [`Span`], the one format every view (table, JSON, trace,
 //!   timeline, verdict) renders.
 //! - [`params`]: validated run parameters; bad values become a [`ParamError`] that names the value
@@ -15,23 +20,30 @@
 //! - [`clock`]: the [`Clock`] trait, so spans are timed the same way on both targets.
 //! - [`strategy`]: the strategies that are identical on both targets (sequential, rayon's
 //!   `par_iter`), generic over a [`Workload`].
-//! - [`lessons`]: the catalogue ([`lessons::catalogue`]) and one module per lesson.
+//! - [`lessons`]: one module per lesson (its [`lessons::LessonInfo`] and its pure work).
 //!
 //! Nothing in this crate does I/O: no files, sockets, clocks or threads of its own (rayon's pool
 //! is provided by the caller's platform).
 #![deny(missing_docs)]
 
+pub mod catalogue;
+pub mod check;
 pub mod clock;
 mod error;
 pub mod lessons;
 pub mod params;
 pub mod record;
+pub mod request;
 pub mod strategy;
 pub mod sync;
+pub mod task;
 pub mod verdict;
 
+pub use catalogue::{LessonId, Runs, Strategy, StrategyId};
+pub use check::Checked;
 pub use clock::Clock;
 pub use error::ParamError;
 pub use params::{ParamSpec, Params};
-pub use record::{Repeats, RunRecord, Side, Span, SpanKind};
+pub use record::{Execution, Repeats, RunRecord, Side, Span, SpanKind, Timing};
+pub use request::{Request, RunBody};
 pub use strategy::{TaskRun, Workload};

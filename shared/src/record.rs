@@ -1,6 +1,9 @@
 //! The one result format. A run produces one [`RunRecord`] per strategy; the CLI table, `--json`,
 //! the Perfetto trace, and the page's table, timeline and verdict are all renderings of these.
 
+use crate::catalogue::{LessonId, StrategyId};
+use crate::check::Checked;
+use crate::params::Params;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -75,10 +78,10 @@ pub struct Repeats {
 /// so a `u128` survives JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
-    /// Lesson name (`cpu`, `io`, ...).
-    pub lesson: String,
-    /// Strategy name (`sequential`, `rayon`, `pool`, ...).
-    pub strategy: String,
+    /// The lesson (`cpu`, `io`, ... in JSON).
+    pub lesson: LessonId,
+    /// The strategy (`sequential`, `rayon`, `pool`, ... in JSON).
+    pub strategy: StrategyId,
     /// Native or web.
     pub side: Side,
     /// Workers the strategy was allowed to use.
@@ -118,7 +121,93 @@ pub struct RunRecord {
     pub spans: Vec<Span>,
 }
 
+/// How long one execution took and what it used, as far as the platform tells.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Timing {
+    /// Wall-clock milliseconds.
+    pub wall_ms: f64,
+    /// CPU milliseconds (user + system, children included), natively.
+    pub cpu_ms: Option<f64>,
+    /// Peak resident memory in KiB (children included), natively.
+    pub peak_rss_kb: Option<u64>,
+}
+
+impl Timing {
+    /// Only a wall time (the browser tells no more).
+    pub fn wall(wall_ms: f64) -> Self {
+        Self {
+            wall_ms,
+            ..Self::default()
+        }
+    }
+}
+
+/// One execution of one strategy, before it becomes a record: the same on both sides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Execution {
+    /// The answer and its check.
+    pub checked: Checked,
+    /// Who ran what when.
+    pub spans: Vec<Span>,
+    /// Workers the strategy ran with.
+    pub workers: u32,
+    /// A caveat the reader must see.
+    pub note: Option<String>,
+    /// What it took.
+    pub timing: Timing,
+}
+
+impl Execution {
+    /// An execution without a note.
+    pub fn new(checked: Checked, spans: Vec<Span>, workers: u32, timing: Timing) -> Self {
+        Self {
+            checked,
+            spans,
+            workers,
+            note: None,
+            timing,
+        }
+    }
+
+    /// The same with a note.
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.note = Some(note.into());
+        self
+    }
+}
+
 impl RunRecord {
+    /// The record of one execution: the one place a record is put together, so every field is
+    /// derived the same way on both sides (`workers_used` from the spans, `params` from the
+    /// validated parameters). Speedups and repeats are filled in later by whoever has them.
+    pub fn from_execution(
+        lesson: LessonId,
+        strategy: StrategyId,
+        side: Side,
+        params: &Params,
+        e: Execution,
+    ) -> Self {
+        Self {
+            lesson,
+            strategy,
+            side,
+            workers: e.workers,
+            params: params.to_map(),
+            wall_ms: e.timing.wall_ms,
+            cpu_ms: e.timing.cpu_ms,
+            peak_rss_kb: e.timing.peak_rss_kb,
+            workers_used: Self::count_workers(&e.spans),
+            speedup: None,
+            efficiency: None,
+            repeats: None,
+            note: e.note,
+            result: e.checked.result,
+            expected: e.checked.expected,
+            correct: e.checked.correct,
+            spans: e.spans,
+        }
+    }
+
     /// Number of distinct workers that ran tasks in `spans` (start-up spans do not count: a
     /// worker that started but got no task was not used).
     pub fn count_workers(spans: &[Span]) -> u32 {
@@ -136,10 +225,10 @@ impl RunRecord {
 /// Fill `speedup` and `efficiency` of every record from the `sequential` record of the same
 /// lesson and side, when there is one. Run once after a run, so every view shows the same numbers.
 pub fn annotate_speedups(records: &mut [RunRecord]) {
-    let baselines: Vec<(String, Side, f64)> = records
+    let baselines: Vec<(LessonId, Side, f64)> = records
         .iter()
-        .filter(|r| r.strategy == "sequential" && r.wall_ms > 0.0)
-        .map(|r| (r.lesson.clone(), r.side, r.wall_ms))
+        .filter(|r| r.strategy == StrategyId::Sequential && r.wall_ms > 0.0)
+        .map(|r| (r.lesson, r.side, r.wall_ms))
         .collect();
     for r in records.iter_mut() {
         let base = baselines
@@ -155,30 +244,38 @@ pub fn annotate_speedups(records: &mut [RunRecord]) {
     }
 }
 
+/// A record as a runner would make it, for tests of the views.
+#[cfg(test)]
+pub(crate) fn fixture(
+    lesson: LessonId,
+    strategy: &str,
+    side: Side,
+    wall_ms: f64,
+    workers: u32,
+    correct: bool,
+) -> RunRecord {
+    let strategy = StrategyId::from_name(strategy).expect("a strategy name");
+    let params = Params {
+        size: 1,
+        workers,
+        latency_ms: None,
+        bytes: None,
+    };
+    let checked = if correct {
+        Checked::exact(5, 5)
+    } else {
+        Checked::exact(4, 5)
+    };
+    let e = Execution::new(checked, vec![], workers, Timing::wall(wall_ms));
+    RunRecord::from_execution(lesson, strategy, side, &params, e)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn record(strategy: &str, side: Side, wall_ms: f64, workers: u32) -> RunRecord {
-        RunRecord {
-            lesson: "cpu".into(),
-            strategy: strategy.into(),
-            side,
-            workers,
-            params: BTreeMap::new(),
-            wall_ms,
-            cpu_ms: None,
-            peak_rss_kb: None,
-            workers_used: 0,
-            speedup: None,
-            efficiency: None,
-            repeats: None,
-            note: None,
-            result: "1".into(),
-            expected: "1".into(),
-            correct: true,
-            spans: vec![],
-        }
+        fixture(LessonId::Cpu, strategy, side, wall_ms, workers, true)
     }
 
     #[test]
@@ -207,8 +304,33 @@ mod tests {
             assert!(v.get(key).is_some(), "missing {key}");
         }
         assert_eq!(v["side"], "native");
+        assert_eq!(v["lesson"], "cpu");
+        assert_eq!(v["strategy"], "rayon");
         let back: RunRecord = serde_json::from_value(v).unwrap();
         assert_eq!(back, r);
+    }
+
+    #[test]
+    fn a_record_takes_every_field_from_its_execution() {
+        let span = Span {
+            worker: 3,
+            task: 0,
+            start_ms: 0.0,
+            end_ms: 1.0,
+            kind: SpanKind::Compute,
+        };
+        let params = Params {
+            size: 10,
+            workers: 4,
+            latency_ms: Some(5),
+            bytes: None,
+        };
+        let e = Execution::new(Checked::exact(2, 3), vec![span], 4, Timing::wall(7.0))
+            .with_note("careful");
+        let r = RunRecord::from_execution(LessonId::Io, StrategyId::Async, Side::Web, &params, e);
+        assert_eq!((r.workers, r.workers_used, r.wall_ms), (4, 1, 7.0));
+        assert_eq!(r.params["latency_ms"], 5);
+        assert!(!r.correct && r.note.as_deref() == Some("careful"));
     }
 
     #[test]

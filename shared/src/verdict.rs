@@ -1,7 +1,7 @@
 //! The verdict: a short paragraph written from one run's numbers, shared by the CLI and the page
 //! so both say the same thing about the same records.
 
-use crate::lessons;
+use crate::catalogue::StrategyId;
 use crate::{RunRecord, Side, SpanKind};
 use std::fmt::Write;
 
@@ -24,7 +24,7 @@ pub fn verdict(records: &[RunRecord]) -> String {
         return "Nothing ran.".into();
     }
     for r in records.iter().filter(|r| !r.correct) {
-        let shows_the_bug = lessons::find(&r.lesson).is_ok_and(|l| l.demonstrates_bug(&r.strategy));
+        let shows_the_bug = r.lesson.info().demonstrates_bug(r.strategy);
         let what = if shows_the_bug {
             "went wrong, as this lesson sets out to show"
         } else {
@@ -73,8 +73,8 @@ pub fn verdict(records: &[RunRecord]) -> String {
             best.strategy,
             fmt_ms(best.wall_ms)
         );
-        match (best.strategy.as_str(), best.speedup) {
-            ("sequential", _) => {
+        match (best.strategy, best.speedup) {
+            (StrategyId::Sequential, _) => {
                 let _ = write!(
                     out,
                     ": no parallel strategy beat one thread here, so starting and coordinating \
@@ -110,10 +110,10 @@ pub fn verdict(records: &[RunRecord]) -> String {
         }
         out.push_str(". ");
     }
-    let queued: Vec<(String, u64, u64)> = records
+    let queued: Vec<(StrategyId, u64, u64)> = records
         .iter()
         .filter(|r| r.side == Side::Web)
-        .filter_map(|r| queued_waves(r).map(|(w, l)| (r.strategy.clone(), w, l)))
+        .filter_map(|r| queued_waves(r).map(|(w, l)| (r.strategy, w, l)))
         .collect();
     if let Some((_, _, latency)) = queued.first() {
         let which: Vec<String> = queued
@@ -128,8 +128,8 @@ pub fn verdict(records: &[RunRecord]) -> String {
             which.join(" and ")
         );
     }
-    if let Some(info) = records.first().and_then(|r| lessons::find(&r.lesson).ok()) {
-        let _ = write!(out, "Why: {}.", info.insight);
+    if let Some(r) = records.first() {
+        let _ = write!(out, "Why: {}.", r.lesson.info().insight);
     }
     out.trim_end().to_string()
 }
@@ -152,29 +152,13 @@ pub fn queued_waves(r: &RunRecord) -> Option<(u64, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::annotate_speedups;
-    use std::collections::BTreeMap;
+    use crate::catalogue::LessonId;
+    use crate::record::{annotate_speedups, fixture};
 
     fn rec(strategy: &str, side: Side, wall_ms: f64, correct: bool) -> RunRecord {
-        RunRecord {
-            lesson: "cpu".into(),
-            strategy: strategy.into(),
-            side,
-            workers: 2,
-            params: BTreeMap::new(),
-            wall_ms,
-            cpu_ms: None,
-            peak_rss_kb: None,
-            workers_used: 2,
-            speedup: None,
-            efficiency: None,
-            repeats: None,
-            note: None,
-            result: if correct { "5".into() } else { "4".into() },
-            expected: "5".into(),
-            correct,
-            spans: vec![],
-        }
+        let mut r = fixture(LessonId::Cpu, strategy, side, wall_ms, 2, correct);
+        r.workers_used = 2;
+        r
     }
 
     #[test]
@@ -245,8 +229,7 @@ mod tests {
 
     #[test]
     fn a_demonstrated_bug_is_named_as_the_point_of_the_lesson() {
-        let mut r = rec("unsynchronized", Side::Native, 5.0, false);
-        r.lesson = "race".into();
+        let r = fixture(LessonId::Race, "unsynchronized", Side::Native, 5.0, 2, false);
         let v = verdict(&[r]);
         assert!(
             v.starts_with("unsynchronized (native) went wrong, as this lesson sets out to show"),

@@ -5,6 +5,7 @@
 //! step by step.
 
 use super::{DefaultWorkers, LessonInfo};
+use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::{Clock, ParamSpec, Span, SpanKind};
 use std::cell::RefCell;
 use std::future::Future;
@@ -12,12 +13,9 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-/// The lesson's name on the CLI and in URLs.
-pub const NAME: &str = "coroutine";
-
 /// The catalogue entry.
-pub const INFO: LessonInfo = LessonInfo {
-    name: NAME,
+pub static INFO: LessonInfo = LessonInfo {
+    id: LessonId::Coroutine,
     title: "Coroutines: producer and consumer taking turns",
     summary: "a generator-style consumer and a producer hand values back and forth on one thread",
     explanation: "A coroutine is a function that can stop in the middle and be resumed later. The \
@@ -26,8 +24,14 @@ pub const INFO: LessonInfo = LessonInfo {
         runs in parallel; control simply passes back and forth. The same conversation is written \
         twice: as an explicit state machine with a send() method, and with async/await, which \
         the compiler turns into such a state machine.",
-    native: &["state-machine", "async"],
-    web: &["state-machine", "async"],
+    native: &[
+        Strategy::new(S::StateMachine, Runs::Caller),
+        Strategy::new(S::Async, Runs::Caller),
+    ],
+    web: &[
+        Strategy::new(S::StateMachine, Runs::Caller),
+        Strategy::new(S::Async, Runs::Caller),
+    ],
     size: ParamSpec {
         name: "size",
         default: 5,
@@ -36,12 +40,15 @@ pub const INFO: LessonInfo = LessonInfo {
         unit: "values",
         help: "values the producer sends",
     },
+    size_check: None,
     latency: None,
     bytes: None,
     insight: "coroutines take turns on one thread at points they choose, so the interleaving is \
         exactly the same every run",
     default_workers: DefaultWorkers::Fixed(1),
-    demonstrates: &[],
+    worker_bounds: None,
+    uses_server: false,
+    companion_max_size: 100_000,
 };
 
 /// Who spoke in a transcript line.

@@ -5,13 +5,11 @@
 //! web-worker pool; async tasks on one thread cannot help; processes help but pay to start and to
 //! copy. The answer is checked against the closed form (N−1)·N·(2N−1)/6.
 
-use super::LessonInfo;
+use super::{DefaultWorkers, LessonInfo};
+use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::{ParamError, ParamSpec, Workload};
 use std::hint::black_box;
 use std::ops::Range;
-
-/// The lesson's name on the CLI and in URLs.
-pub const NAME: &str = "cpu";
 
 /// Tasks per worker. More tasks than workers lets work stealing even out a slow core; four keeps
 /// per-task overhead invisible at any size worth timing.
@@ -21,8 +19,8 @@ pub const TASKS_PER_WORKER: u64 = 4;
 pub const MAX_SIZE: u64 = 100_000_000_000;
 
 /// The catalogue entry.
-pub const INFO: LessonInfo = LessonInfo {
-    name: NAME,
+pub static INFO: LessonInfo = LessonInfo {
+    id: LessonId::Cpu,
     title: "CPU-bound: sum of squares",
     summary: "Σ i² for i < N as an exact u128: only more cores make it faster",
     explanation: "Every number is squared and added; nothing waits on a network or a disk, so the \
@@ -33,15 +31,20 @@ pub const INFO: LessonInfo = LessonInfo {
         dropped the last number. Here every strategy's answer is checked against the closed form \
         (N−1)·N·(2N−1)/6 = 333333328333333350000000.",
     native: &[
-        "sequential",
-        "threads",
-        "pool",
-        "rayon",
-        "async",
-        "processes",
-        "hybrid",
+        Strategy::new(S::Sequential, Runs::Caller),
+        Strategy::new(S::Threads, Runs::Threads),
+        Strategy::new(S::Pool, Runs::ThreadPool),
+        Strategy::new(S::Rayon, Runs::ThreadPool),
+        Strategy::new(S::Async, Runs::EventLoop),
+        Strategy::new(S::Processes, Runs::Processes),
+        Strategy::new(S::Hybrid, Runs::ProcessesWithEventLoops),
     ],
-    web: &["sequential", "async", "pool", "workers"],
+    web: &[
+        Strategy::new(S::Sequential, Runs::Caller),
+        Strategy::new(S::Async, Runs::EventLoop),
+        Strategy::new(S::Pool, Runs::SharedMemoryWorkers),
+        Strategy::new(S::Workers, Runs::MessageWorkers),
+    ],
     size: ParamSpec {
         name: "size",
         default: 100_000_000,
@@ -50,11 +53,14 @@ pub const INFO: LessonInfo = LessonInfo {
         unit: "numbers",
         help: "N: sum the squares of 0..N",
     },
+    size_check: Some(check_size),
     latency: None,
     bytes: None,
     insight: "the work is pure computation, so only running on several cores at once shortens it",
-    default_workers: super::DefaultWorkers::Cores,
-    demonstrates: &[],
+    default_workers: DefaultWorkers::Cores,
+    worker_bounds: None,
+    uses_server: false,
+    companion_max_size: 2_000_000_000,
 };
 
 /// The exact answer, Σ i² for i in 0..n, from the closed form (n−1)·n·(2n−1)/6 with checked

@@ -4,20 +4,18 @@
 //! reads the wait-for table and reports the cycle (who holds what, who waits for what), then lets
 //! go, so the run ends. Taking the locks in one global order (A before B) cannot deadlock.
 
-use super::{DefaultWorkers, LessonInfo};
+use super::{DefaultWorkers, LessonInfo, WorkerBounds};
+use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::{Clock, ParamSpec};
 use std::sync::{Barrier, Condvar, Mutex};
 use std::time::Duration;
-
-/// The lesson's name on the CLI and in URLs.
-pub const NAME: &str = "deadlock";
 
 /// How long a worker waits for its second lock before it declares a deadlock.
 pub const TIMEOUT: Duration = Duration::from_millis(100);
 
 /// The catalogue entry.
-pub const INFO: LessonInfo = LessonInfo {
-    name: NAME,
+pub static INFO: LessonInfo = LessonInfo {
+    id: LessonId::Deadlock,
     title: "Deadlock: two locks, two orders",
     summary: "two workers take locks A and B in opposite orders: detected, then fixed by ordering",
     explanation: "Worker 0 takes lock A then B; worker 1 takes B then A. If each gets its first \
@@ -25,8 +23,14 @@ pub const INFO: LessonInfo = LessonInfo {
         threads share two locks without an order. Here the waits have a timeout and a wait-for \
         table, so the run reports the cycle instead of hanging. The fix is an order: everyone \
         takes A before B, so nobody can hold B while waiting for A.",
-    native: &["opposite-order", "ordered"],
-    web: &["opposite-order", "ordered"],
+    native: &[
+        Strategy::new(S::OppositeOrder, Runs::Threads),
+        Strategy::new(S::Ordered, Runs::Threads),
+    ],
+    web: &[
+        Strategy::new(S::OppositeOrder, Runs::SharedMemoryWorkers),
+        Strategy::new(S::Ordered, Runs::SharedMemoryWorkers),
+    ],
     size: ParamSpec {
         name: "size",
         default: 1_000,
@@ -35,12 +39,19 @@ pub const INFO: LessonInfo = LessonInfo {
         unit: "rounds",
         help: "lock rounds per worker (ordered) — opposite-order deadlocks in its first round",
     },
+    size_check: None,
     latency: None,
     bytes: None,
     insight: "a cycle of workers each holding one lock while waiting for the next can never \
         move; one global lock order makes such a cycle impossible",
     default_workers: DefaultWorkers::Fixed(2),
-    demonstrates: &[],
+    worker_bounds: Some(WorkerBounds {
+        min: 2,
+        max: 2,
+        why: " for deadlock (two workers, two locks)",
+    }),
+    uses_server: false,
+    companion_max_size: 10_000_000,
 };
 
 const NAMES: [&str; 2] = ["A", "B"];

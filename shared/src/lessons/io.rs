@@ -7,11 +7,10 @@
 //! latency is exact and the bytes are known in advance: the result is the total byte count plus a
 //! checksum of every page, checked exactly.
 
-use super::LessonInfo;
+use super::{DefaultWorkers, LessonInfo};
 use crate::ParamSpec;
-
-/// The lesson's name on the CLI and in URLs.
-pub const NAME: &str = "io";
+use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
+use serde::{Deserialize, Serialize};
 
 /// Longest delay the companion will wait before answering, in milliseconds.
 pub const MAX_LATENCY_MS: u64 = 30_000;
@@ -20,8 +19,8 @@ pub const MAX_LATENCY_MS: u64 = 30_000;
 pub const MAX_BYTES: u64 = 16 * 1024 * 1024;
 
 /// The catalogue entry.
-pub const INFO: LessonInfo = LessonInfo {
-    name: NAME,
+pub static INFO: LessonInfo = LessonInfo {
+    id: LessonId::Io,
     title: "I/O-bound: download pages",
     summary: "fetch N pages that each take L ms: overlapping the waits is what helps",
     explanation: "Each page is answered by the companion server after a fixed delay, so almost all \
@@ -31,14 +30,18 @@ pub const INFO: LessonInfo = LessonInfo {
         5-thread pool and 6.8 s with asyncio. Every page's bytes are known in advance, so the \
         total size and a checksum of all pages are checked exactly.",
     native: &[
-        "sequential",
-        "threads",
-        "pool",
-        "async",
-        "processes",
-        "hybrid",
+        Strategy::new(S::Sequential, Runs::Caller),
+        Strategy::new(S::Threads, Runs::Threads),
+        Strategy::new(S::Pool, Runs::ThreadPool),
+        Strategy::new(S::Async, Runs::EventLoop),
+        Strategy::new(S::Processes, Runs::Processes),
+        Strategy::new(S::Hybrid, Runs::ProcessesWithEventLoops),
     ],
-    web: &["sequential", "async", "workers"],
+    web: &[
+        Strategy::new(S::Sequential, Runs::Caller),
+        Strategy::new(S::Async, Runs::EventLoop),
+        Strategy::new(S::Workers, Runs::MessageWorkers),
+    ],
     size: ParamSpec {
         name: "size",
         default: 20,
@@ -47,6 +50,7 @@ pub const INFO: LessonInfo = LessonInfo {
         unit: "pages",
         help: "pages to download",
     },
+    size_check: None,
     latency: Some(ParamSpec {
         name: "latency",
         default: 500,
@@ -65,8 +69,10 @@ pub const INFO: LessonInfo = LessonInfo {
     }),
     insight: "the time goes to waiting on the server, so overlapping the waits matters and the \
         number of cores hardly does",
-    default_workers: super::DefaultWorkers::PerItem(64),
-    demonstrates: &[],
+    default_workers: DefaultWorkers::PerItem(64),
+    worker_bounds: None,
+    uses_server: true,
+    companion_max_size: 2_000,
 };
 
 /// Byte `i` of page `page`: a cheap pattern that differs between pages, so a page delivered twice
@@ -116,7 +122,7 @@ pub fn page_checksum(body: &[u8]) -> u64 {
 
 /// What a run produced: bytes received and the wrapping sum of per-page checksums (a sum, so
 /// the order in which pages arrive does not matter).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Downloaded {
     /// Total bytes received.
     pub bytes: u64,
@@ -133,27 +139,6 @@ impl Downloaded {
             bytes: body.len() as u64,
             checksum: page_checksum(body),
             pages: 1,
-        }
-    }
-
-    /// One page's answer as a worker process or web worker sends it: `<bytes> <checksum-hex>`.
-    pub fn wire(&self) -> String {
-        format!("{} {:016x}", self.bytes, self.checksum)
-    }
-
-    /// Read a [`wire`](Self::wire) answer back (one page).
-    pub fn from_wire(payload: &str) -> Result<Self, String> {
-        let mut f = payload.split_whitespace();
-        match (
-            f.next().map(str::parse),
-            f.next().map(|h| u64::from_str_radix(h, 16)),
-        ) {
-            (Some(Ok(bytes)), Some(Ok(checksum))) => Ok(Self {
-                bytes,
-                checksum,
-                pages: 1,
-            }),
-            _ => Err(format!("malformed page answer from a worker: '{payload}'")),
         }
     }
 
@@ -218,13 +203,6 @@ mod tests {
         let dup = expected(2, 50) + Downloaded::page(&page_body(1, 50));
         assert_eq!(dup.bytes, full.bytes);
         assert_ne!(dup, full);
-    }
-
-    #[test]
-    fn wire_format_round_trips_and_rejects_garbage() {
-        let d = Downloaded::page(&page_body(3, 77));
-        assert_eq!(Downloaded::from_wire(&d.wire()), Ok(d));
-        assert!(Downloaded::from_wire("12").unwrap_err().contains("'12'"));
     }
 
     #[test]

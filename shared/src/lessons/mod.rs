@@ -1,35 +1,43 @@
-//! The lesson catalogue. Views (CLI table, page) read lessons only through [`LessonInfo`], so a
-//! new lesson is a new module plus one entry in [`catalogue`], with no per-lesson code in views.
+//! The lesson catalogue: one module per lesson, each with its [`LessonInfo`] and its pure work.
+//! Views (CLI table, page) read lessons only through [`LessonInfo`]; runners reach them through
+//! one `match` on [`LessonId`] per side, so a lesson added here without a runner does not compile.
 
 pub mod coroutine;
+pub mod cost;
 pub mod cpu;
+pub mod daemon;
+pub mod db;
 pub mod deadlock;
 pub mod io;
-pub mod native_only;
+pub mod local;
 pub mod pools;
+pub mod processes;
 pub mod queue;
 pub mod race;
 
+use crate::catalogue::{LessonId, Strategy, StrategyId};
 use crate::params::WORKERS;
 use crate::{ParamError, ParamSpec, Params, Side};
 
 /// Everything a runner or a view needs to know about a lesson without running it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct LessonInfo {
-    /// Short name used on the CLI and in URLs.
-    pub name: &'static str,
+    /// Which lesson.
+    pub id: LessonId,
     /// Human title.
     pub title: &'static str,
     /// One line for `interleave list` and the picker.
     pub summary: &'static str,
     /// A paragraph for the page and `--help`: what the lesson shows and why.
     pub explanation: &'static str,
-    /// Strategies the CLI and companion can run.
-    pub native: &'static [&'static str],
+    /// Strategies the CLI and companion can run, in the order they are shown.
+    pub native: &'static [Strategy],
     /// Strategies the page can run.
-    pub web: &'static [&'static str],
+    pub web: &'static [Strategy],
     /// The size parameter (every lesson has one).
     pub size: ParamSpec,
+    /// A check of the size beyond its bounds (cpu: the exact answer must fit a `u128`).
+    pub size_check: Option<fn(u64) -> Result<u64, ParamError>>,
     /// Latency per request, for lessons that wait.
     pub latency: Option<ParamSpec>,
     /// Bytes per response, for lessons that download.
@@ -38,9 +46,13 @@ pub struct LessonInfo {
     pub insight: &'static str,
     /// What `--workers` defaults to.
     pub default_workers: DefaultWorkers,
-    /// Strategies that exist to show a bug (a race that loses updates): their wrong result is the
-    /// lesson, so it is shown as such but does not fail a run.
-    pub demonstrates: &'static [&'static str],
+    /// Bounds on `--workers` the lesson is written for (deadlock: exactly two).
+    pub worker_bounds: Option<WorkerBounds>,
+    /// Whether its tasks talk to the companion server (pages, connection counts).
+    pub uses_server: bool,
+    /// Largest size the companion's `POST /api/run` accepts: a few seconds of work, so one page
+    /// cannot occupy the companion for minutes. The CLI takes up to [`size`](Self::size).
+    pub companion_max_size: u64,
 }
 
 /// How a lesson picks its workers when none are given.
@@ -52,6 +64,17 @@ pub enum DefaultWorkers {
     PerItem(u32),
     /// A fixed number the lesson is written for (two threads for a race).
     Fixed(u32),
+}
+
+/// Bounds on the workers a lesson accepts, with the reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkerBounds {
+    /// Fewest workers.
+    pub min: u32,
+    /// Most workers.
+    pub max: u32,
+    /// Why, as shown after the range (" for deadlock (two workers, two locks)").
+    pub why: &'static str,
 }
 
 impl DefaultWorkers {
@@ -66,88 +89,119 @@ impl DefaultWorkers {
     }
 }
 
+impl LessonId {
+    /// The lesson's catalogue entry.
+    pub const fn info(self) -> &'static LessonInfo {
+        match self {
+            LessonId::Cpu => &cpu::INFO,
+            LessonId::Io => &io::INFO,
+            LessonId::Race => &race::INFO,
+            LessonId::Deadlock => &deadlock::INFO,
+            LessonId::Queue => &queue::INFO,
+            LessonId::Db => &db::INFO,
+            LessonId::Pools => &pools::INFO,
+            LessonId::Local => &local::INFO,
+            LessonId::Daemon => &daemon::INFO,
+            LessonId::Processes => &processes::INFO,
+            LessonId::Coroutine => &coroutine::INFO,
+            LessonId::Cost => &cost::INFO,
+        }
+    }
+}
+
 /// Every lesson, in teaching order.
-pub fn catalogue() -> &'static [LessonInfo] {
-    &[
-        cpu::INFO,
-        io::INFO,
-        race::INFO,
-        deadlock::INFO,
-        queue::INFO,
-        native_only::DB,
-        pools::INFO,
-        native_only::LOCAL,
-        native_only::DAEMON,
-        native_only::PROCESSES,
-        coroutine::INFO,
-        native_only::COST,
-    ]
+pub fn catalogue() -> impl Iterator<Item = &'static LessonInfo> {
+    LessonId::ALL.iter().map(|l| l.info())
 }
 
 /// Look a lesson up by name.
 pub fn find(name: &str) -> Result<&'static LessonInfo, ParamError> {
-    catalogue()
-        .iter()
-        .find(|l| l.name == name)
+    LessonId::from_name(name.trim())
+        .map(LessonId::info)
         .ok_or_else(|| ParamError::UnknownLesson {
             name: name.to_string(),
-            available: catalogue()
-                .iter()
-                .map(|l| l.name)
-                .collect::<Vec<_>>()
-                .join(", "),
+            available: names(LessonId::ALL.iter().map(|l| l.name())),
         })
 }
 
+fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {
+    it.collect::<Vec<_>>().join(", ")
+}
+
+/// Entries are equal when they are the same lesson: there is one entry per [`LessonId`].
+impl PartialEq for LessonInfo {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for LessonInfo {}
+
 impl LessonInfo {
-    /// Whether `strategy`'s wrong result is the point of the lesson.
-    pub fn demonstrates_bug(&self, strategy: &str) -> bool {
-        self.demonstrates.contains(&strategy)
+    /// The lesson's name on the CLI and in URLs.
+    pub const fn name(&self) -> &'static str {
+        self.id.name()
     }
 
     /// The strategies of one side.
-    pub fn strategies(&self, side: Side) -> &'static [&'static str] {
+    pub const fn strategies(&self, side: Side) -> &'static [Strategy] {
         match side {
             Side::Native => self.native,
             Side::Web => self.web,
         }
     }
 
+    /// The entry of `id` on `side`, if this lesson offers it there.
+    pub fn strategy(&self, side: Side, id: StrategyId) -> Option<&'static Strategy> {
+        self.strategies(side).iter().find(|s| s.id == id)
+    }
+
+    /// Whether `id`'s wrong result is the point of the lesson, on either side.
+    pub fn demonstrates_bug(&self, id: StrategyId) -> bool {
+        self.native
+            .iter()
+            .chain(self.web)
+            .any(|s| s.id == id && s.shows_bug)
+    }
+
+    /// The most workers every strategy of `side` accepts, so one request can run them all.
+    pub fn max_workers(&self, side: Side) -> u32 {
+        self.strategies(side)
+            .iter()
+            .map(|s| s.runs.max_workers())
+            .chain(self.worker_bounds.map(|b| b.max))
+            .min()
+            .unwrap_or(WORKERS.max as u32)
+    }
+
     /// Parse a comma-separated strategy list (or `all`) for one side, keeping the catalogue's
     /// order and dropping duplicates. Empty lists and unknown names are errors that list what is
     /// allowed.
-    pub fn parse_strategies(
-        &self,
-        side: Side,
-        list: &str,
-    ) -> Result<Vec<&'static str>, ParamError> {
+    pub fn parse_strategies(&self, side: Side, list: &str) -> Result<Vec<StrategyId>, ParamError> {
         let allowed = self.strategies(side);
         let unknown = |name: &str| ParamError::UnknownStrategy {
-            lesson: self.name.to_string(),
+            lesson: self.name().to_string(),
             side: side.as_str().to_string(),
             name: name.to_string(),
-            allowed: allowed.join(", "),
+            allowed: names(allowed.iter().map(|s| s.id.name())),
         };
         if list.trim() == "all" {
-            return Ok(allowed.to_vec());
+            return Ok(allowed.iter().map(|s| s.id).collect());
         }
         let mut wanted = Vec::new();
-        for name in list.split(',').map(str::trim) {
-            if name.is_empty() {
-                continue;
-            }
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             let found = allowed
                 .iter()
-                .find(|s| **s == name)
+                .find(|s| s.id.name() == name)
                 .ok_or_else(|| unknown(name))?;
-            wanted.push(*found);
+            wanted.push(found.id);
         }
         if wanted.is_empty() {
             return Err(unknown(list));
         }
         Ok(allowed
             .iter()
-            .copied()
+            .map(|s| s.id)
             .filter(|s| wanted.contains(s))
             .collect())
     }
@@ -166,25 +220,25 @@ impl LessonInfo {
             Some(v) => self.check_size(v)?,
             None => self.size.default,
         };
-        let workers = match workers {
-            Some(w) if self.name == deadlock::NAME && w != 2 => {
+        let workers = match (workers, self.worker_bounds) {
+            (Some(w), Some(b)) if !(u64::from(b.min)..=u64::from(b.max)).contains(&w) => {
                 return Err(ParamError::OutOfRange {
                     name: "workers".into(),
                     value: w,
-                    min: 2,
-                    max: 2,
-                    hint: " for deadlock (two workers, two locks)".into(),
+                    min: b.min.into(),
+                    max: b.max.into(),
+                    hint: b.why.into(),
                 });
             }
-            Some(w) => WORKERS.check(w)? as u32,
-            None => self.default_workers.resolve(size, default_workers),
+            (Some(w), _) => WORKERS.check(w)? as u32,
+            (None, _) => self.default_workers.resolve(size, default_workers),
         };
         let optional = |spec: Option<ParamSpec>, given: Option<u64>, flag: &str| match (spec, given)
         {
             (Some(spec), Some(v)) => spec.check(v).map(Some),
             (Some(spec), None) => Ok(Some(spec.default)),
             (None, Some(_)) => Err(ParamError::Unsupported {
-                lesson: self.name.to_string(),
+                lesson: self.name().to_string(),
                 name: flag.to_string(),
             }),
             (None, None) => Ok(None),
@@ -198,10 +252,9 @@ impl LessonInfo {
     }
 
     fn check_size(&self, value: u64) -> Result<u64, ParamError> {
-        if self.name == cpu::NAME {
-            cpu::check_size(value)
-        } else {
-            self.size.check(value)
+        match self.size_check {
+            Some(check) => check(value),
+            None => self.size.check(value),
         }
     }
 }
@@ -209,6 +262,7 @@ impl LessonInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalogue::Runs;
 
     #[test]
     fn unknown_lesson_lists_the_catalogue() {
@@ -217,15 +271,26 @@ mod tests {
     }
 
     #[test]
+    fn every_entry_is_filed_under_its_own_id() {
+        for l in LessonId::ALL {
+            assert_eq!(l.info().id, *l);
+            assert!(
+                !l.info().native.is_empty(),
+                "{l} runs natively (the companion serves the page's native rows)"
+            );
+        }
+    }
+
+    #[test]
     fn strategies_parse_in_catalogue_order_without_duplicates() {
         let cpu = find("cpu").unwrap();
         let got = cpu
             .parse_strategies(Side::Native, "rayon, sequential,rayon")
             .unwrap();
-        assert_eq!(got, vec!["sequential", "rayon"]);
+        assert_eq!(got, vec![StrategyId::Sequential, StrategyId::Rayon]);
         assert_eq!(
-            cpu.parse_strategies(Side::Native, "all").unwrap(),
-            cpu.native.to_vec()
+            cpu.parse_strategies(Side::Native, "all").unwrap().len(),
+            cpu.native.len()
         );
         let err = cpu
             .parse_strategies(Side::Native, "gpu")
@@ -277,5 +342,29 @@ mod tests {
             err.contains("latency 30001 is out of range: allowed 0..=30000"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn deadlock_takes_exactly_two_workers() {
+        let d = find("deadlock").unwrap();
+        let err = d.params(None, Some(3), None, None, 2).unwrap_err().to_string();
+        assert!(
+            err.contains("workers 3 is out of range: allowed 2..=2 for deadlock"),
+            "{err}"
+        );
+        assert_eq!(d.max_workers(Side::Native), 2);
+    }
+
+    #[test]
+    fn every_strategy_that_starts_processes_is_capped() {
+        for l in catalogue() {
+            for s in l.native.iter().chain(l.web) {
+                if s.runs == Runs::Processes {
+                    assert_eq!(s.runs.max_workers(), crate::catalogue::MAX_PROCESSES, "{}", s.id);
+                }
+            }
+        }
+        let pools = find("pools").unwrap();
+        assert_eq!(pools.max_workers(Side::Native), crate::catalogue::MAX_PROCESSES);
     }
 }

@@ -4,9 +4,7 @@
 
 use super::{DefaultWorkers, LessonInfo, cpu};
 use crate::ParamSpec;
-
-/// The lesson's name on the CLI and in URLs.
-pub const NAME: &str = "pools";
+use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 
 /// Numbers per item: item x stands for Σ i² over x·K..(x+1)·K.
 pub const K: u64 = 20_000;
@@ -16,8 +14,8 @@ pub const K: u64 = 20_000;
 pub const REFUSE: u64 = 10;
 
 /// The catalogue entry.
-pub const INFO: LessonInfo = LessonInfo {
-    name: NAME,
+pub static INFO: LessonInfo = LessonInfo {
+    id: LessonId::Pools,
     title: "Pools: map, starmap, apply_async, chunks",
     summary: "the pool API: map (with and without chunks), starmap, apply_async with callbacks",
     explanation: "A pool keeps workers alive and hands them work. map(f, items) sends each item to \
@@ -28,14 +26,17 @@ pub const INFO: LessonInfo = LessonInfo {
         every tenth item fails on purpose. Each worker runs an initializer once before its \
         first task, like the notes' set_global_session.",
     native: &[
-        "map",
-        "map-chunked",
-        "starmap",
-        "apply-async",
-        "processes-map",
-        "processes-map-chunked",
+        Strategy::new(S::Map, Runs::ThreadPool),
+        Strategy::new(S::MapChunked, Runs::ThreadPool),
+        Strategy::new(S::Starmap, Runs::ThreadPool),
+        Strategy::new(S::ApplyAsync, Runs::ThreadPool),
+        Strategy::new(S::ProcessesMap, Runs::Processes),
+        Strategy::new(S::ProcessesMapChunked, Runs::Processes),
     ],
-    web: &["workers-map", "workers-map-chunked"],
+    web: &[
+        Strategy::new(S::WorkersMap, Runs::MessageWorkers),
+        Strategy::new(S::WorkersMapChunked, Runs::MessageWorkers),
+    ],
     size: ParamSpec {
         name: "size",
         default: 400,
@@ -44,12 +45,15 @@ pub const INFO: LessonInfo = LessonInfo {
         unit: "items",
         help: "items to map",
     },
+    size_check: None,
     latency: None,
     bytes: None,
     insight: "a pool's cost is per task, so batching items into chunks pays it less often, and \
         callbacks let results and errors arrive without anyone waiting on each call",
     default_workers: DefaultWorkers::Cores,
-    demonstrates: &[],
+    worker_bounds: None,
+    uses_server: false,
+    companion_max_size: 1_000_000,
 };
 
 /// The function mapped over items.

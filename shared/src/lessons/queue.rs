@@ -5,9 +5,7 @@
 
 use super::{DefaultWorkers, LessonInfo, cpu};
 use crate::ParamSpec;
-
-/// The lesson's name on the CLI and in URLs.
-pub const NAME: &str = "queue";
+use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 
 /// Slots in the bounded queue: small, so producers feel the backpressure.
 pub const CAPACITY: usize = 8;
@@ -16,8 +14,8 @@ pub const CAPACITY: usize = 8;
 pub const WORK_PER_ITEM: u64 = 50_000;
 
 /// The catalogue entry.
-pub const INFO: LessonInfo = LessonInfo {
-    name: NAME,
+pub static INFO: LessonInfo = LessonInfo {
+    id: LessonId::Queue,
     title: "Queues: producers, consumers, backpressure",
     summary: "producers and consumers over a bounded queue: waits, backpressure, clean shutdown",
     explanation: "Half the workers produce items and put them on a queue with 8 slots; the other \
@@ -27,8 +25,12 @@ pub const INFO: LessonInfo = LessonInfo {
         is processed twice, which the run checks item by item. Natively this is threads with a \
         channel, async tasks with an async channel, and processes connected by pipes; in the \
         browser, web workers exchanging messages.",
-    native: &["threads", "async", "processes"],
-    web: &["workers"],
+    native: &[
+        Strategy::new(S::Threads, Runs::Threads),
+        Strategy::new(S::Async, Runs::EventLoop),
+        Strategy::new(S::Processes, Runs::Processes),
+    ],
+    web: &[Strategy::new(S::Workers, Runs::MessageWorkers)],
     size: ParamSpec {
         name: "size",
         default: 200,
@@ -37,12 +39,15 @@ pub const INFO: LessonInfo = LessonInfo {
         unit: "items",
         help: "items the producers make, in all",
     },
+    size_check: None,
     latency: None,
     bytes: None,
     insight: "a bounded queue lets producers and consumers run at their own pace while the slower \
         side sets the speed of the whole",
     default_workers: DefaultWorkers::Fixed(4),
-    demonstrates: &[],
+    worker_bounds: None,
+    uses_server: false,
+    companion_max_size: 1_000_000,
 };
 
 /// Producers and consumers for `workers` workers: half and half, at least one of each.

@@ -11,14 +11,12 @@
 
 use super::{DefaultWorkers, LessonInfo};
 use crate::ParamSpec;
+use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::sync::{AtomicI64, Mutex, Ordering};
 
-/// The lesson's name on the CLI and in URLs.
-pub const NAME: &str = "race";
-
 /// The catalogue entry.
-pub const INFO: LessonInfo = LessonInfo {
-    name: NAME,
+pub static INFO: LessonInfo = LessonInfo {
+    id: LessonId::Race,
     title: "Race condition: a shared balance",
     summary: "deposit and withdraw from one balance: unsynchronized updates get lost",
     explanation: "Two workers each deposit an amount and withdraw it again, ten million times (the \
@@ -28,8 +26,16 @@ pub const INFO: LessonInfo = LessonInfo {
         lost and the balance drifts. A mutex makes each read-modify-write one indivisible step \
         for the other workers; an atomic fetch_add does it in one instruction. The table shows \
         what each fix costs.",
-    native: &["unsynchronized", "mutex", "atomic"],
-    web: &["unsynchronized", "mutex", "atomic"],
+    native: &[
+        Strategy::new(S::Unsynchronized, Runs::Threads).showing_bug(),
+        Strategy::new(S::Mutex, Runs::Threads),
+        Strategy::new(S::Atomic, Runs::Threads),
+    ],
+    web: &[
+        Strategy::new(S::Unsynchronized, Runs::SharedMemoryWorkers).showing_bug(),
+        Strategy::new(S::Mutex, Runs::SharedMemoryWorkers),
+        Strategy::new(S::Atomic, Runs::SharedMemoryWorkers),
+    ],
     size: ParamSpec {
         name: "size",
         default: 10_000_000,
@@ -38,12 +44,15 @@ pub const INFO: LessonInfo = LessonInfo {
         unit: "rounds per worker",
         help: "deposit/withdraw rounds each worker performs",
     },
+    size_check: None,
     latency: None,
     bytes: None,
     insight: "a read followed by a write is not one step: without a lock or an atomic \
         read-modify-write, concurrent updates overwrite each other",
     default_workers: DefaultWorkers::Fixed(2),
-    demonstrates: &["unsynchronized"],
+    worker_bounds: None,
+    uses_server: false,
+    companion_max_size: 100_000_000,
 };
 
 /// How the balance is updated.
@@ -58,12 +67,12 @@ pub enum Variant {
 }
 
 impl Variant {
-    /// The variant of a strategy name.
-    pub fn of(strategy: &str) -> Option<Self> {
+    /// The variant a strategy runs, if it is one of this lesson's.
+    pub fn of(strategy: S) -> Option<Self> {
         match strategy {
-            "unsynchronized" => Some(Variant::Unsynchronized),
-            "mutex" => Some(Variant::Mutex),
-            "atomic" => Some(Variant::Atomic),
+            S::Unsynchronized => Some(Variant::Unsynchronized),
+            S::Mutex => Some(Variant::Mutex),
+            S::Atomic => Some(Variant::Atomic),
             _ => None,
         }
     }

@@ -1,0 +1,201 @@
+//! The browser half of `bench --browser`: build the release page, serve it with the companion,
+//! drive it in headless Chromium (`tests/browser/bench.mjs`) and read back its figures as typed
+//! data. A figure renamed or dropped on the JavaScript side fails here, when parsed, instead of
+//! turning into a silent blank in the report.
+
+use crate::server::Background;
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::process::{Command, Stdio};
+
+/// Figures measured in headless Chromium on the release page.
+#[derive(Debug, Serialize)]
+pub struct Browser {
+    /// What the page reported.
+    pub figures: Figures,
+    /// Release wasm size in bytes.
+    pub wasm_bytes: u64,
+    /// The same, gzipped (-9).
+    pub wasm_gzip_bytes: u64,
+}
+
+/// What `bench.mjs` prints: one JSON object, exactly these fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Figures {
+    /// Navigation start to a usable Run button, ms.
+    pub tti_ms: Stats,
+    /// cpu at the benchmark's N, per browser strategy.
+    pub cpu: CpuFigures,
+    /// Async io, all pages at once.
+    pub io_async: IoFigures,
+    /// The page's verdict after the io runs.
+    pub io_verdict: String,
+    /// The browser's task-cost ladder.
+    pub ladder: Vec<Rung>,
+}
+
+/// Spread of repeated timings, ms.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stats {
+    /// Median.
+    pub median: f64,
+    /// Fastest.
+    pub min: f64,
+    /// Slowest.
+    pub max: f64,
+    /// Timed runs.
+    pub runs: u32,
+}
+
+/// One cpu strategy in the browser.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CpuStrategy {
+    /// Median wall, ms.
+    pub median: f64,
+    /// Fastest, ms.
+    pub min: f64,
+    /// Slowest, ms.
+    pub max: f64,
+    /// Timed runs.
+    pub runs: u32,
+    /// Workers that ran tasks.
+    pub workers_used: u32,
+}
+
+/// The cpu strategies the benchmark times in the browser.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CpuFigures {
+    /// The main thread.
+    pub sequential: CpuStrategy,
+    /// The shared-memory pool.
+    pub pool: CpuStrategy,
+    /// Message-passing workers.
+    pub workers: CpuStrategy,
+}
+
+/// Async io in the browser.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IoFigures {
+    /// Median wall, ms.
+    pub median: f64,
+    /// Fastest, ms.
+    pub min: f64,
+    /// Slowest, ms.
+    pub max: f64,
+    /// Timed runs.
+    pub runs: u32,
+    /// Pages per run.
+    pub pages: u32,
+    /// Server-side delay per page, ms.
+    pub latency_ms: f64,
+}
+
+/// One rung of the browser's ladder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rung {
+    /// The strategy measured.
+    pub what: String,
+    /// Microseconds per task.
+    pub us_per_task: f64,
+}
+
+/// Build the release page, serve it with the companion, and measure it in Chromium.
+pub fn measure(size: u64, workers: u32, repeat: u32) -> Result<Browser> {
+    if !std::path::Path::new("Trunk.toml").exists()
+        || !std::path::Path::new("tests/browser/bench.mjs").exists()
+    {
+        anyhow::bail!(
+            "bench --browser builds the page: run it from the repository root (where Trunk.toml is)"
+        );
+    }
+    let path = format!(
+        "{}/node_modules/.bin:{}",
+        std::env::current_dir()?.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    eprintln!("building the release page (trunk build --release)…");
+    let built = Command::new("trunk")
+        .args(["build", "--release"])
+        .env("PATH", &path)
+        .env("TRUNK_SKIP_VERSION_CHECK", "true")
+        .status()
+        .context("cannot run trunk (scripts/setup installs it)")?;
+    if !built.success() {
+        anyhow::bail!("trunk build --release failed");
+    }
+    let wasm = std::fs::read_dir("dist")?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .context("no .wasm in dist/")?;
+    let wasm_bytes = std::fs::metadata(&wasm)?.len();
+    let gz = Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(&wasm)
+        .output()
+        .context("cannot run gzip")?;
+    let server = Background::start_serving(Some("dist".into()))?;
+    eprintln!(
+        "measuring the page in headless Chromium at {}…",
+        server.base
+    );
+    let out = Command::new("node")
+        .args([
+            "tests/browser/bench.mjs",
+            &server.base,
+            &size.to_string(),
+            &workers.to_string(),
+            &repeat.to_string(),
+            "60",
+            "100",
+        ])
+        .env("PATH", &path)
+        .stderr(Stdio::inherit())
+        .output()
+        .context("cannot run node (scripts/setup installs playwright-core)")?;
+    drop(server);
+    if !out.status.success() {
+        anyhow::bail!("the browser benchmark failed ({})", out.status);
+    }
+    Ok(Browser {
+        figures: serde_json::from_slice(&out.stdout)
+            .context("bench.mjs printed figures this build does not read (tests/browser/bench.mjs and bench/browser.rs must agree)")?,
+        wasm_bytes,
+        wasm_gzip_bytes: gz.stdout.len() as u64,
+    })
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PRINTED: &str = r#"{"tti_ms":{"median":120,"min":110,"max":130,"runs":3},
+      "cpu":{"sequential":{"median":20,"min":19,"max":22,"runs":5,"workers_used":1},
+             "pool":{"median":11,"min":10,"max":12,"runs":5,"workers_used":2},
+             "workers":{"median":40,"min":38,"max":45,"runs":5,"workers_used":2}},
+      "io_async":{"median":1060,"min":1000,"max":1100,"runs":5,"pages":60,"latency_ms":100},
+      "io_verdict":"In the browser, async took 1.06 s.",
+      "ladder":[{"what":"async-task","us_per_task":2.5}]}"#;
+
+    #[test]
+    fn what_bench_mjs_prints_parses_into_typed_figures() {
+        let f: Figures = serde_json::from_str(PRINTED).unwrap();
+        assert_eq!(f.cpu.pool.workers_used, 2);
+        assert_eq!(f.io_async.latency_ms, 100.0);
+        assert_eq!(f.ladder[0].what, "async-task");
+    }
+
+    #[test]
+    fn a_renamed_or_missing_figure_fails_to_parse() {
+        let renamed = PRINTED.replace("\"io_async\"", "\"io_asynchronous\"");
+        assert!(serde_json::from_str::<Figures>(&renamed).is_err());
+        let missing = PRINTED.replace(",\"workers_used\":1", "");
+        assert!(serde_json::from_str::<Figures>(&missing).is_err());
+    }
+}

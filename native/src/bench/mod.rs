@@ -1,0 +1,171 @@
+//! `interleave bench`: the figures the README quotes, measured in one run — medians and ratios,
+//! never pass/fail timings in tests. `probes` measures what is not a lesson run, `browser` drives
+//! the release page in Chromium, `report` assembles and renders; this module only orders them.
+
+mod browser;
+mod probes;
+mod report;
+
+use crate::exec;
+use crate::lessons::cost;
+use crate::run::{self, Plan};
+use crate::server::Background;
+use anyhow::{Context, Result};
+use interleave_shared::request::{RawParams, StrategyList};
+use interleave_shared::{RunBody, RunRecord, StrategyId as S};
+use probes::CONCURRENT_REQUESTS;
+use report::{BestOf, Ratios, Report, median_of, min_of};
+
+/// One lesson run through the same request path as the CLI.
+fn run_lesson(
+    name: &str,
+    strategies: &str,
+    size: u64,
+    latency: Option<u64>,
+    workers: Option<u64>,
+    repeat: u32,
+    server: Option<&Background>,
+) -> Result<Vec<RunRecord>> {
+    let body = RunBody {
+        lesson: name.into(),
+        strategies: Some(StrategyList::Comma(strategies.into())),
+        workers,
+        params: RawParams {
+            size: Some(size),
+            latency_ms: latency,
+            bytes: None,
+        },
+    };
+    let plan = Plan {
+        request: run::resolve(&body)?,
+        repeat,
+        server: server.map(|s| s.base.clone()),
+    };
+    run::run(&plan, &|s| eprintln!("  {name}: {s}…"))
+}
+
+/// Run the benchmark and print (or return as JSON) its figures.
+pub fn run(args: &crate::cli::BenchArgs) -> Result<()> {
+    let (repeat, json) = (args.repeat, args.json);
+    let workers = args.workers.unwrap_or_else(exec::default_workers);
+    exec::raise_fd_limit();
+    eprintln!(
+        "cpu, N = {}, {workers} workers, {repeat} repeats after a warm-up",
+        args.size
+    );
+    let cpu = run_lesson(
+        "cpu",
+        "all",
+        args.size,
+        None,
+        Some(u64::from(workers)),
+        repeat,
+        None,
+    )?;
+    let server = Background::start()?;
+    eprintln!("io, 200 pages × 100 ms");
+    let mut io_records = run_lesson(
+        "io",
+        "all",
+        200,
+        Some(100),
+        None,
+        1,
+        Some(&server),
+    )?;
+    eprintln!("io, async, 1,000 pages × 100 ms, 1,000 at once");
+    let mut async_1000 = run_lesson(
+        "io",
+        "async",
+        1000,
+        Some(100),
+        Some(1000),
+        repeat,
+        Some(&server),
+    )?;
+    eprintln!("io floor: the same 1,000 pages over plain TCP, no HTTP client");
+    let p5_floor = probes::raw_tcp_floor(&server, 1000, 100, repeat)?;
+    eprintln!("io, async with a warm session: the same 1,000 pages over kept-alive connections");
+    let p5_warm = probes::async_warm_session(&server, 1000, 100, repeat)?;
+    drop(server);
+    for r in &mut async_1000 {
+        r.note = Some("1,000 × 100 ms".into());
+    }
+    let async_1000_wall_ms = async_1000.first().map_or(0.0, |r| r.wall_ms);
+    io_records.extend(async_1000);
+    eprintln!("task-cost ladder");
+    let ladder = cost::ladder()?;
+    eprintln!("{CONCURRENT_REQUESTS} concurrent delayed requests");
+    let concurrent = probes::concurrent(CONCURRENT_REQUESTS, 1000)?;
+    let rayon_efficiency = cpu
+        .iter()
+        .find(|r| r.strategy == S::Rayon)
+        .and_then(|r| r.efficiency)
+        .unwrap_or(0.0);
+    let browser = if args.browser {
+        Some(browser::measure(args.size, workers, repeat)?)
+    } else {
+        None
+    };
+    let figures = browser.as_ref().map(|b| &b.figures);
+    let ratios = Ratios {
+        p1_native_efficiency: rayon_efficiency,
+        p2_wasm_over_native_sequential: figures
+            .map(|f| f.cpu.sequential.median)
+            .zip(median_of(&cpu, S::Sequential))
+            .map(|(w, n)| w / n),
+        p3_wasm_pool_over_native_rayon: figures
+            .map(|f| f.cpu.pool.median)
+            .zip(median_of(&cpu, S::Rayon))
+            .map(|(w, n)| n / w),
+        p5_native_async_io: async_1000_wall_ms / 100.0,
+        p5_browser_async_io: figures.map(|f| f.io_async.median / f.io_async.latency_ms),
+        best_of: BestOf {
+            p1_native_efficiency: min_of(&cpu, S::Sequential)
+                .zip(min_of(&cpu, S::Rayon))
+                .map(|(s, r)| s / r / f64::from(workers)),
+            p2_wasm_over_native_sequential: figures
+                .map(|f| f.cpu.sequential.min)
+                .zip(min_of(&cpu, S::Sequential))
+                .map(|(w, n)| w / n),
+            p3_wasm_pool_over_native_rayon: figures
+                .map(|f| f.cpu.pool.min)
+                .zip(min_of(&cpu, S::Rayon))
+                .map(|(w, n)| n / w),
+        },
+    };
+    let report = Report {
+        cpu,
+        io: io_records,
+        ladder,
+        concurrent,
+        rayon_efficiency,
+        async_1000_wall_ms,
+        p5_floor,
+        p5_warm_session: p5_warm,
+        browser,
+        ratios,
+    };
+    if let Some(out) = &args.out {
+        std::fs::write(out, serde_json::to_vec_pretty(&report)?)
+            .with_context(|| format!("cannot write {}", out.display()))?;
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    let text = report::render(&report, args.size, workers, repeat);
+    println!("{text}");
+    if report.browser.is_some() {
+        let md = format!(
+            "# Benchmarks\n\nMachine: {}. Command (from the repository root, tools from `scripts/setup test`):\n\n```sh\ncargo run --release -p interleave -- bench --browser --repeat {repeat} --size {size} --out docs/benchmarks.json\n```\n\nMedians of {repeat} runs after a warm-up run (three in the browser, where V8 is still compiling the page's code to its optimising tier during the first runs); ratios are what to compare from run to run. Targets are judged on medians; \"best runs\" repeats a ratio from the fastest run of each side, and the gap between the two is the machine's noise.\n\n```text\n{text}\n```\n",
+            report::machine(),
+            size = args.size,
+        );
+        std::fs::create_dir_all("docs")?;
+        std::fs::write("docs/benchmarks.md", md)?;
+        eprintln!("wrote docs/benchmarks.md");
+    }
+    Ok(())
+}
+

@@ -1,0 +1,221 @@
+//! Probes: measurements that are not lesson runs — the companion under thousands of concurrent
+//! requests, and the two reference points under P5 (plain TCP with no HTTP client; an async
+//! client whose connections are already open).
+
+use crate::exec::{self, MonoClock, fetch};
+use crate::server::Background;
+use anyhow::{Context, Result};
+use interleave_shared::Clock;
+use interleave_shared::lessons::io;
+use serde::Serialize;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+/// How many delayed requests the companion must hold at once.
+pub const CONCURRENT_REQUESTS: u32 = 10_000;
+
+/// Result of holding many delayed requests at once.
+#[derive(Debug, Serialize)]
+pub struct Concurrent {
+    /// Requests sent at once.
+    pub requests: u32,
+    /// Server-side delay of each, ms.
+    pub latency_ms: u64,
+    /// Requests that failed or came back wrong.
+    pub errors: u32,
+    /// Wall time for all of them, ms.
+    pub wall_ms: f64,
+}
+
+/// Send `count` delayed requests at once to a companion in a separate process (each side then
+/// needs ~`count` file descriptors of its own).
+pub fn concurrent(count: u32, latency_ms: u64) -> Result<Concurrent> {
+    let exe = std::env::current_exe()?;
+    let mut child = Command::new(exe)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("cannot start a companion process")?;
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().context("no stderr")?).read_line(&mut line)?;
+    let base = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let result = rt.block_on(async {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()?;
+        let clock = MonoClock::start();
+        let answers = futures::future::join_all((0..count).map(|page| {
+            let client = client.clone();
+            let url = format!("{base}{}", io::page_path(u64::from(page), latency_ms, 64));
+            async move {
+                let r = client.get(url).send().await.ok()?;
+                let ok = r.status().is_success();
+                let body = r.bytes().await.ok()?;
+                (ok && body.to_vec() == io::page_body(u64::from(page), 64)).then_some(())
+            }
+        }))
+        .await;
+        anyhow::Ok(Concurrent {
+            requests: count,
+            latency_ms,
+            errors: answers.iter().filter(|a| a.is_none()).count() as u32,
+            wall_ms: clock.now_ms(),
+        })
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
+/// Medians and minima of repeated wall times.
+#[derive(Debug, Serialize)]
+pub struct Walls {
+    /// Median wall time, ms.
+    pub median_ms: f64,
+    /// Fastest wall time, ms.
+    pub min_ms: f64,
+    /// Timed runs (after one warm-up).
+    pub runs: u32,
+}
+
+impl Walls {
+    pub fn of(mut walls: Vec<f64>) -> Self {
+        walls.sort_by(f64::total_cmp);
+        Self {
+            median_ms: walls.get(walls.len() / 2).copied().unwrap_or(0.0),
+            min_ms: walls.first().copied().unwrap_or(0.0),
+            runs: walls.len() as u32,
+        }
+    }
+}
+
+/// The floor under P5: the same delayed pages fetched from one thread over plain tokio TCP, a
+/// hand-written `GET` per connection with no HTTP client library and no checksum. What is left
+/// is opening, using and closing `pages` loopback connections at once on this machine, so the
+/// report can say how much of the async wall is the HTTP stack and how much is the platform.
+/// Every answer is still checked (status line and exact body), and a wrong one is an error.
+pub fn raw_tcp_floor(server: &Background, pages: u64, latency_ms: u64, repeat: u32) -> Result<Walls> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = server
+        .base
+        .strip_prefix("http://")
+        .context("the companion's URL is not http://")?
+        .to_string();
+    let bytes = io::INFO.bytes.map_or(0, |b| b.default);
+    let rt = exec::event_loop()?;
+    let fetch = |page: u64| {
+        let host = host.clone();
+        async move {
+            let mut stream = tokio::net::TcpStream::connect(&host).await?;
+            let path = io::page_path(page, latency_ms, bytes);
+            stream
+                .write_all(
+                    format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+                        .as_bytes(),
+                )
+                .await?;
+            let mut answer = Vec::with_capacity(bytes as usize + 512);
+            stream.read_to_end(&mut answer).await?;
+            let body = io::page_body(page, bytes);
+            if !answer.starts_with(b"HTTP/1.1 200") || !answer.ends_with(&body) {
+                anyhow::bail!("page {page}: wrong answer from the companion");
+            }
+            anyhow::Ok(())
+        }
+    };
+    let mut walls = Vec::new();
+    for run in 0..=repeat {
+        let clock = MonoClock::start();
+        rt.block_on(futures::future::try_join_all((0..pages).map(fetch)))?;
+        if run > 0 {
+            walls.push(clock.now_ms());
+        }
+    }
+    Ok(Walls::of(walls))
+}
+
+/// P5 again with a warm session: one async client kept across the runs, so the warm-up run
+/// opens the 1,000 keep-alive connections and the timed runs reuse them, as a long-running
+/// program with one HTTP session would. The lesson itself (and P5 above) opens a fresh session
+/// per run, as the notes' script does; the difference between the two is what setting up 1,000
+/// connections costs here. Every run's pages are checked against the lesson's expected result.
+pub fn async_warm_session(
+    server: &Background,
+    pages: u64,
+    latency_ms: u64,
+    repeat: u32,
+) -> Result<Walls> {
+    let target = fetch::target(
+        &server.base,
+        latency_ms,
+        io::INFO.bytes.map_or(0, |b| b.default),
+    );
+    let expected = io::expected(pages, target.bytes);
+    let rt = exec::event_loop()?;
+    let client = fetch::async_client(&target).map_err(anyhow::Error::msg)?;
+    let mut walls = Vec::new();
+    for run in 0..=repeat {
+        let clock = MonoClock::start();
+        let done = rt.block_on(interleave_shared::strategy::async_workers(
+            pages as usize,
+            pages as usize,
+            &clock,
+            interleave_shared::SpanKind::Wait,
+            |t| fetch::fetch_async(&client, &target, t as u64),
+        ));
+        let wall = clock.now_ms();
+        let total: io::Downloaded = done
+            .outputs
+            .into_iter()
+            .sum::<Result<_, _>>()
+            .map_err(anyhow::Error::msg)?;
+        if total != expected {
+            anyhow::bail!(
+                "warm-session run {run}: {} instead of {}",
+                total.render(),
+                expected.render()
+            );
+        }
+        if run > 0 {
+            walls.push(wall);
+        }
+    }
+    Ok(Walls::of(walls))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timing_takes_the_median_and_the_fastest() {
+        let t = Walls::of(vec![30.0, 10.0, 20.0, 50.0, 40.0]);
+        assert_eq!((t.median_ms, t.min_ms, t.runs), (30.0, 10.0, 5));
+        let none = Walls::of(Vec::new());
+        assert_eq!((none.median_ms, none.runs), (0.0, 0));
+    }
+
+    #[test]
+    fn the_p5_reference_points_fetch_and_check_real_pages() {
+        let server = Background::start().unwrap();
+        let floor = raw_tcp_floor(&server, 20, 5, 2).unwrap();
+        assert_eq!(floor.runs, 2);
+        assert!(
+            floor.min_ms >= 5.0,
+            "each page waits 5 ms: {}",
+            floor.min_ms
+        );
+        let warm = async_warm_session(&server, 20, 5, 2).unwrap();
+        assert_eq!(warm.runs, 2);
+        assert!(warm.min_ms >= 5.0, "each page waits 5 ms: {}", warm.min_ms);
+    }
+}

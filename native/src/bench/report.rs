@@ -1,0 +1,239 @@
+//! What `bench` reports: the figures as one serialisable [`Report`], the ratios compared from
+//! run to run, and the text rendering of both.
+
+use super::browser::Browser;
+use super::probes::{Concurrent, Walls};
+use crate::exec;
+use crate::lessons::cost::Rung;
+use crate::table;
+use comfy_table::{Table, presets};
+use interleave_shared::{RunRecord, StrategyId as S};
+use serde::Serialize;
+
+/// Everything `bench --json` prints.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// cpu at the benchmark's N (`--size`) on every native strategy.
+    pub cpu: Vec<RunRecord>,
+    /// io 200 × 100 ms on every native strategy, and async at 1,000 × 100 ms.
+    pub io: Vec<RunRecord>,
+    /// Cost of one task per kind of worker.
+    pub ladder: Vec<Rung>,
+    /// The companion under 10,000 concurrent delayed requests.
+    pub concurrent: Concurrent,
+    /// rayon speedup ÷ workers at that N (target ≥ 0.95).
+    pub rayon_efficiency: f64,
+    /// Async io 1,000 × 100 ms: wall ms and wall ÷ latency (target ≤ 130 ms, i.e. ≤ 1.3).
+    pub async_1000_wall_ms: f64,
+    /// The same 1,000 pages over plain TCP from one thread: the platform's floor under P5.
+    pub p5_floor: Walls,
+    /// The same 1,000 pages from one async client kept across runs (connections reused).
+    pub p5_warm_session: Walls,
+    /// The page's figures, with `--browser`.
+    pub browser: Option<Browser>,
+    /// P1, P2, P3, P5.
+    pub ratios: Ratios,
+}
+
+/// The ratios we compare from run to run.
+#[derive(Debug, Serialize)]
+pub struct Ratios {
+    /// P1: native rayon speedup ÷ workers.
+    pub p1_native_efficiency: f64,
+    /// P2: wasm sequential ÷ native sequential time.
+    pub p2_wasm_over_native_sequential: Option<f64>,
+    /// P3: wasm pool throughput ÷ native rayon throughput (native rayon ms ÷ wasm pool ms).
+    pub p3_wasm_pool_over_native_rayon: Option<f64>,
+    /// P5 native: async io 1,000 × 100 ms, wall ÷ latency.
+    pub p5_native_async_io: f64,
+    /// P5 browser: async io N × latency, wall ÷ latency.
+    pub p5_browser_async_io: Option<f64>,
+    /// P1, P2 and P3 again from the fastest run of each side instead of the median: what the
+    /// code does when nothing else on the machine gets in the way. The targets are judged on
+    /// the medians; the gap between the two is how noisy the machine was.
+    pub best_of: BestOf,
+}
+
+/// P1–P3 from minima (see [`Ratios::best_of`]).
+#[derive(Debug, Serialize)]
+pub struct BestOf {
+    /// P1 from the fastest sequential and rayon runs.
+    pub p1_native_efficiency: Option<f64>,
+    /// P2 from the fastest runs.
+    pub p2_wasm_over_native_sequential: Option<f64>,
+    /// P3 from the fastest runs.
+    pub p3_wasm_pool_over_native_rayon: Option<f64>,
+}
+
+pub fn median_of(records: &[RunRecord], strategy: S) -> Option<f64> {
+    records
+        .iter()
+        .find(|r| r.strategy == strategy)
+        .map(|r| r.wall_ms)
+}
+
+/// Fastest run of a native strategy (its only run when there were no repeats).
+pub fn min_of(records: &[RunRecord], strategy: S) -> Option<f64> {
+    records
+        .iter()
+        .find(|r| r.strategy == strategy)
+        .map(|r| r.repeats.as_ref().map_or(r.wall_ms, |x| x.min_ms))
+}
+
+pub fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or("?".into(), |kb| format!("{:.0} GiB", kb as f64 / 1048576.0));
+    format!("{} cores ({cpu}), {mem} RAM", exec::default_workers())
+}
+
+/// The whole report as text: native tables, the ladder, the companion, the cross-side table and
+/// the ratios with their targets.
+pub fn render(report: &Report, size: u64, workers: u32, repeat: u32) -> String {
+    use std::fmt::Write;
+    let mut o = String::new();
+    let _ = writeln!(o, "{}", table::records(&report.cpu));
+    let _ = writeln!(o, "{}", table::records(&report.io));
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED).set_header(vec![
+        "one task on a…",
+        "µs to start and finish",
+        "per second",
+    ]);
+    for r in &report.ladder {
+        t.add_row(vec![
+            format!("{} (native)", r.what),
+            format!("{:.2}", r.us_per_task),
+            format!("{:.0}", r.per_second()),
+        ]);
+    }
+    if let Some(b) = &report.browser {
+        for r in &b.figures.ladder {
+            let us = r.us_per_task;
+            t.add_row(vec![
+                format!("{} (browser)", r.what),
+                format!("{us:.2}"),
+                format!("{:.0}", 1e6 / us.max(f64::MIN_POSITIVE)),
+            ]);
+        }
+    }
+    let _ = writeln!(o, "{t}");
+    let c = &report.concurrent;
+    let _ = writeln!(
+        o,
+        "companion: {} concurrent requests × {} ms → {} errors, all answered in {:.0} ms",
+        c.requests, c.latency_ms, c.errors, c.wall_ms
+    );
+    if let Some(b) = &report.browser {
+        let mut t = Table::new();
+        t.load_preset(presets::UTF8_FULL_CONDENSED).set_header(vec![
+            "cpu, same N and workers",
+            "median",
+            "min–max",
+        ]);
+        for s in [S::Sequential, S::Threads, S::Rayon, S::Processes] {
+            if let Some(r) = report.cpu.iter().find(|r| r.strategy == s) {
+                let (lo, hi) = r
+                    .repeats
+                    .as_ref()
+                    .map_or((r.wall_ms, r.wall_ms), |x| (x.min_ms, x.max_ms));
+                t.add_row(vec![
+                    format!("native {s}"),
+                    format!("{:.1} ms", r.wall_ms),
+                    format!("{lo:.1}–{hi:.1} ms"),
+                ]);
+            }
+        }
+        let cpu = &b.figures.cpu;
+        for (s, f) in [
+            ("sequential", cpu.sequential),
+            ("pool", cpu.pool),
+            ("workers", cpu.workers),
+        ] {
+            t.add_row(vec![
+                format!("wasm {s}"),
+                format!("{:.1} ms", f.median),
+                format!("{:.1}–{:.1} ms", f.min, f.max),
+            ]);
+        }
+        let _ = writeln!(o, "N = {size}, {workers} workers, {repeat} repeats\n{t}");
+        let _ = writeln!(
+            o,
+            "page: wasm {:.0} KB raw, {:.0} KB gzip; time to interactive {:.0} ms",
+            b.wasm_bytes as f64 / 1000.0,
+            b.wasm_gzip_bytes as f64 / 1000.0,
+            b.figures.tti_ms.median
+        );
+        let _ = writeln!(o, "browser io: {}", b.figures.io_verdict);
+    }
+    let mark = |ok: bool| if ok { "✓" } else { "✗" };
+    let r = &report.ratios;
+    let best = |v: Option<f64>| v.map_or(String::new(), |v| format!("; best runs {v:.3}"));
+    let _ = writeln!(
+        o,
+        "P1 native parallel efficiency (rayon speedup ÷ workers): {:.3}{} (target ≥ 0.95 {})",
+        r.p1_native_efficiency,
+        best(r.best_of.p1_native_efficiency),
+        mark(r.p1_native_efficiency >= 0.95)
+    );
+    if let Some(p2) = r.p2_wasm_over_native_sequential {
+        let _ = writeln!(
+            o,
+            "P2 wasm sequential ÷ native sequential: {p2:.3}{} (target ≤ 1.10 {})",
+            best(r.best_of.p2_wasm_over_native_sequential),
+            mark(p2 <= 1.10)
+        );
+    }
+    if let Some(p3) = r.p3_wasm_pool_over_native_rayon {
+        let _ = writeln!(
+            o,
+            "P3 wasm pool throughput ÷ native rayon throughput: {p3:.3}{} (target ≥ 0.85 {})",
+            best(r.best_of.p3_wasm_pool_over_native_rayon),
+            mark(p3 >= 0.85)
+        );
+    }
+    let _ = writeln!(
+        o,
+        "P5 native async io 1,000 × 100 ms: {:.1} ms = {:.2} × latency (target ≤ 130 ms {})",
+        report.async_1000_wall_ms,
+        r.p5_native_async_io,
+        mark(report.async_1000_wall_ms <= 130.0)
+    );
+    let f = &report.p5_floor;
+    let _ = writeln!(
+        o,
+        "   floor: the same 1,000 pages over plain TCP from one thread, new connections (no HTTP client, no checksum): {:.1} ms (fastest {:.1} ms)",
+        f.median_ms, f.min_ms
+    );
+    let w = &report.p5_warm_session;
+    let _ = writeln!(
+        o,
+        "   warm session: one client kept across runs, its 1,000 connections opened by the warm-up: {:.1} ms (fastest {:.1} ms) = {:.2} × latency (target ≤ 130 ms {})",
+        w.median_ms,
+        w.min_ms,
+        w.median_ms / 100.0,
+        mark(w.median_ms <= 130.0)
+    );
+    if let Some(p5) = r.p5_browser_async_io {
+        let _ = writeln!(
+            o,
+            "P5 browser async io 60 × 100 ms: {p5:.2} × latency (the browser opens 6 connections per host)"
+        );
+    }
+    o
+}
+

@@ -1,0 +1,273 @@
+//! Child processes of this same binary (`interleave __worker`, see `worker.rs`), fed over
+//! stdin/stdout pipes in the task protocol of `interleave_shared::task` (one JSON object per
+//! line). Start-up and copying are part of what is measured: that is the price of processes, and
+//! the lesson is to see it. Every child is waited for; on any error the rest are killed, so no
+//! process outlives a run.
+
+use crate::exec::clock::{MonoClock, mono_ns};
+use anyhow::{Context, Result, anyhow, bail};
+use interleave_shared::record::SETUP_TASK;
+use interleave_shared::task::{self, FromWorker, Output, Task, ToWorker};
+use interleave_shared::{Clock, Runs, Span, SpanKind};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+
+/// What to send: per child, its tasks, and how each child runs them.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// `per_child[c]` are the tasks child `c` gets, in order.
+    pub per_child: Vec<Vec<Task>>,
+    /// Span kind of the tasks (compute or wait).
+    pub kind: SpanKind,
+    /// Async workers per child (1: the child streams tasks one by one). A span's worker is
+    /// child × slots + slot, so each async worker of each process gets its own timeline lane.
+    pub slots: u32,
+}
+
+/// What came back: per task its output, plus spans (spawn and tasks) and children's totals.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// `(task id, output)` for every task sent, in task order.
+    pub outputs: Vec<(u32, Output)>,
+    /// Spawn spans (task [`SETUP_TASK`]) and task spans.
+    pub spans: Vec<Span>,
+    /// Sum of the children's peak RSS in KiB (an upper bound of their joint peak).
+    pub children_peak_rss_kb: u64,
+}
+
+/// Children that are killed and reaped if dropped before being waited for.
+struct Children(Vec<Option<Child>>);
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for child in self.0.iter_mut().flatten() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Plan {
+    /// The plan for a strategy run by `runs`: [`Runs::ProcessesWithEventLoops`] starts one child
+    /// per core, each running its share of `workers` as async tasks; anything else starts
+    /// `workers` children that take one task at a time.
+    pub fn new(runs: Runs, workers: u32, tasks: Vec<Task>, kind: SpanKind) -> Self {
+        let (children, slots) = if runs == Runs::ProcessesWithEventLoops {
+            let children = super::default_workers().clamp(1, workers.max(1));
+            (children, workers.div_ceil(children))
+        } else {
+            (workers, 1)
+        };
+        Plan {
+            per_child: round_robin(tasks, children),
+            kind,
+            slots,
+        }
+    }
+}
+
+/// Split tasks round-robin over `processes` children.
+pub fn round_robin<T>(tasks: Vec<T>, processes: u32) -> Vec<Vec<T>> {
+    let n = (processes as usize).clamp(1, tasks.len().max(1));
+    let mut per: Vec<Vec<T>> = (0..n).map(|_| Vec::new()).collect();
+    for (i, t) in tasks.into_iter().enumerate() {
+        per[i % n].push(t);
+    }
+    per
+}
+
+/// `interleave __worker` (this same binary's hidden child mode, see `worker.rs`) with stdin and
+/// stdout piped: the one way every process strategy, lesson and ladder rung starts a child.
+/// Callers change what differs (stdout to null, stdin from another child's pipe).
+pub fn worker_command(exe: &std::path::Path) -> Command {
+    let mut command = Command::new(exe);
+    command
+        .arg("__worker")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    command
+}
+
+/// Write one protocol message as a line.
+pub fn send(to: &mut impl Write, message: &ToWorker) -> std::io::Result<()> {
+    writeln!(to, "{}", task::encode(message))
+}
+
+/// Start one child per entry of `plan.per_child`, feed it, collect its answers, wait for it.
+pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
+    let exe = std::env::current_exe().context("cannot find the interleave binary to re-run")?;
+    let mut children = Children(Vec::new());
+    let mut spawned_at = Vec::new();
+    for _ in &plan.per_child {
+        spawned_at.push(mono_ns());
+        let child = worker_command(&exe)
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("cannot start a worker process ({})", exe.display()))?;
+        children.0.push(Some(child));
+    }
+    let mut pipes = Vec::new();
+    for child in children.0.iter_mut().flatten() {
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| anyhow!("worker has no stdin"))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow!("worker has no stdout"))?;
+        pipes.push((stdin, stdout));
+    }
+    let slots = plan.slots.max(1);
+    let results: Vec<Result<ChildAnswers>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pipes
+            .into_iter()
+            .enumerate()
+            .map(|(c, (mut stdin, stdout))| {
+                let tasks = &plan.per_child[c];
+                let spawned = spawned_at[c];
+                let kind = plan.kind;
+                // Writer: the start line and every task, then EOF. Its own thread, so a child
+                // that is busy answering never deadlocks against a parent that is still writing.
+                let writer = scope.spawn(move || -> Result<()> {
+                    send(
+                        &mut stdin,
+                        &ToWorker::Start {
+                            concurrency: slots,
+                            total_only: false,
+                        },
+                    )?;
+                    for t in tasks {
+                        send(&mut stdin, &ToWorker::Task(t.clone()))?;
+                    }
+                    Ok(())
+                });
+                scope.spawn(move || {
+                    let lane = Lane {
+                        first: c as u32 * slots,
+                        spawned_ns: spawned,
+                        kind,
+                    };
+                    let r = read_child(&lane, BufReader::new(stdout), clock);
+                    let w = writer
+                        .join()
+                        .unwrap_or_else(|p| std::panic::resume_unwind(p));
+                    let r = r?;
+                    w.context("cannot write tasks to a worker process")?;
+                    Ok(r)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    let mut outcome = Outcome::default();
+    for (c, r) in results.into_iter().enumerate() {
+        let answers = r.with_context(|| format!("worker process {c}"))?;
+        if answers.outputs.len() != plan.per_child[c].len() {
+            bail!(
+                "worker process {c} answered {} of its {} tasks",
+                answers.outputs.len(),
+                plan.per_child[c].len()
+            );
+        }
+        outcome.outputs.extend(answers.outputs);
+        outcome.spans.extend(answers.spans);
+        outcome.children_peak_rss_kb += answers.peak_rss_kb;
+    }
+    for (c, slot) in children.0.iter_mut().enumerate() {
+        if let Some(mut child) = slot.take() {
+            let status = child.wait()?;
+            if !status.success() {
+                bail!("worker process {c} exited with {status}");
+            }
+        }
+    }
+    outcome.outputs.sort_by_key(|(id, _)| *id);
+    Ok(outcome)
+}
+
+/// Where one child's spans go on the timeline.
+struct Lane {
+    /// Timeline worker of the child's slot 0.
+    first: u32,
+    /// When the child was started (monotonic ns).
+    spawned_ns: u64,
+    /// Span kind of its tasks.
+    kind: SpanKind,
+}
+
+/// Everything one child answered.
+#[derive(Default)]
+struct ChildAnswers {
+    outputs: Vec<(u32, Output)>,
+    spans: Vec<Span>,
+    peak_rss_kb: u64,
+}
+
+fn read_child(lane: &Lane, reader: impl BufRead, clock: &MonoClock) -> Result<ChildAnswers> {
+    let mut answers = ChildAnswers::default();
+    for line in reader.lines() {
+        let line = line?;
+        match task::decode::<FromWorker>(&line)? {
+            FromWorker::Ready { .. } => answers.spans.push(Span {
+                worker: lane.first,
+                task: SETUP_TASK,
+                start_ms: clock.ms_of(lane.spawned_ns),
+                end_ms: clock.now_ms(),
+                kind: SpanKind::Spawn,
+            }),
+            FromWorker::Done {
+                id,
+                slot,
+                t0_ns,
+                t1_ns,
+                out,
+            } => {
+                answers.spans.push(Span {
+                    worker: lane.first + slot,
+                    task: id,
+                    start_ms: clock.ms_of(t0_ns),
+                    end_ms: clock.ms_of(t1_ns),
+                    kind: lane.kind,
+                });
+                answers.outputs.push((id, out));
+            }
+            FromWorker::Failed { id, message } => bail!("task {id}: {message}"),
+            FromWorker::Finished { peak_rss_kb, .. } => answers.peak_rss_kb = peak_rss_kb,
+            FromWorker::Total { .. } => bail!("unexpected total from a worker: '{line}'"),
+        }
+    }
+    Ok(answers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_robin_spreads_evenly_and_never_makes_empty_children() {
+        let tasks: Vec<u32> = (0..5).collect();
+        let per = round_robin(tasks.clone(), 2);
+        assert_eq!(per, vec![vec![0, 2, 4], vec![1, 3]]);
+        assert_eq!(round_robin(tasks, 9).len(), 5);
+    }
+
+    #[test]
+    fn a_hybrid_plan_gives_each_process_a_share_of_the_async_workers() {
+        let tasks: Vec<Task> = (0..8)
+            .map(|id| Task {
+                id,
+                job: interleave_shared::task::Job::Echo { value: 1 },
+            })
+            .collect();
+        let plan = Plan::new(Runs::Processes, 3, tasks.clone(), SpanKind::Wait);
+        assert_eq!((plan.per_child.len(), plan.slots), (3, 1));
+        let plan = Plan::new(Runs::ProcessesWithEventLoops, 8, tasks, SpanKind::Wait);
+        let children = plan.per_child.len() as u32;
+        assert_eq!(children, super::super::default_workers().clamp(1, 8));
+        assert_eq!(plan.slots, 8u32.div_ceil(children));
+    }
+}

@@ -1,0 +1,48 @@
+//! `deadlock` on two OS threads.
+
+use crate::exec::{self, measure};
+use anyhow::Result;
+use interleave_shared::lessons::deadlock::{self, Locks, Outcome};
+use interleave_shared::strategy::timed;
+use interleave_shared::{
+    Checked, Execution, LessonId, Params, SpanKind, Strategy, StrategyId as S,
+};
+
+pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
+    exec::expect(LessonId::Deadlock, strategy, &[S::OppositeOrder, S::Ordered])?;
+    let opposite = strategy.id == S::OppositeOrder;
+    let locks = Locks::new(p.workers, deadlock::TIMEOUT);
+    let (outcomes, timing) = measure(|clock| {
+        Ok(std::thread::scope(|s| {
+            let handles: Vec<_> = (0..p.workers)
+                .map(|w| {
+                    let locks = &locks;
+                    s.spawn(move || {
+                        timed(clock, w, w as usize, SpanKind::Lock, || {
+                            locks.work(w, opposite, p.size, clock)
+                        })
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect::<Vec<_>>()
+        }))
+    })?;
+    let (results, spans): (Vec<Outcome>, Vec<_>) = outcomes.into_iter().unzip();
+    let (result, expected) = deadlock::render(opposite, &results, p.workers, p.size);
+    let e = Execution::new(
+        Checked::exact(result, expected),
+        spans,
+        strategy.workers_given(p.workers),
+        timing,
+    );
+    if opposite {
+        return Ok(e.with_note(format!(
+            "each worker gave up after {} ms waiting for its second lock, reported the cycle and released what it held, so the run ended",
+            deadlock::TIMEOUT.as_millis()
+        )));
+    }
+    Ok(e)
+}

@@ -1,0 +1,169 @@
+//! `processes`: spawn children and wait for them; talk to one over its pipes; connect two
+//! children with an OS pipe. Every child speaks the task protocol of `interleave_shared::task`.
+
+use crate::exec::processes::{send, worker_command};
+use crate::exec::{self, measure};
+use anyhow::{Context, Result, bail};
+use interleave_shared::lessons::cpu;
+use interleave_shared::task::{self, FromWorker, Job, Task, ToWorker};
+use interleave_shared::{
+    Checked, Clock, Execution, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S,
+};
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::process::{Command, Stdio};
+
+/// Numbers per line in `pipe`: line t asks for Σ i² over t·W..(t+1)·W.
+const W: u64 = 1_000;
+
+/// Streaming, one task at a time, answers kept.
+const STREAM: ToWorker = ToWorker::Start {
+    concurrency: 1,
+    total_only: false,
+};
+
+pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
+    let exe = std::env::current_exe().context("cannot find the interleave binary")?;
+    let n = p.size;
+    let (checked, spans, timing) = match strategy.id {
+        S::Spawn => {
+            let ((ok, spans), timing) = measure(|clock| {
+                let mut spans = Vec::new();
+                let mut ok = 0;
+                for i in 0..n {
+                    let t0 = clock.now_ms();
+                    let mut child = worker_command(&exe).stdout(Stdio::null()).spawn()?;
+                    send(&mut child.stdin.take().context("no stdin")?, &STREAM)?;
+                    ok += u64::from(child.wait()?.success());
+                    spans.push(Span {
+                        worker: 0,
+                        task: i as u32,
+                        start_ms: t0,
+                        end_ms: clock.now_ms(),
+                        kind: SpanKind::Spawn,
+                    });
+                }
+                Ok((ok, spans))
+            })?;
+            let checked = Checked::exact(
+                format!("{ok} of {n} processes exited with status 0"),
+                format!("{n} of {n} processes exited with status 0"),
+            );
+            (checked, spans, timing)
+        }
+        S::Pipe => {
+            let ((total, answers, spans), timing) = measure(|clock| pipe(&exe, n, clock))?;
+            let checked = Checked::exact(
+                format!("{answers} answers, total {total}"),
+                format!("{n} answers, total {}", cpu::closed_form(n * W)?),
+            );
+            (checked, spans, timing)
+        }
+        S::Queue => {
+            let ((count, total, spans), timing) = measure(|clock| {
+                let t0 = clock.now_ms();
+                let mut writer = Command::new(&exe)
+                    .args(["__emit", &n.to_string()])
+                    .stdout(Stdio::piped())
+                    .spawn()?;
+                let pipe = writer.stdout.take().context("no stdout")?;
+                let reader = worker_command(&exe).stdin(Stdio::from(pipe)).spawn()?;
+                let out = reader.wait_with_output()?;
+                let w_ok = writer.wait()?.success();
+                let t1 = clock.now_ms();
+                let text = String::from_utf8_lossy(&out.stdout);
+                let total = text
+                    .lines()
+                    .find_map(|l| match task::decode(l) {
+                        Ok(FromWorker::Total { count, sum }) => Some((count, sum)),
+                        _ => None,
+                    })
+                    .context("the reader printed no total")?;
+                if !(w_ok && out.status.success()) {
+                    bail!("writer or reader failed ({text})");
+                }
+                let lane = |worker, kind| Span {
+                    worker,
+                    task: worker,
+                    start_ms: t0,
+                    end_ms: t1,
+                    kind,
+                };
+                let spans = vec![lane(0, SpanKind::Copy), lane(1, SpanKind::Wait)];
+                Ok((total.0, total.1, spans))
+            })?;
+            let sum = u128::from(n) * u128::from(n + 1) / 2;
+            let checked = Checked::exact(
+                format!("reader got {count} values, total {total}"),
+                format!("reader got {n} values, total {sum}"),
+            );
+            (checked, spans, timing)
+        }
+        _ => return Err(exec::unsupported(LessonId::Processes, strategy)),
+    };
+    Ok(Execution::new(checked, spans, 1, timing))
+}
+
+/// The notes' `subprocess.communicate`: write `n` tasks to one child's stdin from a thread of
+/// our own, read its answers from its stdout as they come.
+fn pipe(
+    exe: &std::path::Path,
+    n: u64,
+    clock: &exec::MonoClock,
+) -> Result<(u128, u64, Vec<Span>)> {
+    let mut child = worker_command(exe).spawn()?;
+    let mut stdin = child.stdin.take().context("no stdin")?;
+    let writer = std::thread::spawn(move || -> std::io::Result<()> {
+        send(&mut stdin, &STREAM)?;
+        for t in 0..n {
+            let job = Job::SumSquares {
+                start: t * W,
+                end: (t + 1) * W,
+            };
+            send(&mut stdin, &ToWorker::Task(Task { id: t as u32, job }))?;
+        }
+        Ok(())
+    });
+    let (mut total, mut answers, mut spans) = (0u128, 0u64, Vec::new());
+    let t0 = clock.now_ms();
+    for line in BufReader::new(child.stdout.take().context("no stdout")?).lines() {
+        if let FromWorker::Done { id, out, .. } = task::decode(&line?)? {
+            total += out.sum(id)?;
+            answers += 1;
+            let now = clock.now_ms();
+            spans.push(Span {
+                worker: 0,
+                task: id,
+                start_ms: t0.max(now - 0.01),
+                end_ms: now,
+                kind: SpanKind::Copy,
+            });
+        }
+    }
+    writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("writer panicked"))??;
+    if !child.wait()?.success() {
+        bail!("the child process failed");
+    }
+    Ok((total, answers, spans))
+}
+
+/// `interleave __emit N`: the writer process of the `queue` strategy. It writes the reader's
+/// start line (add up, report the total) and the numbers 1..=N as tasks.
+pub fn emit_main(n: u64) -> Result<()> {
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let start = ToWorker::Start {
+        concurrency: 1,
+        total_only: true,
+    };
+    send(&mut out, &start)?;
+    for value in 1..=n {
+        let task = Task {
+            id: value as u32,
+            job: Job::Echo { value },
+        };
+        send(&mut out, &ToWorker::Task(task))?;
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,190 @@
+//! `queue`: producers and consumers over a bounded queue — threads + channel, async tasks +
+//! channel, or consumer processes fed through pipes.
+
+use crate::exec::{self, measure, processes};
+use anyhow::Result;
+use interleave_shared::lessons::queue::{self, Ledger};
+use interleave_shared::task::{Job, Task};
+use interleave_shared::{
+    Checked, Clock, Execution, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S,
+};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Waits shorter than this are not drawn (a channel operation that did not really block).
+const MIN_WAIT_MS: f64 = 0.05;
+
+fn wait_span(worker: u32, task: u64, start: f64, end: f64) -> Option<Span> {
+    (end - start > MIN_WAIT_MS).then_some(Span {
+        worker,
+        task: task as u32,
+        start_ms: start,
+        end_ms: end,
+        kind: SpanKind::Wait,
+    })
+}
+
+pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
+    let (producers, consumers) = queue::roles(p.workers);
+    let mut ledger = Ledger::new(p.size);
+    let (spans, timing) = match strategy.id {
+        S::Threads => {
+            measure(|clock| Ok(threads(p.size, producers, consumers, clock, &mut ledger)))?
+        }
+        S::Async => {
+            let rt = exec::event_loop()?;
+            measure(|clock| {
+                Ok(rt.block_on(tasks(p.size, producers, consumers, clock, &mut ledger)))
+            })?
+        }
+        S::Processes => {
+            let tasks = (0..p.size)
+                .map(|item| Task {
+                    id: item as u32,
+                    job: Job::QueueItem { item },
+                })
+                .collect();
+            let plan = processes::Plan::new(strategy.runs, consumers, tasks, SpanKind::Compute);
+            let (outcome, timing) = measure(|c| processes::run(&plan, c))?;
+            for (id, out) in outcome.outputs {
+                ledger.consumed(u64::from(id), out.value(id)?);
+            }
+            (outcome.spans, timing)
+        }
+        _ => return Err(exec::unsupported(LessonId::Queue, strategy)),
+    };
+    Ok(Execution::new(
+        Checked::exact(ledger.render(), queue::expected(p.size)),
+        spans,
+        strategy.workers_given(p.workers),
+        timing,
+    ))
+}
+
+/// Producers are workers 0..P, consumers P..P+C; a closed channel is the shutdown signal.
+fn threads(
+    size: u64,
+    producers: u32,
+    consumers: u32,
+    clock: &impl Clock,
+    ledger: &mut Ledger,
+) -> Vec<Span> {
+    let (tx, rx) = crossbeam_channel::bounded::<u64>(queue::CAPACITY);
+    let (spans, consumed) = std::thread::scope(|s| {
+        let mut handles = Vec::new();
+        for pr in 0..producers {
+            let tx = tx.clone();
+            handles.push(s.spawn(move || {
+                let mut spans = Vec::new();
+                for item in queue::items_of(pr, producers, size) {
+                    let t0 = clock.now_ms();
+                    if tx.send(item).is_err() {
+                        break;
+                    }
+                    spans.extend(wait_span(pr, item, t0, clock.now_ms()));
+                }
+                (spans, Vec::new())
+            }));
+        }
+        drop(tx);
+        for c in 0..consumers {
+            let rx = rx.clone();
+            let w = producers + c;
+            handles.push(s.spawn(move || {
+                let (mut spans, mut got) = (Vec::new(), Vec::new());
+                loop {
+                    let t0 = clock.now_ms();
+                    let Ok(item) = rx.recv() else { break };
+                    let t1 = clock.now_ms();
+                    spans.extend(wait_span(w, item, t0, t1));
+                    let v = queue::process(item);
+                    spans.push(Span {
+                        worker: w,
+                        task: item as u32,
+                        start_ms: t1,
+                        end_ms: clock.now_ms(),
+                        kind: SpanKind::Compute,
+                    });
+                    got.push((item, v));
+                }
+                (spans, got)
+            }));
+        }
+        let mut spans = Vec::new();
+        let mut got = Vec::new();
+        for h in handles {
+            let (s, g) = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            spans.extend(s);
+            got.extend(g);
+        }
+        (spans, got)
+    });
+    for (item, v) in consumed {
+        ledger.consumed(item, v);
+    }
+    spans
+}
+
+/// The same with async tasks on one thread and tokio's bounded channel; consumers share the
+/// receiving end. Processing never awaits, so consumers take turns with the producers.
+async fn tasks(
+    size: u64,
+    producers: u32,
+    consumers: u32,
+    clock: &impl Clock,
+    ledger: &mut Ledger,
+) -> Vec<Span> {
+    let (tx, rx) = tokio::sync::mpsc::channel::<u64>(queue::CAPACITY);
+    let rx = Rc::new(tokio::sync::Mutex::new(rx));
+    let spans = RefCell::new(Vec::new());
+    let got = RefCell::new(Vec::new());
+    let producer = |pr: u32| {
+        let tx = tx.clone();
+        let spans = &spans;
+        async move {
+            for item in queue::items_of(pr, producers, size) {
+                let t0 = clock.now_ms();
+                if tx.send(item).await.is_err() {
+                    break;
+                }
+                spans
+                    .borrow_mut()
+                    .extend(wait_span(pr, item, t0, clock.now_ms()));
+            }
+        }
+    };
+    let consumer = |c: u32| {
+        let rx = rx.clone();
+        let (spans, got) = (&spans, &got);
+        let w = producers + c;
+        async move {
+            loop {
+                let t0 = clock.now_ms();
+                let next = rx.lock().await.recv().await;
+                let Some(item) = next else { break };
+                let t1 = clock.now_ms();
+                let v = queue::process(item);
+                let done = Span {
+                    worker: w,
+                    task: item as u32,
+                    start_ms: t1,
+                    end_ms: clock.now_ms(),
+                    kind: SpanKind::Compute,
+                };
+                spans
+                    .borrow_mut()
+                    .extend(wait_span(w, item, t0, t1).into_iter().chain([done]));
+                got.borrow_mut().push((item, v));
+                tokio::task::yield_now().await;
+            }
+        }
+    };
+    let ps = futures::future::join_all((0..producers).map(producer));
+    let cs = futures::future::join_all((0..consumers).map(consumer));
+    drop(tx);
+    futures::future::join(ps, cs).await;
+    for (item, v) in got.into_inner() {
+        ledger.consumed(item, v);
+    }
+    spans.into_inner()
+}

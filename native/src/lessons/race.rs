@@ -1,0 +1,81 @@
+//! `race` on OS threads: every worker hammers one balance.
+
+use crate::exec::{self, measure};
+use anyhow::Result;
+use interleave_shared::lessons::race::{self, Balance, Variant};
+use interleave_shared::strategy::timed;
+use interleave_shared::{Checked, Execution, LessonId, Params, SpanKind, Strategy};
+
+/// Spans per worker on the timeline (the rounds are split into this many chunks).
+const CHUNKS: u64 = 10;
+
+pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
+    let variant =
+        Variant::of(strategy.id).ok_or_else(|| exec::unsupported(LessonId::Race, strategy))?;
+    let kind = if variant == Variant::Mutex {
+        SpanKind::Lock
+    } else {
+        SpanKind::Compute
+    };
+    let balance = Balance::new();
+    // All workers start together, so their rounds really overlap: a blocking barrier wakes its
+    // sleepers too late for that (a thread takes longer to wake than 100,000 rounds take), so
+    // the workers spin until all have arrived.
+    let arrived = std::sync::atomic::AtomicU32::new(0);
+    let start = || {
+        arrived.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let mut spins = 0u64;
+        while arrived.load(std::sync::atomic::Ordering::SeqCst) < p.workers {
+            std::hint::spin_loop();
+            spins += 1;
+            // More workers than cores: let the latecomers run.
+            if spins > 10_000_000 {
+                std::thread::yield_now();
+            }
+        }
+    };
+    let (spans, timing) = measure(|clock| {
+        Ok(std::thread::scope(|s| {
+            let handles: Vec<_> = (0..p.workers)
+                .map(|w| {
+                    let (balance, start) = (&balance, &start);
+                    s.spawn(move || {
+                        start();
+                        let per = p.size.div_ceil(CHUNKS);
+                        let mut left = p.size;
+                        let mut spans = Vec::new();
+                        let mut chunk = 0;
+                        while left > 0 {
+                            let n = per.min(left);
+                            let ((), span) =
+                                timed(clock, w, chunk, kind, || balance.work(variant, w, n));
+                            spans.push(span);
+                            left -= n;
+                            chunk += 1;
+                        }
+                        spans
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect::<Vec<_>>()
+        }))
+    })?;
+    let value = balance.value(variant);
+    let e = Execution::new(
+        Checked::exact(race::render(value), race::render(0)),
+        spans,
+        strategy.workers_given(p.workers),
+        timing,
+    );
+    Ok(if value != 0 {
+        e.with_note(format!(
+            "updates were overwritten between a read and a write, so the balance drifted by {value} \
+             — run it again and it drifts by another amount"
+        ))
+    } else {
+        e
+    })
+}

@@ -1,0 +1,252 @@
+//! The companion server: health, delayed pages for the I/O lessons, native runs for the page,
+//! and (with `--static-dir`) the built page itself with the headers that make it cross-origin
+//! isolated.
+
+mod background;
+#[cfg(test)]
+mod tests;
+
+pub use background::Background;
+
+use crate::exec;
+use crate::run::{self, Plan};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::serve::ListenerExt;
+use axum::{Json, Router};
+use interleave_shared::lessons::io;
+use interleave_shared::{RunBody, RunRecord};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// `GET /api/health`: the version of this binary and the cores it can use, so the page can label
+/// native rows honestly.
+#[derive(Debug, Serialize)]
+pub struct Health {
+    /// Crate version of the running companion.
+    pub version: &'static str,
+    /// Cores available to this process.
+    pub cores: usize,
+}
+
+/// Shared by all handlers.
+#[derive(Clone)]
+struct AppState {
+    /// Our own base URL, where io runs fetch their pages.
+    base: String,
+    /// Set while a native run is in progress (runs are one at a time).
+    busy: Arc<AtomicBool>,
+}
+
+/// Every error answer: `{"error": "..."}` with a status.
+struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(serde_json::json!({ "error": self.1 }))).into_response()
+    }
+}
+
+fn bad(msg: impl Into<String>) -> ApiError {
+    ApiError(StatusCode::BAD_REQUEST, msg.into())
+}
+
+/// Connections accepted by every companion in this process, for the `local` lesson.
+static ACCEPTED: AtomicU64 = AtomicU64::new(0);
+
+/// `GET /api/connections`: how many TCP connections this companion has accepted.
+async fn connections() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "accepted": ACCEPTED.load(Ordering::SeqCst) }))
+}
+
+async fn health() -> Json<Health> {
+    Json(Health {
+        version: env!("CARGO_PKG_VERSION"),
+        cores: exec::default_workers() as usize,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct DelayQuery {
+    bytes: Option<u64>,
+    page: Option<u64>,
+}
+
+/// `GET /api/delay/{ms}?bytes=N&page=K`: wait `ms`, then send page K's N bytes.
+async fn delay(Path(ms): Path<String>, Query(q): Query<DelayQuery>) -> Result<Response, ApiError> {
+    let ms: u64 = ms.parse().map_err(|_| {
+        bad(format!(
+            "delay '{ms}' is not a whole number of milliseconds: allowed 0..={}",
+            io::MAX_LATENCY_MS
+        ))
+    })?;
+    if ms > io::MAX_LATENCY_MS {
+        return Err(bad(format!(
+            "delay {ms} ms is out of range: allowed 0..={}",
+            io::MAX_LATENCY_MS
+        )));
+    }
+    let bytes = q.bytes.unwrap_or(0);
+    if bytes > io::MAX_BYTES {
+        return Err(bad(format!(
+            "bytes {bytes} is out of range: allowed 0..={}",
+            io::MAX_BYTES
+        )));
+    }
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    let body = io::page_body(q.page.unwrap_or(0), bytes);
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], body).into_response())
+}
+
+/// Clears the busy flag however the handler ends.
+struct BusyGuard(Arc<AtomicBool>);
+impl Drop for BusyGuard {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
+async fn run(
+    State(state): State<AppState>,
+    body: Result<Json<RunBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Vec<RunRecord>>, ApiError> {
+    let Json(body) = body.map_err(|e| bad(format!("bad request body: {}", e.body_text())))?;
+    let request = run::resolve(&body).map_err(|e| bad(e.to_string()))?;
+    request
+        .check_companion_limits()
+        .map_err(|e| bad(e.to_string()))?;
+    let plan = Plan {
+        request,
+        repeat: 1,
+        server: Some(state.base.clone()),
+    };
+    if state.busy.swap(true, Ordering::SeqCst) {
+        return Err(ApiError(
+            StatusCode::TOO_MANY_REQUESTS,
+            "a native run is already in progress; runs are one at a time".into(),
+        ));
+    }
+    let guard = BusyGuard(state.busy.clone());
+    // Runs block (threads, processes, blocking HTTP): give them a plain OS thread of their own.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(run::run(&plan, &|_| {}).map_err(|e| format!("{e:#}")));
+    });
+    let records = rx
+        .await
+        .map_err(|_| {
+            ApiError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the run thread died".into(),
+            )
+        })?
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    drop(guard);
+    Ok(Json(records))
+}
+
+/// The API routes, with the headers an isolated page on another origin needs to read them:
+/// CORS for the fetch, CORP so `Cross-Origin-Embedder-Policy: require-corp` lets them through.
+fn api(base: String) -> Router {
+    Router::new()
+        .route("/api/health", get(health))
+        .route("/api/connections", get(connections))
+        .route("/api/delay/{ms}", get(delay))
+        .route("/api/run", post(run))
+        .with_state(AppState {
+            base,
+            busy: Arc::new(AtomicBool::new(false)),
+        })
+        .layer(SetResponseHeaderLayer::overriding(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("cross-origin-resource-policy"),
+            HeaderValue::from_static("cross-origin"),
+        ))
+}
+
+/// The API plus, optionally, a static directory (a `trunk build --release` output) served with
+/// COOP/COEP so `crossOriginIsolated` is true and the web-worker pool can share memory.
+pub(crate) fn app(base: String, static_dir: Option<PathBuf>) -> Router {
+    let router = api(base);
+    match static_dir {
+        None => router,
+        Some(dir) => router.fallback_service(
+            Router::new()
+                .fallback_service(ServeDir::new(dir))
+                .layer(SetResponseHeaderLayer::overriding(
+                    HeaderName::from_static("cross-origin-opener-policy"),
+                    HeaderValue::from_static("same-origin"),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    HeaderName::from_static("cross-origin-embedder-policy"),
+                    HeaderValue::from_static("require-corp"),
+                )),
+        ),
+    }
+}
+
+/// Bind with a deep accept backlog, so thousands of simultaneous connections queue instead of
+/// being refused and retried.
+pub(crate) fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket
+        .bind(addr)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    Ok(socket.listen(16_384)?)
+}
+
+/// Count every accepted connection (see [`connections`]).
+pub(crate) fn counting(listener: tokio::net::TcpListener) -> impl axum::serve::Listener<Addr = SocketAddr> {
+    listener.tap_io(|_| {
+        ACCEPTED.fetch_add(1, Ordering::SeqCst);
+    })
+}
+
+/// Bind `addr` and serve until Ctrl-C or SIGTERM, then finish in-flight requests and return.
+pub async fn serve(addr: SocketAddr, static_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    exec::raise_fd_limit();
+    let listener = bind(addr)?;
+    let local = listener.local_addr()?;
+    eprintln!("interleave companion listening on http://{local}");
+    axum::serve(
+        counting(listener),
+        app(format!("http://{local}"), static_dir),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,52 @@
+//! `daemon`: background threads that do not keep the program alive. The runner starts a child
+//! program whose background thread is joined, or left to be cut off when main returns.
+
+use super::{DefaultWorkers, LessonInfo};
+use crate::ParamSpec;
+use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
+
+/// `daemon`: background threads that do not keep the program alive.
+pub static INFO: LessonInfo = LessonInfo {
+    id: LessonId::Daemon,
+    title: "Daemon threads: cut off when main returns",
+    summary: "a background thread that is not joined is cut off when the program ends",
+    explanation: "A program ends when its main thread returns; threads nobody waits for (Python's \
+        daemon=True, or a Rust thread that is never joined) stop mid-step. Each run starts a \
+        child program whose background thread does one step every L ms, while main returns \
+        halfway through. Joined, main waits and every step runs; as a daemon, the steps after \
+        main returned never happen.",
+    native: &[
+        Strategy::new(S::Daemon, Runs::OwnProcesses(1)),
+        Strategy::new(S::Joined, Runs::OwnProcesses(1)),
+    ],
+    web: &[],
+    size: ParamSpec {
+        name: "size",
+        default: 10,
+        min: 2,
+        max: 1_000,
+        unit: "steps",
+        help: "steps the background thread wants to do",
+    },
+    size_check: None,
+    latency: Some(ParamSpec {
+        name: "latency",
+        default: 30,
+        min: 1,
+        max: 1_000,
+        unit: "ms",
+        help: "time per step",
+    }),
+    bytes: None,
+    insight: "only joined threads are waited for: a daemon thread's unfinished work simply vanishes \
+        with the process",
+    default_workers: DefaultWorkers::Fixed(1),
+    worker_bounds: None,
+    uses_server: false,
+    companion_max_size: 1_000,
+};
+
+/// The result line.
+pub fn render(done: u64, steps: u64) -> String {
+    format!("{done} of {steps} steps ran")
+}

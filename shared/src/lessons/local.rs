@@ -1,0 +1,74 @@
+//! `local`: thread-local state, one HTTP client per thread (the notes' thread-local session),
+//! against one shared client and a client per request. The companion counts the connections it
+//! accepts, so the numbers are measured on the server side.
+
+use super::{DefaultWorkers, LessonInfo};
+use crate::ParamSpec;
+use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
+
+/// `local`: thread-local state, one HTTP client per thread (the notes' thread-local session).
+pub static INFO: LessonInfo = LessonInfo {
+    id: LessonId::Local,
+    title: "Thread-local state: one client per thread",
+    summary: "one HTTP client per thread vs one shared vs one per request, counting connections",
+    explanation: "An HTTP client keeps connections open to reuse them. The notes gave each thread \
+        its own requests.Session through threading.local(), because a Session is not thread-safe: \
+        each thread then opens one connection and reuses it. A client per request opens a \
+        connection every time; one shared (thread-safe) client opens about as many as there are \
+        requests in flight. The companion counts the connections it accepts, so the numbers are \
+        measured on the server side.",
+    native: &[
+        Strategy::new(S::PerThread, Runs::Threads),
+        Strategy::new(S::Shared, Runs::Threads),
+        Strategy::new(S::PerRequest, Runs::Threads),
+    ],
+    web: &[],
+    size: ParamSpec {
+        name: "size",
+        default: 40,
+        min: 1,
+        max: 10_000,
+        unit: "requests",
+        help: "requests in all",
+    },
+    size_check: None,
+    latency: Some(ParamSpec {
+        name: "latency",
+        default: 20,
+        min: 0,
+        max: 30_000,
+        unit: "ms",
+        help: "server-side delay per request",
+    }),
+    bytes: None,
+    insight: "state kept per thread is reused by that thread's later calls and never shared, so it \
+        needs no lock and costs one set-up per thread",
+    default_workers: DefaultWorkers::Fixed(4),
+    worker_bounds: None,
+    uses_server: true,
+    companion_max_size: 10_000,
+};
+
+/// The expected connection count (exact for per-thread and per-request; for a
+/// shared client a range, since it opens one per request in flight).
+pub fn expected_connections(strategy: S, requests: u64, threads: u64) -> (u64, u64) {
+    let busy = threads.min(requests).max(1);
+    match strategy {
+        S::PerThread => (busy, busy),
+        S::PerRequest => (requests, requests),
+        _ => (1, busy),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expectations_are_exact_where_they_can_be() {
+        assert_eq!(expected_connections(S::PerThread, 40, 4), (4, 4));
+        assert_eq!(expected_connections(S::PerThread, 2, 4), (2, 2));
+        assert_eq!(expected_connections(S::PerRequest, 40, 4), (40, 40));
+        assert_eq!(expected_connections(S::Shared, 40, 4), (1, 4));
+    }
+}

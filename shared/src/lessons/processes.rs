@@ -1,0 +1,41 @@
+//! `processes`: fork/spawn, a subprocess with pipes, a queue between two processes.
+
+use super::{DefaultWorkers, LessonInfo};
+use crate::ParamSpec;
+use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
+
+/// `processes`: fork/spawn, a subprocess with pipes, a queue between processes.
+pub static INFO: LessonInfo = LessonInfo {
+    id: LessonId::Processes,
+    title: "Processes: spawn, pipes, a queue between them",
+    summary: "start processes, talk to a subprocess over pipes, pass a queue between two processes",
+    explanation: "A process is a whole program with its own memory; starting one costs a \
+        millisecond or so, which is why pools keep them. `spawn` starts N children and waits for \
+        each exit code. `pipe` is the notes' subprocess.communicate: write lines to a child's \
+        stdin, read its answers from stdout. `queue` connects a writer process to a reader \
+        process with an OS pipe, as the notes' multiprocessing.Queue example does, and checks \
+        that the reader got every value.",
+    native: &[
+        Strategy::new(S::Spawn, Runs::OwnProcesses(1)),
+        Strategy::new(S::Pipe, Runs::OwnProcesses(1)),
+        Strategy::new(S::Queue, Runs::OwnProcesses(2)),
+    ],
+    web: &[],
+    size: ParamSpec {
+        name: "size",
+        default: 20,
+        min: 1,
+        max: 10_000,
+        unit: "processes / lines / items",
+        help: "children to spawn, lines to pipe, or items to queue",
+    },
+    size_check: None,
+    latency: None,
+    bytes: None,
+    insight: "processes share nothing, so everything between them is copied through the kernel, \
+        and each start costs far more than a thread",
+    default_workers: DefaultWorkers::Fixed(1),
+    worker_bounds: None,
+    uses_server: false,
+    companion_max_size: 10_000,
+};

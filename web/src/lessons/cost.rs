@@ -1,0 +1,62 @@
+//! `cost` in the browser: N trivial tasks of one kind, one after another.
+
+use crate::exec::platform::PerfClock;
+use crate::exec::{self, ensure_pool, workers};
+use futures::channel::oneshot;
+use interleave_shared::lessons::cost as lesson;
+use interleave_shared::{
+    Checked, Clock, Execution, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S,
+    Timing,
+};
+
+pub async fn execute(
+    strategy: &Strategy,
+    p: Params,
+    progress: &dyn Fn(String),
+) -> Result<Execution, String> {
+    let n = p.size;
+    progress(format!("cost: {n} × {}…", strategy.id));
+    if strategy.id == S::PoolJob {
+        ensure_pool(p.workers).await?;
+    }
+    let clock = PerfClock::start();
+    let mut done = 0u64;
+    let mut trips_ms = None;
+    match strategy.id {
+        S::AsyncTask => {
+            for i in 0..n {
+                let (tx, rx) = oneshot::channel();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = tx.send(std::hint::black_box(i));
+                });
+                done += u64::from(rx.await.is_ok());
+            }
+        }
+        S::PoolJob => {
+            for i in 0..n {
+                let (tx, rx) = oneshot::channel();
+                rayon::spawn(move || {
+                    let _ = tx.send(std::hint::black_box(i));
+                });
+                done += u64::from(rx.await.is_ok());
+            }
+        }
+        S::WorkerMessage => {
+            let (d, ms) = workers::round_trips(n).await?;
+            done = d;
+            trips_ms = Some(ms);
+        }
+        S::WorkerStart => done = workers::starts(n).await?,
+        _ => return Err(exec::unsupported(LessonId::Cost, strategy)),
+    }
+    let wall = trips_ms.unwrap_or_else(|| clock.now_ms());
+    let span = Span {
+        worker: 0,
+        task: 0,
+        start_ms: 0.0,
+        end_ms: wall,
+        kind: SpanKind::Spawn,
+    };
+    let checked = Checked::exact(lesson::render(done), lesson::render(n));
+    Ok(Execution::new(checked, vec![span], 1, Timing::wall(wall)).with_note(lesson::note(wall, n)))
+}

@@ -1,0 +1,49 @@
+//! `deadlock` on two pool threads: they may block; the main thread only awaits.
+
+use crate::exec::platform::PerfClock;
+use crate::exec::{self, broadcast, ensure_pool};
+use interleave_shared::lessons::deadlock::{self, Locks};
+use interleave_shared::strategy::timed;
+use interleave_shared::{
+    Checked, Clock, Execution, LessonId, Params, SpanKind, Strategy, StrategyId as S, Timing,
+};
+use std::sync::Arc;
+
+pub async fn execute(
+    strategy: &Strategy,
+    p: Params,
+    progress: &dyn Fn(String),
+) -> Result<Execution, String> {
+    let opposite = match strategy.id {
+        S::OppositeOrder => true,
+        S::Ordered => false,
+        _ => return Err(exec::unsupported(LessonId::Deadlock, strategy)),
+    };
+    progress(format!("deadlock: {} on two pool threads…", strategy.id));
+    let threads = ensure_pool(2).await?;
+    if threads < 2 {
+        return Err(format!(
+            "deadlock needs two pool threads; this page's pool has {threads} (reload with workers=2)"
+        ));
+    }
+    let locks = Arc::new(Locks::new(2, deadlock::TIMEOUT));
+    let clock = PerfClock::start();
+    let rounds = p.size;
+    let outs = broadcast(move |w| {
+        (w < 2).then(|| {
+            timed(&clock, w, w as usize, SpanKind::Lock, || {
+                locks.work(w, opposite, rounds, &clock)
+            })
+        })
+    })
+    .await?;
+    let wall = clock.now_ms();
+    let (outcomes, spans): (Vec<_>, Vec<_>) = outs.into_iter().flatten().unzip();
+    let (result, expected) = deadlock::render(opposite, &outcomes, 2, rounds);
+    let e = Execution::new(Checked::exact(result, expected), spans, 2, Timing::wall(wall));
+    Ok(if opposite {
+        e.with_note(format!("each worker gave up after {} ms waiting for its second lock, reported the cycle and let go, so the run ended", deadlock::TIMEOUT.as_millis()))
+    } else {
+        e
+    })
+}

@@ -1,0 +1,50 @@
+//! `race` on the shared-memory pool: every pool thread is a worker hammering one balance.
+
+use crate::exec::platform::PerfClock;
+use crate::exec::{self, broadcast, ensure_pool};
+use interleave_shared::lessons::race::{self, Balance, Variant};
+use interleave_shared::strategy::timed;
+use interleave_shared::{
+    Checked, Clock, Execution, LessonId, Params, SpanKind, Strategy, Timing,
+};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub async fn execute(
+    strategy: &Strategy,
+    p: Params,
+    progress: &dyn Fn(String),
+) -> Result<Execution, String> {
+    let variant =
+        Variant::of(strategy.id).ok_or_else(|| exec::unsupported(LessonId::Race, strategy))?;
+    progress(format!("race: {} on the shared-memory pool…", strategy.id));
+    let threads = ensure_pool(p.workers).await?;
+    let balance = Arc::new(Balance::new());
+    let arrived = Arc::new(AtomicU32::new(0));
+    let clock = PerfClock::start();
+    let kind = if variant == Variant::Mutex {
+        SpanKind::Lock
+    } else {
+        SpanKind::Compute
+    };
+    let (b, rounds) = (balance.clone(), p.size);
+    let spans = broadcast(move |w| {
+        // Spin until every worker is here, so their rounds really overlap.
+        arrived.fetch_add(1, Ordering::SeqCst);
+        while arrived.load(Ordering::SeqCst) < threads {
+            std::hint::spin_loop();
+        }
+        let ((), span) = timed(&clock, w, w as usize, kind, || b.work(variant, w, rounds));
+        span
+    })
+    .await?;
+    let wall = clock.now_ms();
+    let value = balance.value(variant);
+    let checked = Checked::exact(race::render(value), race::render(0));
+    let e = Execution::new(checked, spans, threads, Timing::wall(wall));
+    Ok(if value != 0 {
+        e.with_note(format!("updates were overwritten between a read and a write, so the balance drifted by {value} — run it again and it drifts by another amount"))
+    } else {
+        e
+    })
+}
