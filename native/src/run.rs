@@ -114,12 +114,16 @@ fn run_one(plan: &Plan, strategy: &interleave_shared::Strategy) -> Result<RunRec
     let min_ms = timed.first().map_or(0.0, |e| e.timing.wall_ms);
     let max_ms = timed.last().map_or(0.0, |e| e.timing.wall_ms);
     // Any wrong repeat makes the record wrong: one lost update is a bug even if others were right.
-    let wrong = timed.iter().find(|e| !e.checked.correct).map(|e| e.checked.clone());
+    let wrong = timed
+        .iter()
+        .find(|e| !e.checked.correct)
+        .map(|e| e.checked.clone());
     let mut e = timed.swap_remove(timed.len() / 2);
     if let Some(wrong) = wrong {
         e.checked = wrong;
     }
-    let mut record = RunRecord::from_execution(req.lesson, strategy.id, Side::Native, &req.params, e);
+    let mut record =
+        RunRecord::from_execution(req.lesson, strategy.id, Side::Native, &req.params, e);
     record.repeats = (plan.repeat > 1).then_some(Repeats {
         runs: plan.repeat,
         min_ms,

@@ -238,9 +238,10 @@ impl Runs {
         match self {
             Runs::Threads | Runs::ThreadPool | Runs::SharedMemoryWorkers => MAX_THREADS,
             Runs::Processes | Runs::MessageWorkers => MAX_PROCESSES,
-            Runs::Caller | Runs::EventLoop | Runs::ProcessesWithEventLoops | Runs::OwnProcesses(_) => {
-                WORKERS.max as u32
-            }
+            Runs::Caller
+            | Runs::EventLoop
+            | Runs::ProcessesWithEventLoops
+            | Runs::OwnProcesses(_) => WORKERS.max as u32,
         }
     }
 
@@ -250,9 +251,7 @@ impl Runs {
             Runs::Caller => "task on the calling thread",
             Runs::Threads | Runs::ThreadPool => "OS thread",
             Runs::EventLoop => "async task",
-            Runs::Processes | Runs::ProcessesWithEventLoops | Runs::OwnProcesses(_) => {
-                "OS process"
-            }
+            Runs::Processes | Runs::ProcessesWithEventLoops | Runs::OwnProcesses(_) => "OS process",
             Runs::SharedMemoryWorkers => "web worker sharing the page's memory",
             Runs::MessageWorkers => "web worker with its own copy of the program",
         }
@@ -366,7 +365,10 @@ mod tests {
         let err = serde_json::from_str::<LessonId>("\"gpu\"")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("unknown lesson 'gpu'") && err.contains("cpu"), "{err}");
+        assert!(
+            err.contains("unknown lesson 'gpu'") && err.contains("cpu"),
+            "{err}"
+        );
     }
 
     #[test]

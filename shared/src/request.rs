@@ -126,7 +126,11 @@ impl Request {
                     value: p.workers.into(),
                     min: 1,
                     max: cap.into(),
-                    hint: format!(" for {} (each worker is a whole {})", s.id, s.runs.worker_noun()),
+                    hint: format!(
+                        " for {} (each worker is a whole {})",
+                        s.id,
+                        s.runs.worker_noun()
+                    ),
                 });
             }
             if let Some(size_cap) = s.max_size
@@ -224,7 +228,10 @@ mod tests {
             .resolve(Side::Native, 2)
             .unwrap();
         let err = r.check_companion_limits().unwrap_err().to_string();
-        assert!(err.contains("size 5000 is out of range for the companion: allowed 1..=2000"), "{err}");
+        assert!(
+            err.contains("size 5000 is out of range for the companion: allowed 1..=2000"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -304,7 +304,10 @@ mod tests {
         assert_eq!(chunk.sum(0), Ok((0..3).map(pools::f).sum()));
         let item = Job::QueueItem { item: 2 }.run().unwrap();
         assert_eq!(item.value(0), Ok(queue::process(2)));
-        assert_eq!(Job::Echo { value: 9 }.run(), Some(Output::Value { value: 9 }));
+        assert_eq!(
+            Job::Echo { value: 9 }.run(),
+            Some(Output::Value { value: 9 })
+        );
     }
 
     #[test]

@@ -229,7 +229,14 @@ mod tests {
 
     #[test]
     fn a_demonstrated_bug_is_named_as_the_point_of_the_lesson() {
-        let r = fixture(LessonId::Race, "unsynchronized", Side::Native, 5.0, 2, false);
+        let r = fixture(
+            LessonId::Race,
+            "unsynchronized",
+            Side::Native,
+            5.0,
+            2,
+            false,
+        );
         let v = verdict(&[r]);
         assert!(
             v.starts_with("unsynchronized (native) went wrong, as this lesson sets out to show"),

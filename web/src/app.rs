@@ -1,10 +1,12 @@
 //! The page: wires state, URL, runner and views together.
 
 use crate::components::{Controls, Results, StatusChips, Timeline};
-use crate::platform;
-use crate::runner;
-use crate::state::{Action, Companion, State};
+use crate::exec::{self, platform};
+use crate::run;
+use crate::state::{Action, Companion, State, needs_isolation};
 use crate::url;
+use interleave_shared::request::{RawParams, StrategyList};
+use interleave_shared::{ParamSpec, RunBody, Side, StrategyId};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -16,58 +18,73 @@ fn parse_number(name: &str, raw: &str, min: u64, max: u64) -> Result<u64, String
         .map_err(|_| format!("{name} '{raw}' is not a whole number: allowed {min}..={max}"))
 }
 
+/// The page's inputs as a run request body: the one request type the CLI and the companion use.
+fn body_of(s: &State, strategies: &[StrategyId]) -> Result<RunBody, String> {
+    let lesson = s.lesson;
+    let number =
+        |name: &str, raw: &str, spec: ParamSpec| parse_number(name, raw, spec.min, spec.max);
+    let latency_ms = match lesson.latency {
+        Some(spec) => Some(number("latency", &s.latency, spec)?),
+        None => None,
+    };
+    let names: Vec<&str> = strategies.iter().map(|id| id.name()).collect();
+    Ok(RunBody {
+        lesson: lesson.name().into(),
+        strategies: Some(StrategyList::Comma(if names.is_empty() {
+            "all".into()
+        } else {
+            names.join(",")
+        })),
+        workers: Some(number(
+            "workers",
+            &s.workers,
+            interleave_shared::params::WORKERS,
+        )?),
+        params: RawParams {
+            size: Some(number("size", &s.size, lesson.size)?),
+            latency_ms,
+            bytes: None,
+        },
+    })
+}
+
 /// Validate the inputs, then run the ticked strategies and store their records.
 fn start_run(state: UseReducerHandle<State>, s: State) {
     if s.running.is_some() {
         return;
     }
     let isolated = platform::cross_origin_isolated();
-    let strategies: Vec<&'static str> = s
+    let strategies: Vec<StrategyId> = s
         .strategies
         .iter()
         .copied()
-        .filter(|st| isolated || *st != "pool")
+        .filter(|id| isolated || !needs_isolation(s.lesson, *id))
         .collect();
     let connected = matches!(s.companion, Companion::Connected(_));
-    if lesson_needs_native(s.lesson) && !connected {
+    let native_only = s.lesson.web.is_empty();
+    if native_only && !connected {
         state.dispatch(Action::Failed(format!(
             "{} runs natively only, and no companion answers: start `interleave serve` (scripts/serve does)",
-            s.lesson.name
+            s.lesson.name()
         )));
         return;
     }
-    if strategies.is_empty() && !lesson_needs_native(s.lesson) {
+    if strategies.is_empty() && !native_only {
         state.dispatch(Action::Failed("tick at least one strategy to run".into()));
         return;
     }
-    let lesson = s.lesson;
-    let parsed = parse_number("size", &s.size, lesson.size.min, lesson.size.max).and_then(|size| {
-        let w = interleave_shared::params::WORKERS;
-        let workers = parse_number("workers", &s.workers, w.min, w.max)?;
-        let latency = match lesson.latency {
-            Some(spec) => Some(parse_number("latency", &s.latency, spec.min, spec.max)?),
-            None => None,
-        };
-        lesson
-            .params(
-                Some(size),
-                Some(workers),
-                latency,
-                None,
-                platform::hardware_threads(),
-            )
-            .map_err(|e| e.to_string())
-    });
-    let params = match parsed {
-        Ok(p) => p,
+    let request = body_of(&s, &strategies)
+        .and_then(|b| b.resolve(Side::Web, s.cores).map_err(|e| e.to_string()));
+    let request = match request {
+        Ok(r) => r,
         Err(e) => {
             state.dispatch(Action::Failed(e));
             return;
         }
     };
-    let env = runner::Env {
+    let env = exec::Env {
         companion: connected,
-        native_rows: s.native_rows || lesson_needs_native(s.lesson),
+        native_rows: s.native_rows || native_only,
         cancel: s.cancel.clone(),
     };
     state.dispatch(Action::Progress("starting…".into()));
@@ -76,20 +93,15 @@ fn start_run(state: UseReducerHandle<State>, s: State) {
             let state = state.clone();
             move |text: String| state.dispatch(Action::Progress(text))
         };
-        match runner::run(lesson, &strategies, params, env, progress).await {
+        match run::run(&request, env, progress).await {
             Ok((records, warnings)) => state.dispatch(Action::Finished(records, warnings)),
             Err(e) => state.dispatch(Action::Failed(e)),
         }
     });
 }
 
-/// A lesson with no browser strategies runs only on the companion.
-fn lesson_needs_native(lesson: &interleave_shared::lessons::LessonInfo) -> bool {
-    lesson.web.is_empty()
-}
-
 /// Offer the records as a JSON download (`interleave run --json` reads the same format).
-fn export(records: &[interleave_shared::RunRecord], lesson: &str) -> Result<(), String> {
+fn export(records: &[interleave_shared::RunRecord], lesson: &'static str) -> Result<(), String> {
     let json = serde_json::to_string_pretty(records).map_err(|e| e.to_string())?;
     let parts = js_sys::Array::of1(&json.into());
     let opts = web_sys::BlobPropertyBag::new();
@@ -131,7 +143,7 @@ pub fn app() -> Html {
     let url_settings = use_memo((), |_| url::read(platform::hardware_threads()));
     let state = {
         let u = (*url_settings).clone();
-        use_reducer(move || State::from_url(u))
+        use_reducer(move || State::from_url(u, platform::hardware_threads()))
     };
 
     // Ask the companion once; then, if the URL says so, run without a click.
@@ -158,7 +170,7 @@ pub fn app() -> Html {
         let s = (*state).clone();
         use_effect_with(
             (
-                s.lesson.name,
+                s.lesson.id,
                 s.strategies.clone(),
                 s.size.clone(),
                 s.workers.clone(),
@@ -166,7 +178,7 @@ pub fn app() -> Html {
                 s.embed,
             ),
             move |(lesson, strategies, size, workers, latency, embed)| {
-                url::write(lesson, strategies, size, workers, latency, *embed);
+                url::write(*lesson, strategies, size, workers, latency, *embed);
             },
         );
     }
@@ -192,14 +204,14 @@ pub fn app() -> Html {
     let lesson = s.lesson;
     let full_link = format!(
         "./{}",
-        url::query(lesson.name, &s.strategies, &s.size, &s.workers, &s.latency)
+        url::query(lesson.id, &s.strategies, &s.size, &s.workers, &s.latency)
     );
     let on_cancel = dispatch.reform(|_: MouseEvent| Action::Cancel);
     let on_export = {
         let records = s.records.clone();
         let dispatch = dispatch.clone();
         Callback::from(move |_: MouseEvent| {
-            if let Err(e) = export(&records, lesson.name) {
+            if let Err(e) = export(&records, lesson.name()) {
                 dispatch.emit(Action::Failed(format!("export failed: {e}")));
             }
         })

@@ -4,24 +4,25 @@
 //!
 //! - `state`: the page's state as a reducer (an [`state::Action`] enum), the one place it changes.
 //! - `url`: reading and writing the permalink (`?lesson=cpu&strategies=...&autorun=1`).
-//! - `runner`: the browser strategies. `sequential` runs on the main thread; `pool` runs on a
-//!   rayon pool of web workers sharing the wasm memory (wasm-bindgen-rayon), started with
-//!   `rayon::spawn` and awaited, so the main thread never blocks on it.
-//! - `workers`: message-passing web workers (own memory each); `pages`: fetching io pages.
-//! - `platform`: clocks, cross-origin isolation, the companion's health check.
+//! - `run`: the coordinator — a validated request in, checked records out (plus native rows
+//!   from the companion).
+//! - `lessons/`: one browser runner per lesson, behind one complete `match` on the lesson.
+//! - `exec/`: the toolkit they share and that knows no lesson: the shared-memory pool
+//!   (wasm-bindgen-rayon, awaited so the main thread never blocks), message-passing web workers,
+//!   fetching pages, clocks and the platform's facts.
 //! - `components/`: the views; none of them has per-lesson code.
+//!
+//! The pure parts (URL parsing, the reducer, request building) are unit-tested on the host with
+//! plain `cargo test`.
 #![deny(missing_docs)]
 
 mod app;
 mod components;
-mod idb;
+mod exec;
 mod lessons;
-mod pages;
-mod platform;
-mod runner;
+mod run;
 mod state;
 mod url;
-mod workers;
 
 fn main() {
     // A `workers` web worker instantiates this same module with its own memory, which makes it
@@ -29,6 +30,6 @@ fn main() {
     if web_sys::window().is_none() {
         return;
     }
-    platform::install_panic_panel();
+    exec::platform::install_panic_panel();
     yew::Renderer::<app::App>::new().render();
 }

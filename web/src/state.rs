@@ -1,13 +1,21 @@
 //! The page's state and the one reducer that changes it (Yew's `use_reducer`), in the style of
 //! Yew's function_todomvc example: views dispatch [`Action`]s, nothing else mutates.
 
-use crate::platform::Health;
+use crate::exec::platform::Health;
 use crate::url::UrlSettings;
-use interleave_shared::RunRecord;
-use interleave_shared::lessons::{self, LessonInfo};
+use interleave_shared::lessons::LessonInfo;
+use interleave_shared::{LessonId, RunRecord, Runs, Side, StrategyId};
 use std::cell::Cell;
 use std::rc::Rc;
 use yew::Reducible;
+
+/// Whether `id` of `lesson` runs on the shared-memory pool, which a page that is not
+/// cross-origin isolated cannot start.
+pub fn needs_isolation(lesson: &LessonInfo, id: StrategyId) -> bool {
+    lesson
+        .strategy(Side::Web, id)
+        .is_some_and(|s| s.runs == Runs::SharedMemoryWorkers)
+}
 
 /// Whether the native companion answered `/api/health`.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,7 +34,7 @@ pub struct State {
     /// The selected lesson.
     pub lesson: &'static LessonInfo,
     /// Strategies ticked, in catalogue order.
-    pub strategies: Vec<&'static str>,
+    pub strategies: Vec<StrategyId>,
     /// Size as typed.
     pub size: String,
     /// Workers as typed.
@@ -47,15 +55,17 @@ pub struct State {
     pub errors: Vec<String>,
     /// The companion's status.
     pub companion: Companion,
+    /// Cores the browser reports, for default worker counts.
+    pub cores: u32,
 }
 
 /// Every way the state can change.
 #[derive(Debug, Clone)]
 pub enum Action {
     /// Pick another lesson (resets strategies and size to its defaults).
-    SetLesson(String),
+    SetLesson(LessonId),
     /// Tick or untick a strategy.
-    Toggle(&'static str),
+    Toggle(StrategyId),
     /// The size box changed.
     SetSize(String),
     /// The workers box changed.
@@ -81,8 +91,8 @@ pub enum Action {
 }
 
 impl State {
-    /// Initial state from the URL.
-    pub fn from_url(url: UrlSettings) -> Self {
+    /// Initial state from the URL, on a browser reporting `cores` cores.
+    pub fn from_url(url: UrlSettings, cores: u32) -> Self {
         Self {
             lesson: url.lesson,
             strategies: url.strategies,
@@ -96,6 +106,7 @@ impl State {
             records: Vec::new(),
             errors: url.problems,
             companion: Companion::Checking,
+            cores,
         }
     }
 }
@@ -106,29 +117,31 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut s = (*self).clone();
         match action {
-            Action::SetLesson(name) => {
-                if let Ok(lesson) = lessons::find(&name)
-                    && lesson.name != s.lesson.name
-                {
+            Action::SetLesson(id) => {
+                if id != s.lesson.id {
+                    let lesson: &'static LessonInfo = id.info();
                     s.lesson = lesson;
-                    s.strategies = lesson.web.to_vec();
+                    s.strategies = lesson.web.iter().map(|st| st.id).collect();
                     s.size = lesson.size.default.to_string();
                     s.latency = lesson
                         .latency
                         .map(|l| l.default.to_string())
                         .unwrap_or_default();
-                    s.workers = crate::url::default_workers(lesson, lesson.size.default);
+                    s.workers = lesson
+                        .default_workers
+                        .resolve(lesson.size.default, s.cores)
+                        .to_string();
                     s.records.clear();
                 }
             }
-            Action::Toggle(name) => {
-                if s.strategies.contains(&name) {
-                    s.strategies.retain(|x| *x != name);
-                } else {
-                    s.strategies.push(name);
+            Action::Toggle(id) => {
+                if s.strategies.contains(&id) {
+                    s.strategies.retain(|x| *x != id);
+                } else if s.lesson.web.iter().any(|st| st.id == id) {
+                    s.strategies.push(id);
                     let order = s.lesson.web;
                     s.strategies
-                        .sort_by_key(|x| order.iter().position(|o| o == x));
+                        .sort_by_key(|x| order.iter().position(|o| o.id == *x));
                 }
             }
             Action::SetSize(v) => s.size = v,
@@ -164,5 +177,79 @@ impl Reducible for State {
             }
         }
         Rc::new(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(search: &str) -> Rc<State> {
+        Rc::new(State::from_url(crate::url::parse(search, 4), 4))
+    }
+
+    #[test]
+    fn picking_a_lesson_resets_its_inputs_to_its_defaults() {
+        let s = state("?lesson=cpu&size=123&workers=3");
+        let s = s.reduce(Action::SetLesson(LessonId::Io));
+        assert_eq!(s.lesson.id, LessonId::Io);
+        assert_eq!(s.size, "20");
+        assert_eq!(s.latency, "500");
+        assert_eq!(s.workers, "20", "one worker per page");
+        assert_eq!(
+            s.strategies,
+            vec![
+                StrategyId::Sequential,
+                StrategyId::Async,
+                StrategyId::Workers
+            ]
+        );
+    }
+
+    #[test]
+    fn picking_the_same_lesson_keeps_what_was_typed() {
+        let s = state("?lesson=cpu&size=123");
+        let s = s.reduce(Action::SetLesson(LessonId::Cpu));
+        assert_eq!(s.size, "123");
+    }
+
+    #[test]
+    fn toggling_keeps_catalogue_order_and_ignores_foreign_strategies() {
+        let s = state("?lesson=cpu&strategies=pool");
+        let s = s.reduce(Action::Toggle(StrategyId::Sequential));
+        assert_eq!(s.strategies, vec![StrategyId::Sequential, StrategyId::Pool]);
+        let s = s.reduce(Action::Toggle(StrategyId::Pool));
+        assert_eq!(s.strategies, vec![StrategyId::Sequential]);
+        let s = s.reduce(Action::Toggle(StrategyId::Mutex));
+        assert_eq!(
+            s.strategies,
+            vec![StrategyId::Sequential],
+            "not a cpu strategy"
+        );
+    }
+
+    #[test]
+    fn a_run_clears_old_errors_and_a_failure_adds_one() {
+        let s = state("?lesson=nope");
+        assert_eq!(s.errors.len(), 1);
+        let s = s.reduce(Action::Progress("starting…".into()));
+        assert!(s.errors.is_empty() && s.running.is_some());
+        let s = s.reduce(Action::Failed("boom".into()));
+        assert_eq!(
+            (s.running.clone(), s.errors.clone()),
+            (None, vec!["boom".to_string()])
+        );
+    }
+
+    #[test]
+    fn cancel_sets_the_shared_flag_and_the_next_run_clears_it() {
+        let s = state("");
+        let flag = s.cancel.clone();
+        let s = s.reduce(Action::Progress("running".into()));
+        let s = s.reduce(Action::Cancel);
+        assert!(flag.get());
+        let s = s.reduce(Action::Finished(vec![], vec![]));
+        let _ = s.reduce(Action::Progress("again".into()));
+        assert!(!flag.get());
     }
 }

@@ -1,9 +1,10 @@
 //! The permalink: page settings in the URL's query string, read at load and written back on
-//! every change, so a link reproduces a run (and `autorun=1` starts it).
+//! every change, so a link reproduces a run (and `autorun=1` starts it). Parsing is pure (no
+//! browser API), so it is tested on the host like the rest of the page's logic.
 
-use interleave_shared::Side;
 use interleave_shared::lessons::{self, LessonInfo};
 use interleave_shared::params::WORKERS;
+use interleave_shared::{LessonId, Side, StrategyId};
 
 /// Settings from the URL, already validated; `problems` says what was ignored and why.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,7 +12,7 @@ pub struct UrlSettings {
     /// The lesson to show.
     pub lesson: &'static LessonInfo,
     /// Strategies to run, in catalogue order.
-    pub strategies: Vec<&'static str>,
+    pub strategies: Vec<StrategyId>,
     /// Size as typed (validated when Run is pressed, like the input box).
     pub size: String,
     /// Workers as typed.
@@ -27,35 +28,20 @@ pub struct UrlSettings {
 }
 
 /// Read `location.search`. Invalid values fall back to defaults with a message, never a blank page.
-pub fn read(default_workers: u32) -> UrlSettings {
+pub fn read(cores: u32) -> UrlSettings {
     let search = web_sys::window()
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
-    parse(&search, default_workers)
+    parse(&search, cores)
 }
 
-/// Parse a query string (with or without the leading `?`).
-pub fn parse(search: &str, default_workers: u32) -> UrlSettings {
-    let pairs: Vec<(String, String)> = web_sys::UrlSearchParams::new_with_str(search)
-        .ok()
-        .map(|p| {
-            let mut v = Vec::new();
-            for key in [
-                "lesson",
-                "strategies",
-                "size",
-                "latency",
-                "workers",
-                "autorun",
-                "embed",
-            ] {
-                if let Some(val) = p.get(key) {
-                    v.push((key.to_string(), val));
-                }
-            }
-            v
-        })
-        .unwrap_or_default();
+/// Parse a query string (with or without the leading `?`); `cores` sets default worker counts.
+pub fn parse(search: &str, cores: u32) -> UrlSettings {
+    let query = search.strip_prefix('?').unwrap_or(search);
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    // The first value of a key wins, as URLSearchParams.get does.
     let get = |k: &str| {
         pairs
             .iter()
@@ -63,22 +49,23 @@ pub fn parse(search: &str, default_workers: u32) -> UrlSettings {
             .map(|(_, v)| v.clone())
     };
     let mut problems = Vec::new();
-    let default = &lessons::catalogue()[0];
+    let default = LessonId::ALL[0].info();
     let lesson = match get("lesson") {
         Some(name) => lessons::find(&name).unwrap_or_else(|e| {
-            problems.push(format!("{e}; showing '{}'", default.name));
+            problems.push(format!("{e}; showing '{}'", default.name()));
             default
         }),
         None => default,
     };
+    let all: Vec<StrategyId> = lesson.web.iter().map(|s| s.id).collect();
     let strategies = match get("strategies") {
         Some(list) => lesson
             .parse_strategies(Side::Web, &list)
             .unwrap_or_else(|e| {
                 problems.push(format!("{e}; using all"));
-                lesson.web.to_vec()
+                all.clone()
             }),
-        None => lesson.web.to_vec(),
+        None => all,
     };
     let mut number =
         |key: &str, fallback: String, check: &dyn Fn(u64) -> Result<u64, String>| match get(key) {
@@ -105,7 +92,7 @@ pub fn parse(search: &str, default_workers: u32) -> UrlSettings {
     let size_value: u64 = size.parse().unwrap_or(lesson.size.default);
     let workers_default = lesson
         .default_workers
-        .resolve(size_value, default_workers)
+        .resolve(size_value, cores)
         .to_string();
     let workers = number("workers", workers_default, &|v| {
         WORKERS.check(v).map_err(|e| e.to_string())
@@ -138,39 +125,32 @@ pub fn parse(search: &str, default_workers: u32) -> UrlSettings {
     }
 }
 
-/// The workers a lesson starts with: cores, or one per page up to its cap for waiting lessons
-/// (so the browser default matches the CLI's).
-pub fn default_workers(lesson: &LessonInfo, size: u64) -> String {
-    lesson
-        .default_workers
-        .resolve(size, crate::platform::hardware_threads())
-        .to_string()
-}
-
 /// The query string that reproduces these settings.
 pub fn query(
-    lesson: &str,
-    strategies: &[&str],
+    lesson: LessonId,
+    strategies: &[StrategyId],
     size: &str,
     workers: &str,
     latency: &str,
 ) -> String {
-    let mut query = format!(
-        "?lesson={lesson}&strategies={}&size={}&workers={}",
-        strategies.join(","),
-        encode(size),
-        encode(workers)
-    );
-    if !latency.is_empty() {
-        query.push_str(&format!("&latency={}", encode(latency)));
-    }
+    let names: Vec<&str> = strategies.iter().map(|s| s.name()).collect();
+    let mut query = form_urlencoded::Serializer::new(String::new());
     query
+        .append_pair("lesson", lesson.name())
+        .append_pair("strategies", &names.join(","))
+        .append_pair("size", size)
+        .append_pair("workers", workers);
+    if !latency.is_empty() {
+        query.append_pair("latency", latency);
+    }
+    // Commas in the strategy list read better unescaped, and are legal in a query string.
+    format!("?{}", query.finish().replace("%2C", ","))
 }
 
 /// Write the current settings into the address bar (no reload, no history entry).
 pub fn write(
-    lesson: &str,
-    strategies: &[&str],
+    lesson: LessonId,
+    strategies: &[StrategyId],
     size: &str,
     workers: &str,
     latency: &str,
@@ -185,6 +165,102 @@ pub fn write(
     }
 }
 
-fn encode(value: &str) -> String {
-    js_sys::encode_uri_component(value).into()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_query_shows_the_first_lesson_with_its_defaults() {
+        let u = parse("", 2);
+        assert_eq!(u.lesson.id, LessonId::Cpu);
+        assert_eq!(u.strategies.len(), u.lesson.web.len());
+        assert_eq!((u.size.as_str(), u.workers.as_str()), ("100000000", "2"));
+        assert!(!u.autorun && !u.embed && u.problems.is_empty());
+    }
+
+    #[test]
+    fn a_full_permalink_is_read_back_exactly() {
+        let q = query(
+            LessonId::Io,
+            &[StrategyId::Sequential, StrategyId::Async],
+            "12",
+            "6",
+            "200",
+        );
+        assert_eq!(
+            q,
+            "?lesson=io&strategies=sequential,async&size=12&workers=6&latency=200"
+        );
+        let u = parse(&format!("{q}&autorun=1&embed=1"), 2);
+        assert_eq!(u.lesson.id, LessonId::Io);
+        assert_eq!(
+            u.strategies,
+            vec![StrategyId::Sequential, StrategyId::Async]
+        );
+        assert_eq!(
+            (u.size.as_str(), u.workers.as_str(), u.latency.as_str()),
+            ("12", "6", "200")
+        );
+        assert!(u.autorun && u.embed && u.problems.is_empty());
+    }
+
+    #[test]
+    fn bad_values_fall_back_with_a_message_naming_value_and_range() {
+        let u = parse("?lesson=cpu&size=0&workers=lots&latency=5", 2);
+        assert_eq!(u.size, "100000000");
+        assert_eq!(u.workers, "2");
+        assert!(
+            u.problems
+                .iter()
+                .any(|p| p.contains("size 0 is out of range: allowed 1..=")),
+            "{:?}",
+            u.problems
+        );
+        assert!(
+            u.problems
+                .iter()
+                .any(|p| p.contains("workers 'lots' is not a whole number"))
+        );
+        assert_eq!(
+            u.latency, "",
+            "cpu waits for nothing, so latency is ignored"
+        );
+    }
+
+    #[test]
+    fn an_unknown_lesson_or_strategy_is_named() {
+        let u = parse("?lesson=gpu", 2);
+        assert_eq!(u.lesson.id, LessonId::Cpu);
+        assert!(
+            u.problems[0].contains("unknown lesson 'gpu'"),
+            "{:?}",
+            u.problems
+        );
+        let u = parse("?lesson=race&strategies=mutex,spinlock", 2);
+        assert_eq!(u.strategies.len(), 3, "falls back to all");
+        assert!(u.problems[0].contains("'spinlock'"), "{:?}", u.problems);
+    }
+
+    #[test]
+    fn flags_accept_one_and_zero_only() {
+        let u = parse("?autorun=yes&embed", 2);
+        assert!(!u.autorun && u.embed);
+        assert_eq!(u.problems, vec!["autorun 'yes' must be 1 or 0; using 0"]);
+    }
+
+    #[test]
+    fn waiting_lessons_default_to_one_worker_per_item() {
+        let u = parse("?lesson=io&size=30", 2);
+        assert_eq!(u.workers, "30");
+        assert_eq!(u.latency, "500");
+        let u = parse("?lesson=io&size=3000", 2);
+        assert_eq!(u.workers, "64");
+    }
+
+    #[test]
+    fn encoded_values_are_decoded() {
+        let u = parse("?lesson=c%70u&strategies=sequential%2Cpool", 2);
+        assert_eq!(u.lesson.id, LessonId::Cpu);
+        assert_eq!(u.strategies, vec![StrategyId::Sequential, StrategyId::Pool]);
+    }
 }

@@ -170,7 +170,6 @@ pub fn measure(size: u64, workers: u32, repeat: u32) -> Result<Browser> {
     })
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

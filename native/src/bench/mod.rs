@@ -64,15 +64,7 @@ pub fn run(args: &crate::cli::BenchArgs) -> Result<()> {
     )?;
     let server = Background::start()?;
     eprintln!("io, 200 pages × 100 ms");
-    let mut io_records = run_lesson(
-        "io",
-        "all",
-        200,
-        Some(100),
-        None,
-        1,
-        Some(&server),
-    )?;
+    let mut io_records = run_lesson("io", "all", 200, Some(100), None, 1, Some(&server))?;
     eprintln!("io, async, 1,000 pages × 100 ms, 1,000 at once");
     let mut async_1000 = run_lesson(
         "io",
@@ -168,4 +160,3 @@ pub fn run(args: &crate::cli::BenchArgs) -> Result<()> {
     }
     Ok(())
 }
-

@@ -103,7 +103,12 @@ impl Walls {
 /// is opening, using and closing `pages` loopback connections at once on this machine, so the
 /// report can say how much of the async wall is the HTTP stack and how much is the platform.
 /// Every answer is still checked (status line and exact body), and a wrong one is an error.
-pub fn raw_tcp_floor(server: &Background, pages: u64, latency_ms: u64, repeat: u32) -> Result<Walls> {
+pub fn raw_tcp_floor(
+    server: &Background,
+    pages: u64,
+    latency_ms: u64,
+    repeat: u32,
+) -> Result<Walls> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let host = server
         .base

@@ -236,4 +236,3 @@ pub fn render(report: &Report, size: u64, workers: u32, repeat: u32) -> String {
     }
     o
 }
-

@@ -14,9 +14,9 @@ mod threads;
 pub mod usage;
 pub mod worker;
 
-pub use rayon_pools::rayon_pool;
 pub use clock::MonoClock;
 pub use pool::pool;
+pub use rayon_pools::rayon_pool;
 pub use threads::threads;
 
 use anyhow::{Result, bail};

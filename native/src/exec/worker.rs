@@ -21,7 +21,9 @@ use std::io::{BufRead, BufWriter, Write};
 fn run_blocking(job: &Job) -> Result<Output, String> {
     match job {
         Job::Page { page, source } => fetch::fetch_blocking(source, *page).map(Output::Page),
-        pure => pure.run().ok_or_else(|| "a job no worker can run".to_string()),
+        pure => pure
+            .run()
+            .ok_or_else(|| "a job no worker can run".to_string()),
     }
 }
 
@@ -31,7 +33,13 @@ fn answer(out: &mut impl Write, message: &FromWorker) -> Result<()> {
     Ok(())
 }
 
-fn done_or_failed(id: u32, slot: u32, t0_ns: u64, t1_ns: u64, r: Result<Output, String>) -> FromWorker {
+fn done_or_failed(
+    id: u32,
+    slot: u32,
+    t0_ns: u64,
+    t1_ns: u64,
+    r: Result<Output, String>,
+) -> FromWorker {
     match r {
         Ok(out) => FromWorker::Done {
             id,
@@ -122,7 +130,9 @@ fn run_async(tasks: &[Task], concurrency: usize, out: &mut impl Write) -> Result
             async move {
                 match (job, client) {
                     (Job::Page { page, source }, Some(client)) => {
-                        fetch::fetch_async(client, source, *page).await.map(Output::Page)
+                        fetch::fetch_async(client, source, *page)
+                            .await
+                            .map(Output::Page)
                     }
                     _ => run_blocking(job),
                 }

@@ -34,7 +34,10 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
         Ok((rung, span))
     })?;
     let (rung, span) = rung;
-    let checked = Checked::exact(lesson::render(u64::from(rung.count)), lesson::render(p.size));
+    let checked = Checked::exact(
+        lesson::render(u64::from(rung.count)),
+        lesson::render(p.size),
+    );
     let note = lesson::note(rung.us_per_task * f64::from(rung.count) / 1000.0, p.size);
     Ok(Execution::new(checked, vec![span], 1, timing).with_note(note))
 }

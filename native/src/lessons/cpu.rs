@@ -53,7 +53,9 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
                 .collect();
             let plan = processes::Plan::new(strategy.runs, p.workers, tasks, SpanKind::Compute);
             let (outcome, mut timing) = measure(|c| processes::run(&plan, c))?;
-            timing.peak_rss_kb = timing.peak_rss_kb.map(|kb| kb + outcome.children_peak_rss_kb);
+            timing.peak_rss_kb = timing
+                .peak_rss_kb
+                .map(|kb| kb + outcome.children_peak_rss_kb);
             let outputs = outcome
                 .outputs
                 .into_iter()
@@ -69,7 +71,12 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
         work.expected(),
         "overflow",
     );
-    let e = Execution::new(checked, run.spans, strategy.workers_given(p.workers), timing);
+    let e = Execution::new(
+        checked,
+        run.spans,
+        strategy.workers_given(p.workers),
+        timing,
+    );
     Ok(match note {
         Some(n) => e.with_note(n),
         None => e,

@@ -68,7 +68,11 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
     } else {
         render(p.size, p.size)
     };
-    let correct = if daemon { done < p.size } else { done == p.size };
+    let correct = if daemon {
+        done < p.size
+    } else {
+        done == p.size
+    };
     let note = if daemon {
         format!(
             "main returned after about {} of {} steps; the process ended and took the thread with it",
@@ -79,7 +83,10 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
         "main joined the thread, so the program waited for every step".into()
     };
     // Two lanes: the child's main thread and its background thread.
-    Ok(Execution::new(Checked::judged(result, expected, correct), spans, 2, timing).with_note(note))
+    Ok(
+        Execution::new(Checked::judged(result, expected, correct), spans, 2, timing)
+            .with_note(note),
+    )
 }
 
 /// `interleave __daemon MODE STEPS STEP_MS`: a background thread prints `step k` every STEP_MS;

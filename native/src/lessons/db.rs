@@ -66,7 +66,11 @@ fn insert(c: &Connection, id: u64, producer: u32) -> rusqlite::Result<usize> {
 }
 
 pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
-    exec::expect(LessonId::Db, strategy, &[S::Batched, S::PerRow, S::Contending])?;
+    exec::expect(
+        LessonId::Db,
+        strategy,
+        &[S::Batched, S::PerRow, S::Contending],
+    )?;
     let contending = strategy.id == S::Contending;
     let dir = TempDir::new()?;
     let path = dir.0.join("rows.sqlite");
@@ -84,11 +88,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
                 handles.push(s.spawn(move || -> Result<Vec<Span>> {
                     let (rows, fails) = rows_of(pr, producers, p.size);
                     let mut spans = Vec::new();
-                    let own = if contending {
-                        Some(open(path)?)
-                    } else {
-                        None
-                    };
+                    let own = if contending { Some(open(path)?) } else { None };
                     for id in &rows {
                         let t0 = clock.now_ms();
                         match &own {

@@ -9,7 +9,11 @@ use interleave_shared::{
 };
 
 pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
-    exec::expect(LessonId::Deadlock, strategy, &[S::OppositeOrder, S::Ordered])?;
+    exec::expect(
+        LessonId::Deadlock,
+        strategy,
+        &[S::OppositeOrder, S::Ordered],
+    )?;
     let opposite = strategy.id == S::OppositeOrder;
     let locks = Locks::new(p.workers, deadlock::TIMEOUT);
     let (outcomes, timing) = measure(|clock| {

@@ -80,7 +80,9 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
                 .collect();
             let plan = processes::Plan::new(strategy.runs, p.workers, tasks, SpanKind::Wait);
             let (outcome, mut timing) = measure(|c| processes::run(&plan, c))?;
-            timing.peak_rss_kb = timing.peak_rss_kb.map(|kb| kb + outcome.children_peak_rss_kb);
+            timing.peak_rss_kb = timing
+                .peak_rss_kb
+                .map(|kb| kb + outcome.children_peak_rss_kb);
             let outputs = outcome
                 .outputs
                 .into_iter()

@@ -6,9 +6,7 @@ use crate::exec::{self, Ctx, measure};
 use anyhow::{Context, Result, anyhow};
 use interleave_shared::lessons::local::expected_connections;
 use interleave_shared::strategy::timed;
-use interleave_shared::{
-    Checked, Execution, LessonId, Span, SpanKind, Strategy, StrategyId as S,
-};
+use interleave_shared::{Checked, Execution, LessonId, Span, SpanKind, Strategy, StrategyId as S};
 
 fn connections(base: &str) -> Result<u64> {
     let body = reqwest::blocking::get(format!("{base}/api/connections"))
@@ -32,7 +30,11 @@ fn get(client: &reqwest::blocking::Client, target: &Target, page: u64) -> Result
 }
 
 pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
-    exec::expect(LessonId::Local, strategy, &[S::PerThread, S::Shared, S::PerRequest])?;
+    exec::expect(
+        LessonId::Local,
+        strategy,
+        &[S::PerThread, S::Shared, S::PerRequest],
+    )?;
     let p = ctx.params;
     let base = ctx.server(LessonId::Local.name())?;
     let target = fetch::target(base, p.latency_ms.unwrap_or(0), 64);
@@ -46,12 +48,13 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
                     s.spawn(move || {
                         let mut spans = Vec::new();
                         for page in (u64::from(w)..p.size).step_by(p.workers as usize) {
-                            let (r, span) =
-                                timed(clock, w, page as usize, SpanKind::Wait, || match strategy.id {
+                            let (r, span) = timed(clock, w, page as usize, SpanKind::Wait, || {
+                                match strategy.id {
                                     S::PerThread => fetch::fetch_blocking(target, page).map(|_| ()),
                                     S::Shared => get(shared, target, page),
                                     _ => get(&reqwest::blocking::Client::new(), target, page),
-                                });
+                                }
+                            });
                             r?;
                             spans.push(span);
                         }
@@ -80,7 +83,9 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
     };
     let note = match strategy.id {
         S::PerThread => "each thread made its client on first use and reused its one connection",
-        S::Shared => "one thread-safe client: a connection per request in flight, reused afterwards",
+        S::Shared => {
+            "one thread-safe client: a connection per request in flight, reused afterwards"
+        }
         _ => "a new client for every request: a new connection every time",
     };
     let checked = Checked::judged(result, expected, (lo..=hi).contains(&opened));

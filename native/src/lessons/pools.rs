@@ -81,7 +81,9 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
                 .collect();
             let plan = processes::Plan::new(strategy.runs, p.workers, tasks, SpanKind::Compute);
             let (outcome, mut timing) = measure(|c| processes::run(&plan, c))?;
-            timing.peak_rss_kb = timing.peak_rss_kb.map(|kb| kb + outcome.children_peak_rss_kb);
+            timing.peak_rss_kb = timing
+                .peak_rss_kb
+                .map(|kb| kb + outcome.children_peak_rss_kb);
             let total = outcome
                 .outputs
                 .into_iter()

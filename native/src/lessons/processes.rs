@@ -105,11 +105,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
 
 /// The notes' `subprocess.communicate`: write `n` tasks to one child's stdin from a thread of
 /// our own, read its answers from its stdout as they come.
-fn pipe(
-    exe: &std::path::Path,
-    n: u64,
-    clock: &exec::MonoClock,
-) -> Result<(u128, u64, Vec<Span>)> {
+fn pipe(exe: &std::path::Path, n: u64, clock: &exec::MonoClock) -> Result<(u128, u64, Vec<Span>)> {
     let mut child = worker_command(exe).spawn()?;
     let mut stdin = child.stdin.take().context("no stdin")?;
     let writer = std::thread::spawn(move || -> std::io::Result<()> {

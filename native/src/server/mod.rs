@@ -212,7 +212,9 @@ pub(crate) fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> 
 }
 
 /// Count every accepted connection (see [`connections`]).
-pub(crate) fn counting(listener: tokio::net::TcpListener) -> impl axum::serve::Listener<Addr = SocketAddr> {
+pub(crate) fn counting(
+    listener: tokio::net::TcpListener,
+) -> impl axum::serve::Listener<Addr = SocketAddr> {
     listener.tap_io(|_| {
         ACCEPTED.fetch_add(1, Ordering::SeqCst);
     })

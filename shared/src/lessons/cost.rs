@@ -26,8 +26,10 @@ pub static INFO: LessonInfo = LessonInfo {
         Strategy::new(S::AsyncTask, Runs::EventLoop),
         Strategy::new(S::PoolJob, Runs::SharedMemoryWorkers),
         Strategy::new(S::WorkerMessage, Runs::MessageWorkers),
-        Strategy::new(S::WorkerStart, Runs::MessageWorkers)
-            .capped(200, "for worker-start (each start loads and compiles the program)"),
+        Strategy::new(S::WorkerStart, Runs::MessageWorkers).capped(
+            200,
+            "for worker-start (each start loads and compiles the program)",
+        ),
     ],
     size: ParamSpec {
         name: "size",

@@ -347,7 +347,10 @@ mod tests {
     #[test]
     fn deadlock_takes_exactly_two_workers() {
         let d = find("deadlock").unwrap();
-        let err = d.params(None, Some(3), None, None, 2).unwrap_err().to_string();
+        let err = d
+            .params(None, Some(3), None, None, 2)
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("workers 3 is out of range: allowed 2..=2 for deadlock"),
             "{err}"
@@ -360,11 +363,19 @@ mod tests {
         for l in catalogue() {
             for s in l.native.iter().chain(l.web) {
                 if s.runs == Runs::Processes {
-                    assert_eq!(s.runs.max_workers(), crate::catalogue::MAX_PROCESSES, "{}", s.id);
+                    assert_eq!(
+                        s.runs.max_workers(),
+                        crate::catalogue::MAX_PROCESSES,
+                        "{}",
+                        s.id
+                    );
                 }
             }
         }
         let pools = find("pools").unwrap();
-        assert_eq!(pools.max_workers(Side::Native), crate::catalogue::MAX_PROCESSES);
+        assert_eq!(
+            pools.max_workers(Side::Native),
+            crate::catalogue::MAX_PROCESSES
+        );
     }
 }

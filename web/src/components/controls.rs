@@ -1,7 +1,8 @@
 //! The control bar: lesson picker, strategy toggles, size and workers, Run.
 
-use crate::platform;
-use crate::state::{Action, Companion, State};
+use crate::exec::platform;
+use crate::state::{Action, Companion, State, needs_isolation};
+use interleave_shared::LessonId;
 use interleave_shared::lessons::catalogue;
 use interleave_shared::params::WORKERS;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -26,9 +27,16 @@ pub fn controls(props: &Props) -> Html {
     let s = &props.state;
     let lesson = s.lesson;
     let isolated = platform::cross_origin_isolated();
-    let on_lesson = props.dispatch.reform(|e: Event| {
-        Action::SetLesson(e.target_unchecked_into::<HtmlSelectElement>().value())
-    });
+    let on_lesson = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |e: Event| {
+            let value = e.target_unchecked_into::<HtmlSelectElement>().value();
+            // The picker only offers catalogue names; anything else is ignored.
+            if let Some(id) = LessonId::from_name(&value) {
+                dispatch.emit(Action::SetLesson(id));
+            }
+        })
+    };
     let on_size = props.dispatch.reform(|e: InputEvent| {
         Action::SetSize(e.target_unchecked_into::<HtmlInputElement>().value())
     });
@@ -41,14 +49,20 @@ pub fn controls(props: &Props) -> Html {
     let on_native = props.dispatch.reform(|_: Event| Action::ToggleNative);
     let connected = matches!(s.companion, Companion::Connected(_));
     let running = s.running.is_some();
+    let blocked: Vec<&str> = lesson
+        .web
+        .iter()
+        .filter(|st| needs_isolation(lesson, st.id))
+        .map(|st| st.id.name())
+        .collect();
     html! {
         <section class="card controls">
             <label class="field">
                 <span>{ "Lesson" }</span>
                 <select data-testid="lesson-picker" onchange={on_lesson} disabled={running}>
-                    { for catalogue().iter().map(|l| html! {
-                        <option value={l.name} selected={l.name == lesson.name}>
-                            { format!("{} — {}{}", l.name, l.title, if l.web.is_empty() { " (native)" } else { "" }) }
+                    { for catalogue().map(|l| html! {
+                        <option value={l.name()} selected={l.id == lesson.id}>
+                            { format!("{} — {}{}", l.name(), l.title, if l.web.is_empty() { " (native)" } else { "" }) }
                         </option>
                     }) }
                 </select>
@@ -58,14 +72,14 @@ pub fn controls(props: &Props) -> Html {
                 if lesson.web.is_empty() {
                     <span class="native-only" data-testid="native-only">
                         { if connected { "runs natively on the companion: "} else { "runs natively only: start the companion (scripts/serve) to run it — " } }
-                        { lesson.native.join(", ") }
+                        { lesson.native.iter().map(|st| st.id.name()).collect::<Vec<_>>().join(", ") }
                     </span>
                 }
-                { for lesson.web.iter().map(|name| {
-                    let name: &'static str = name;
-                    let blocked = name == "pool" && !isolated;
-                    let checked = s.strategies.contains(&name) && !blocked;
-                    let toggle = props.dispatch.reform(move |_: Event| Action::Toggle(name));
+                { for lesson.web.iter().map(|st| {
+                    let (id, name) = (st.id, st.id.name());
+                    let blocked = needs_isolation(lesson, id) && !isolated;
+                    let checked = s.strategies.contains(&id) && !blocked;
+                    let toggle = props.dispatch.reform(move |_: Event| Action::Toggle(id));
                     html! {
                         <label class={classes!("toggle", blocked.then_some("blocked"))}
                                title={if blocked { "needs cross-origin isolation (COOP/COEP): unavailable on this page" } else { "" }}>
@@ -107,8 +121,11 @@ pub fn controls(props: &Props) -> Html {
             } else {
                 <button class="run" data-testid="run" onclick={props.on_run.clone()}>{ "Run ▶" }</button>
             }
-            if !isolated && lesson.web.contains(&"pool") {
-                <p class="hint">{ "pool is off: this page is not cross-origin isolated (its server sends no COOP/COEP headers), so web workers cannot share memory. Every other strategy runs." }</p>
+            if !isolated && !blocked.is_empty() {
+                <p class="hint">{ format!("{} {} off: this page is not cross-origin isolated (its server sends no COOP/COEP headers), so web workers cannot share memory.{}",
+                    blocked.join(", "),
+                    if blocked.len() == 1 { "is" } else { "are" },
+                    if blocked.len() < lesson.web.len() { " Every other strategy runs." } else { "" }) }</p>
             }
         </section>
     }

@@ -74,12 +74,12 @@ pub fn results(props: &Props) -> Html {
                     let best = r.correct && r.wall_ms == fastest && records.len() > 1;
                     html! {
                         <tr data-testid="result-row" class={classes!(best.then_some("best"), (!r.correct).then_some("wrong"))}
-                            data-side={r.side.as_str()} data-strategy={r.strategy.clone()}
+                            data-side={r.side.as_str()} data-strategy={r.strategy.name()}
                             data-workers={r.workers.to_string()} data-workers-used={r.workers_used.to_string()}
                             data-wall-ms={format!("{:.3}", r.wall_ms)} data-result={r.result.clone()}
                             data-expected={r.expected.clone()} data-correct={r.correct.to_string()}
                             title={r.note.clone().unwrap_or_default()}>
-                            <td>{ &r.strategy }{ if best { " ★" } else { "" } }
+                            <td>{ r.strategy.name() }{ if best { " ★" } else { "" } }
                                 if r.note.is_some() { <span class="note-mark" title={r.note.clone().unwrap_or_default()}>{ "i" }</span> }</td>
                             <td><span class={classes!("side", r.side.as_str())}>{ r.side.as_str() }</span></td>
                             <td class="num">{ format!("{} / {}", r.workers_used, r.workers) }</td>

@@ -1,7 +1,7 @@
 //! Status chips: is the page cross-origin isolated (can the pool share memory), and is the
 //! native companion connected.
 
-use crate::platform;
+use crate::exec::platform;
 use crate::state::Companion;
 use yew::prelude::*;
 

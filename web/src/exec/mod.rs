@@ -67,7 +67,9 @@ pub async fn ensure_pool(threads: u32) -> Result<u32, String> {
 
 /// Run `f` on the pool without blocking the main thread: one `rayon::spawn`ed job whose result
 /// comes back over a oneshot channel.
-pub async fn on_pool<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+pub async fn on_pool<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
     let (tx, rx) = oneshot::channel();
     rayon::spawn(move || {
         let _ = tx.send(f());

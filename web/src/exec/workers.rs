@@ -6,14 +6,16 @@
 //! A worker is a tiny module script (from a blob: URL) that imports this app's JS glue, initialises
 //! it with the already-compiled `WebAssembly.Module`, then answers `{id, task}` messages by calling
 //! [`interleave_worker_task`] and posting `{id, out, t0, t1}` back (absolute times, so spans land on
-//! the page's time axis). Every worker is terminated when the run ends, whatever happens.
+//! the page's time axis). `task` and `out` are the JSON of the task protocol
+//! (`interleave_shared::task`: a [`Job`] in, an [`Output`] back), the same types native child
+//! processes speak. Every worker is terminated when the run ends, whatever happens.
 
-use crate::pages::Source;
-use crate::platform::PerfClock;
+use super::pages;
+use super::platform::PerfClock;
 use futures::StreamExt;
 use futures::channel::mpsc;
-use interleave_shared::lessons::cpu;
 use interleave_shared::record::SETUP_TASK;
+use interleave_shared::task::{self, Job, Output};
 use interleave_shared::{Clock, Span, SpanKind};
 use std::cell::Cell;
 use wasm_bindgen::JsCast;
@@ -58,45 +60,21 @@ extern "C" {
     static MAIN_JS: js_sys::JsString;
 }
 
-/// Runs inside a worker: one task message in, its result out. Exported so the worker script can
-/// call it through the JS glue.
+/// Runs inside a worker: one job (JSON) in, its output (JSON) out. Exported so the worker
+/// script can call it through the JS glue.
 #[wasm_bindgen]
-pub async fn interleave_worker_task(task: String) -> Result<String, JsValue> {
-    let f: Vec<&str> = task.split_whitespace().collect();
-    match f.as_slice() {
-        ["cpu", start, end] => {
-            let (start, end): (u64, u64) = (
-                start.parse().map_err(|_| JsValue::from_str("bad start"))?,
-                end.parse().map_err(|_| JsValue::from_str("bad end"))?,
-            );
-            Ok(cpu::sum_squares(start..end).to_string())
-        }
-        ["queue", item] => {
-            let item: u64 = item.parse().map_err(|_| JsValue::from_str("bad item"))?;
-            Ok(interleave_shared::lessons::queue::process(item).to_string())
-        }
-        ["pools", first, last] => {
-            let (first, last): (u64, u64) = (
-                first.parse().map_err(|_| JsValue::from_str("bad first"))?,
-                last.parse().map_err(|_| JsValue::from_str("bad last"))?,
-            );
-            Ok((first..last)
-                .map(interleave_shared::lessons::pools::f)
-                .sum::<u128>()
-                .to_string())
-        }
-        ["ping", n] => Ok((*n).to_string()),
-        ["io", ..] => {
-            let (source, page) =
-                Source::parse(&task).ok_or_else(|| JsValue::from_str("bad io task"))?;
-            let d = source
-                .fetch(page)
-                .await
-                .map_err(|e| JsValue::from_str(&e))?;
-            Ok(d.wire())
-        }
-        _ => Err(JsValue::from_str(&format!("unknown task '{task}'"))),
-    }
+pub async fn interleave_worker_task(job: String) -> Result<String, JsValue> {
+    let job: Job = task::decode(&job).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let out = match &job {
+        Job::Page { page, source } => pages::fetch(source, *page)
+            .await
+            .map(Output::Page)
+            .map_err(|e| JsValue::from_str(&e))?,
+        pure => pure
+            .run()
+            .ok_or_else(|| JsValue::from_str("a job no worker can run"))?,
+    };
+    Ok(task::encode(&out))
 }
 
 /// One started worker and the messages it sent.
@@ -138,7 +116,7 @@ async fn start(n: usize, clock: &PerfClock) -> Result<(Pool, Vec<Span>), String>
             _onmessage: onmessage,
         });
     }
-    let t0_abs = crate::platform::abs_now_ms() - clock.now_ms();
+    let t0_abs = super::platform::abs_now_ms() - clock.now_ms();
     let mut spans = Vec::new();
     for (w, h) in pool.0.iter_mut().enumerate() {
         let msg = h
@@ -175,7 +153,8 @@ pub async fn round_trips(n: u64) -> Result<(u64, f64), String> {
     for i in 0..n {
         let msg = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&msg, &"id".into(), &(i as f64).into());
-        let _ = js_sys::Reflect::set(&msg, &"task".into(), &format!("ping {i}").into());
+        let job = task::encode(&Job::Echo { value: i });
+        let _ = js_sys::Reflect::set(&msg, &"task".into(), &job.into());
         h.worker
             .post_message(&msg)
             .map_err(|e| format!("postMessage failed: {e:?}"))?;
@@ -200,19 +179,20 @@ fn field(v: &JsValue, name: &str) -> JsValue {
     js_sys::Reflect::get(v, &name.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// Run `tasks` (task messages) on `workers` fresh web workers, each taking the next task when it
-/// finishes its last. Returns outputs in task order and spans: each worker's start-up (spawn),
-/// each task's time inside the worker (kind), and the message time around it (copy).
+/// Run `jobs` on `workers` fresh web workers, each taking the next job when it finishes its last.
+/// Returns outputs in job order and spans: each worker's start-up (spawn), each task's time
+/// inside the worker (kind), and the message time around it (copy).
 pub async fn run(
-    tasks: Vec<String>,
+    jobs: Vec<Job>,
     workers: u32,
     kind: SpanKind,
     clock: &PerfClock,
     cancel: &Cell<bool>,
-) -> Result<(Vec<String>, Vec<Span>), String> {
+) -> Result<(Vec<Output>, Vec<Span>), String> {
+    let tasks: Vec<String> = jobs.iter().map(task::encode).collect();
     let n = (workers as usize).clamp(1, tasks.len().max(1));
     let (mut pool, mut spans) = start(n, clock).await?;
-    let t0_abs = crate::platform::abs_now_ms() - clock.now_ms();
+    let t0_abs = super::platform::abs_now_ms() - clock.now_ms();
     let next = Cell::new(0usize);
     let tasks = &tasks;
     let per_worker = futures::future::join_all(pool.0.iter_mut().enumerate().map(|(w, h)| {
@@ -265,11 +245,10 @@ pub async fn run(
                     end_ms: received,
                     kind: SpanKind::Copy,
                 };
-                done.push((
-                    t,
-                    field(&reply, "out").as_string().unwrap_or_default(),
-                    [there, work, back],
-                ));
+                let out = field(&reply, "out").as_string().unwrap_or_default();
+                let out: Output =
+                    task::decode(&out).map_err(|e| format!("task {t}: a worker answered {e}"))?;
+                done.push((t, out, [there, work, back]));
             }
         }
     }))

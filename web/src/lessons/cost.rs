@@ -5,8 +5,7 @@ use crate::exec::{self, ensure_pool, workers};
 use futures::channel::oneshot;
 use interleave_shared::lessons::cost as lesson;
 use interleave_shared::{
-    Checked, Clock, Execution, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S,
-    Timing,
+    Checked, Clock, Execution, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S, Timing,
 };
 
 pub async fn execute(

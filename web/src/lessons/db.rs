@@ -4,12 +4,13 @@
 //! read-write transactions on one store one at a time). Producer 0 fails half-way, and every row
 //! produced before that must be in the store at the end: the run counts them.
 
-use crate::platform::PerfClock;
-use crate::runner::Outcome;
+use crate::exec::{self, platform::PerfClock};
 use futures::channel::mpsc;
 use futures::{SinkExt, StreamExt};
 use interleave_shared::lessons::queue;
-use interleave_shared::{Clock, Params, Span, SpanKind};
+use interleave_shared::{
+    Checked, Clock, Execution, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S, Timing,
+};
 use std::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -76,12 +77,16 @@ async fn put(db: &JsValue, rows: &[(u64, u32)]) -> Result<(), String> {
 }
 
 /// Run one strategy of the db lesson against a fresh IndexedDB database.
-pub async fn run(strategy: &str, p: Params) -> Result<Outcome, String> {
-    if !matches!(strategy, "batched" | "per-row" | "contending") {
-        return Err(format!(
-            "strategy '{strategy}' is not available in the browser for db"
-        ));
+pub async fn execute(
+    strategy: &Strategy,
+    p: Params,
+    progress: &dyn Fn(String),
+) -> Result<Execution, String> {
+    if ![S::Batched, S::PerRow, S::Contending].contains(&strategy.id) {
+        return Err(exec::unsupported(LessonId::Db, strategy));
     }
+    progress(format!("db: {} into IndexedDB…", strategy.id));
+    let contending = strategy.id == S::Contending;
     let name = format!("interleave-db-{}", js_sys::Date::now());
     let db = call(idb_open(&name)).await?;
     let producers = p.workers.max(1);
@@ -103,7 +108,7 @@ pub async fn run(strategy: &str, p: Params) -> Result<Outcome, String> {
             };
             for id in rows {
                 let t0 = clock.now_ms();
-                if strategy == "contending" {
+                if contending {
                     put(db, &[(*id, pr)]).await?;
                     spans.borrow_mut().push(Span {
                         worker: pr,
@@ -138,13 +143,13 @@ pub async fn run(strategy: &str, p: Params) -> Result<Outcome, String> {
     let producers_done = futures::future::join_all((0..producers).map(producer));
     drop(tx);
     let writer = async {
-        if strategy == "contending" {
+        if contending {
             return Ok::<(), String>(());
         }
         while let Some(first) = rx.next().await {
             let t0 = clock.now_ms();
             let mut batch = vec![first];
-            if strategy == "batched" {
+            if strategy.id == S::Batched {
                 while batch.len() < BATCH {
                     match rx.try_recv() {
                         Ok(r) => batch.push(r),
@@ -174,21 +179,21 @@ pub async fn run(strategy: &str, p: Params) -> Result<Outcome, String> {
     let produced = produced.get();
     let result = format!("{count} rows in the database, {produced} produced");
     let expected = format!("{produced} rows in the database, {produced} produced");
-    let writers = match strategy {
-        "contending" => format!("{producers} writers, one transaction per row"),
-        "per-row" => "one writer, one transaction per row".to_string(),
+    let writers = match strategy.id {
+        S::Contending => format!("{producers} writers, one transaction per row"),
+        S::PerRow => "one writer, one transaction per row".to_string(),
         _ => format!("one writer, transactions of up to {BATCH} rows"),
     };
-    Ok(Outcome {
-        correct: result == expected,
-        result,
-        expected,
-        spans: spans.into_inner(),
-        wall_ms: wall,
-        workers: producers + u32::from(strategy != "contending"),
-        note: Some(format!(
-            "{writers}; producer 0 failed on purpose after {} rows, and every row produced before that is in IndexedDB (a fresh database, deleted afterwards)",
-            failed_after.get()
-        )),
-    })
+    let note = format!(
+        "{writers}; producer 0 failed on purpose after {} rows, and every row produced before that is in IndexedDB (a fresh database, deleted afterwards)",
+        failed_after.get()
+    );
+    let workers = producers + u32::from(!contending);
+    let e = Execution::new(
+        Checked::exact(result, expected),
+        spans.into_inner(),
+        workers,
+        Timing::wall(wall),
+    );
+    Ok(e.with_note(note))
 }

@@ -40,7 +40,12 @@ pub async fn execute(
     let wall = clock.now_ms();
     let (outcomes, spans): (Vec<_>, Vec<_>) = outs.into_iter().flatten().unzip();
     let (result, expected) = deadlock::render(opposite, &outcomes, 2, rounds);
-    let e = Execution::new(Checked::exact(result, expected), spans, 2, Timing::wall(wall));
+    let e = Execution::new(
+        Checked::exact(result, expected),
+        spans,
+        2,
+        Timing::wall(wall),
+    );
     Ok(if opposite {
         e.with_note(format!("each worker gave up after {} ms waiting for its second lock, reported the cycle and let go, so the run ended", deadlock::TIMEOUT.as_millis()))
     } else {

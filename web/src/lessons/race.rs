@@ -4,9 +4,7 @@ use crate::exec::platform::PerfClock;
 use crate::exec::{self, broadcast, ensure_pool};
 use interleave_shared::lessons::race::{self, Balance, Variant};
 use interleave_shared::strategy::timed;
-use interleave_shared::{
-    Checked, Clock, Execution, LessonId, Params, SpanKind, Strategy, Timing,
-};
+use interleave_shared::{Checked, Clock, Execution, LessonId, Params, SpanKind, Strategy, Timing};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
