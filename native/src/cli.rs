@@ -1,4 +1,4 @@
-//! Command-line interface: the contract of DESIGN.md, in clap's derive form.
+//! Command-line interface: the contract in the README, in clap's derive form.
 
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
@@ -21,7 +21,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List lessons, their strategies and parameter defaults.
-    List,
+    List(ListArgs),
     /// Run one lesson with some strategies and compare them.
     Run(RunArgs),
     /// Run every lesson with every native strategy and print one table.
@@ -51,8 +51,8 @@ pub enum Command {
     /// Internal: the daemon lesson's child program.
     #[command(name = "__daemon", hide = true)]
     Daemon {
-        /// `daemon` or `joined`.
-        mode: String,
+        /// Whether main joins the background thread.
+        mode: DaemonMode,
         /// Steps the background thread wants to do.
         steps: u64,
         /// Milliseconds per step.
@@ -64,6 +64,15 @@ pub enum Command {
         /// How many numbers to write.
         n: u64,
     },
+}
+
+/// How the daemon lesson's child program ends (`interleave __daemon`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DaemonMode {
+    /// Main returns without waiting: the background thread is cut off.
+    Daemon,
+    /// Main joins the background thread first.
+    Joined,
 }
 
 /// Flags of `interleave bench`.
@@ -91,6 +100,14 @@ pub struct BenchArgs {
     /// Also write the figures as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+/// Flags of `interleave list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print the catalogue as JSON: `[{"lesson","title","native":[..],"web":[..],"size":{..}}]`.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Flags of `interleave compare`.

@@ -77,8 +77,15 @@ fn main() -> ExitCode {
 
 fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::List => {
-            println!("{}", table::lessons());
+        Command::List(args) => {
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&table::catalogue_json())?
+                );
+            } else {
+                println!("{}", table::lessons());
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Run(args) => run(args),
@@ -97,7 +104,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             steps,
             step_ms,
         } => {
-            lessons::daemon::child_main(&mode, steps, step_ms)?;
+            lessons::daemon::child_main(mode, steps, step_ms)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Emit { n } => {

@@ -133,3 +133,21 @@ fn params(l: &LessonInfo) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// The catalogue as data, for scripts and the browser tests (`interleave list --json`).
+pub fn catalogue_json() -> serde_json::Value {
+    let names = |list: &[interleave_shared::Strategy]| -> Vec<&str> {
+        list.iter().map(|s| s.id.name()).collect()
+    };
+    catalogue()
+        .map(|l| {
+            serde_json::json!({
+                "lesson": l.name(),
+                "title": l.title,
+                "native": names(l.native),
+                "web": names(l.web),
+                "size": { "default": l.size.default, "min": l.size.min, "max": l.size.max },
+            })
+        })
+        .collect()
+}

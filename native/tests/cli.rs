@@ -26,6 +26,22 @@ fn list_shows_every_lesson_with_strategies_and_bounds() {
 }
 
 #[test]
+fn list_json_is_the_catalogue_as_data() {
+    let out = interleave().args(["list", "--json"]).output().unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lessons = v.as_array().unwrap();
+    assert_eq!(lessons.len(), interleave_shared::LessonId::ALL.len());
+    assert_eq!(lessons[0]["lesson"], "cpu");
+    assert_eq!(
+        lessons[0]["web"],
+        serde_json::json!(["sequential", "async", "pool", "workers"])
+    );
+    let local = lessons.iter().find(|l| l["lesson"] == "local").unwrap();
+    assert_eq!(local["web"], serde_json::json!([]));
+}
+
+#[test]
 fn run_cpu_json_is_exact_on_every_strategy() {
     let out = interleave()
         .args([
@@ -208,6 +224,32 @@ fn workers_out_of_range_exit_2() {
     bad(
         &["run", "cpu", "--workers", "100000"],
         "workers 100000 is out of range",
+    );
+}
+
+#[test]
+fn every_strategy_that_starts_processes_is_capped_whatever_its_name() {
+    bad(
+        &[
+            "run",
+            "pools",
+            "--strategies",
+            "processes-map",
+            "--workers",
+            "400",
+        ],
+        "workers 400 is out of range: allowed 1..=64 for processes-map (each worker is a whole OS process)",
+    );
+    bad(
+        &[
+            "run",
+            "queue",
+            "--strategies",
+            "processes",
+            "--workers",
+            "65",
+        ],
+        "allowed 1..=64 for processes",
     );
 }
 

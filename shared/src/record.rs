@@ -73,7 +73,7 @@ pub struct Repeats {
     pub max_ms: f64,
 }
 
-/// The result of running one lesson with one strategy: the contract of DESIGN.md, plus measured
+/// The result of running one lesson with one strategy: the JSON contract in the README, plus measured
 /// extras that are optional so older readers still parse it. `result` and `expected` are strings
 /// so a `u128` survives JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

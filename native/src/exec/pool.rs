@@ -60,19 +60,9 @@ pub fn pool<W: Workload>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exec::MonoClock;
+    use crate::exec::clock::MonoClock;
+    use crate::exec::testing::Ids;
     use std::sync::atomic::{AtomicU32, Ordering};
-
-    struct Ids(usize);
-    impl Workload for Ids {
-        type Output = usize;
-        fn task_count(&self) -> usize {
-            self.0
-        }
-        fn run_task(&self, task: usize) -> usize {
-            task * 3
-        }
-    }
 
     #[test]
     fn initializer_runs_once_per_worker_and_every_task_once() {

@@ -4,11 +4,13 @@
 //! the lesson is to see it. Every child is waited for; on any error the rest are killed, so no
 //! process outlives a run.
 
-use crate::exec::clock::{MonoClock, mono_ns};
+use super::clock::{MonoClock, mono_ns};
+use super::measure::measure;
 use anyhow::{Context, Result, anyhow, bail};
+use interleave_shared::lessons::io::Downloaded;
 use interleave_shared::record::SETUP_TASK;
-use interleave_shared::task::{self, FromWorker, Output, Task, ToWorker};
-use interleave_shared::{Clock, Runs, Span, SpanKind};
+use interleave_shared::task::{self, FromWorker, Job, Output, Task, TaskError, ToWorker};
+use interleave_shared::{Clock, Runs, Span, SpanKind, Timing};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 
@@ -33,6 +35,34 @@ pub struct Outcome {
     pub spans: Vec<Span>,
     /// Sum of the children's peak RSS in KiB (an upper bound of their joint peak).
     pub children_peak_rss_kb: u64,
+    /// Children started.
+    pub children: u32,
+}
+
+impl Outcome {
+    /// Every output as a sum, in task order.
+    pub fn sums(&self) -> Result<Vec<u128>, TaskError> {
+        self.outputs
+            .iter()
+            .map(|(id, o)| o.clone().sum(*id))
+            .collect()
+    }
+
+    /// Every output as a number, in task order.
+    pub fn values(&self) -> Result<Vec<u64>, TaskError> {
+        self.outputs
+            .iter()
+            .map(|(id, o)| o.clone().value(*id))
+            .collect()
+    }
+
+    /// Every output as a page, in task order.
+    pub fn pages(&self) -> Result<Vec<Downloaded>, TaskError> {
+        self.outputs
+            .iter()
+            .map(|(id, o)| o.clone().page(*id))
+            .collect()
+    }
 }
 
 /// Children that are killed and reaped if dropped before being waited for.
@@ -53,7 +83,7 @@ impl Plan {
     /// `workers` children that take one task at a time.
     pub fn new(runs: Runs, workers: u32, tasks: Vec<Task>, kind: SpanKind) -> Self {
         let (children, slots) = if runs == Runs::ProcessesWithEventLoops {
-            let children = super::default_workers().clamp(1, workers.max(1));
+            let children = super::os::default_workers().clamp(1, workers.max(1));
             (children, workers.div_ceil(children))
         } else {
             (workers, 1)
@@ -91,6 +121,27 @@ pub fn worker_command(exe: &std::path::Path) -> Command {
 /// Write one protocol message as a line.
 pub fn send(to: &mut impl Write, message: &ToWorker) -> std::io::Result<()> {
     writeln!(to, "{}", task::encode(message))
+}
+
+/// Run `tasks` on child processes as `runs` says, measured; the children's peak memory is added
+/// to the parent's, so the record shows what the run used in all.
+/// Jobs are numbered in order: task `i` is the `i`-th job.
+pub fn run_measured(
+    runs: Runs,
+    workers: u32,
+    jobs: impl IntoIterator<Item = Job>,
+    kind: SpanKind,
+) -> Result<(Outcome, Timing)> {
+    let tasks = (0u32..)
+        .zip(jobs)
+        .map(|(id, job)| Task { id, job })
+        .collect();
+    let plan = Plan::new(runs, workers, tasks, kind);
+    let (outcome, mut timing) = measure(|c| run(&plan, c))?;
+    timing.peak_rss_kb = timing
+        .peak_rss_kb
+        .map(|kb| kb + outcome.children_peak_rss_kb);
+    Ok((outcome, timing))
 }
 
 /// Start one child per entry of `plan.per_child`, feed it, collect its answers, wait for it.
@@ -186,6 +237,7 @@ pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
         }
     }
     outcome.outputs.sort_by_key(|(id, _)| *id);
+    outcome.children = plan.per_child.len() as u32;
     Ok(outcome)
 }
 
@@ -260,14 +312,14 @@ mod tests {
         let tasks: Vec<Task> = (0..8)
             .map(|id| Task {
                 id,
-                job: interleave_shared::task::Job::Echo { value: 1 },
+                job: Job::Echo { value: 1 },
             })
             .collect();
         let plan = Plan::new(Runs::Processes, 3, tasks.clone(), SpanKind::Wait);
         assert_eq!((plan.per_child.len(), plan.slots), (3, 1));
         let plan = Plan::new(Runs::ProcessesWithEventLoops, 8, tasks, SpanKind::Wait);
         let children = plan.per_child.len() as u32;
-        assert_eq!(children, super::super::default_workers().clamp(1, 8));
+        assert_eq!(children, super::super::os::default_workers().clamp(1, 8));
         assert_eq!(plan.slots, 8u32.div_ceil(children));
     }
 }

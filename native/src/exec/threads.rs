@@ -37,30 +37,20 @@ pub fn threads<W: Workload>(work: &W, workers: u32, clock: &impl Clock) -> TaskR
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exec::MonoClock;
-
-    struct Ids(usize);
-    impl Workload for Ids {
-        type Output = usize;
-        fn task_count(&self) -> usize {
-            self.0
-        }
-        fn run_task(&self, task: usize) -> usize {
-            task + 100
-        }
-    }
+    use crate::exec::clock::MonoClock;
+    use crate::exec::testing::Ids;
 
     #[test]
     fn every_task_once_in_order_on_distinct_threads() {
         let run = threads(&Ids(10), 3, &MonoClock::start());
-        assert_eq!(run.outputs, (100..110).collect::<Vec<_>>());
+        assert_eq!(run.outputs, (0..10).map(|t| t * 3).collect::<Vec<_>>());
         assert_eq!(interleave_shared::RunRecord::count_workers(&run.spans), 3);
     }
 
     #[test]
     fn more_workers_than_tasks_spawns_only_what_is_needed() {
         let run = threads(&Ids(2), 8, &MonoClock::start());
-        assert_eq!(run.outputs, vec![100, 101]);
+        assert_eq!(run.outputs, vec![0, 3]);
         assert_eq!(interleave_shared::RunRecord::count_workers(&run.spans), 2);
     }
 }

@@ -9,8 +9,8 @@
 //! multiprocessing and asyncio"). With `total_only` it adds up the answers and reports the sum
 //! (the reading end of a pipe between two processes). Its last line says what it used.
 
-use crate::exec::clock::{MonoClock, mono_ns};
-use crate::exec::{fetch, usage};
+use super::clock::{MonoClock, mono_ns};
+use super::{fetch, usage};
 use anyhow::{Context, Result, bail};
 use interleave_shared::SpanKind;
 use interleave_shared::strategy::async_workers;
@@ -112,7 +112,7 @@ pub fn main() -> Result<()> {
 }
 
 fn run_async(tasks: &[Task], concurrency: usize, out: &mut impl Write) -> Result<()> {
-    let rt = super::event_loop()?;
+    let rt = super::os::event_loop()?;
     let clock = MonoClock::start();
     let run = rt.block_on(async {
         // One client for every page of this process, as one asyncio session would be.

@@ -5,7 +5,7 @@ use crate::exec::{self, measure, processes};
 use anyhow::Result;
 use interleave_shared::lessons::cpu::SumOfSquares;
 use interleave_shared::strategy::{self, async_workers};
-use interleave_shared::task::{Job, Task};
+use interleave_shared::task::Job;
 use interleave_shared::{
     Checked, Execution, LessonId, Params, SpanKind, Strategy, StrategyId as S, TaskRun, Workload,
 };
@@ -41,26 +41,13 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
             })?
         }
         S::Processes | S::Hybrid => {
-            let tasks = (0u32..)
-                .zip(work.ranges())
-                .map(|(id, r)| Task {
-                    id,
-                    job: Job::SumSquares {
-                        start: r.start,
-                        end: r.end,
-                    },
-                })
-                .collect();
-            let plan = processes::Plan::new(strategy.runs, p.workers, tasks, SpanKind::Compute);
-            let (outcome, mut timing) = measure(|c| processes::run(&plan, c))?;
-            timing.peak_rss_kb = timing
-                .peak_rss_kb
-                .map(|kb| kb + outcome.children_peak_rss_kb);
-            let outputs = outcome
-                .outputs
-                .into_iter()
-                .map(|(id, out)| out.sum(id))
-                .collect::<Result<Vec<_>, _>>()?;
+            let jobs = work.ranges().iter().map(|r| Job::SumSquares {
+                start: r.start,
+                end: r.end,
+            });
+            let (outcome, timing) =
+                processes::run_measured(strategy.runs, p.workers, jobs, SpanKind::Compute)?;
+            let outputs = outcome.sums()?;
             let spans = outcome.spans;
             (TaskRun { outputs, spans }, timing)
         }

@@ -1,6 +1,7 @@
 //! `daemon`: a child program whose background thread is either joined or left running when its
 //! main thread returns (see `interleave __daemon`).
 
+use crate::cli::DaemonMode;
 use crate::exec::{self, measure};
 use anyhow::{Context, Result, bail};
 use interleave_shared::lessons::daemon::render;
@@ -91,7 +92,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
 
 /// `interleave __daemon MODE STEPS STEP_MS`: a background thread prints `step k` every STEP_MS;
 /// main prints `main returns` halfway, then joins the thread (`joined`) or just returns (`daemon`).
-pub fn child_main(mode: &str, steps: u64, step_ms: u64) -> Result<()> {
+pub fn child_main(mode: DaemonMode, steps: u64, step_ms: u64) -> Result<()> {
     use std::io::Write;
     let worker = std::thread::spawn(move || {
         for k in 1..=steps {
@@ -109,7 +110,7 @@ pub fn child_main(mode: &str, steps: u64, step_ms: u64) -> Result<()> {
         writeln!(out, "main returns")?;
         out.flush()?;
     }
-    if mode == "joined" {
+    if mode == DaemonMode::Joined {
         worker
             .join()
             .map_err(|_| anyhow::anyhow!("the background thread panicked"))?;

@@ -7,7 +7,7 @@ use crate::exec::{self, Ctx, measure, processes};
 use anyhow::Result;
 use interleave_shared::lessons::io::{self as lesson, Downloaded};
 use interleave_shared::strategy::{self, async_workers};
-use interleave_shared::task::{Job, Task};
+use interleave_shared::task::Job;
 use interleave_shared::{
     Checked, Execution, LessonId, SpanKind, Strategy, StrategyId as S, TaskRun, Workload,
 };
@@ -69,25 +69,13 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
             })?
         }
         S::Processes | S::Hybrid => {
-            let tasks = (0..p.size)
-                .map(|page| Task {
-                    id: page as u32,
-                    job: Job::Page {
-                        page,
-                        source: target.clone(),
-                    },
-                })
-                .collect();
-            let plan = processes::Plan::new(strategy.runs, p.workers, tasks, SpanKind::Wait);
-            let (outcome, mut timing) = measure(|c| processes::run(&plan, c))?;
-            timing.peak_rss_kb = timing
-                .peak_rss_kb
-                .map(|kb| kb + outcome.children_peak_rss_kb);
-            let outputs = outcome
-                .outputs
-                .into_iter()
-                .map(|(id, out)| out.page(id).map_err(|e| e.to_string()))
-                .collect();
+            let jobs = (0..p.size).map(|page| Job::Page {
+                page,
+                source: target.clone(),
+            });
+            let (outcome, timing) =
+                processes::run_measured(strategy.runs, p.workers, jobs, SpanKind::Wait)?;
+            let outputs = outcome.pages()?.into_iter().map(Ok).collect();
             let spans = outcome.spans;
             (TaskRun { outputs, spans }, timing)
         }

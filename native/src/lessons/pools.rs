@@ -4,7 +4,7 @@
 use crate::exec::{self, measure, processes};
 use anyhow::Result;
 use interleave_shared::lessons::pools;
-use interleave_shared::task::{Job, Task};
+use interleave_shared::task::Job;
 use interleave_shared::{
     Checked, Clock, Execution, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S,
     Workload,
@@ -69,28 +69,14 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
             (total, spans, timing)
         }
         S::ProcessesMap | S::ProcessesMapChunked => {
-            let tasks = (0u32..)
-                .zip(chunked(p.size, chunk))
-                .map(|(id, r)| Task {
-                    id,
-                    job: Job::PoolItems {
-                        first: r.start,
-                        last: r.end,
-                    },
-                })
-                .collect();
-            let plan = processes::Plan::new(strategy.runs, p.workers, tasks, SpanKind::Compute);
-            let (outcome, mut timing) = measure(|c| processes::run(&plan, c))?;
-            timing.peak_rss_kb = timing
-                .peak_rss_kb
-                .map(|kb| kb + outcome.children_peak_rss_kb);
-            let total = outcome
-                .outputs
-                .into_iter()
-                .map(|(id, out)| out.sum(id))
-                .sum::<Result<u128, _>>()?;
-            inits.store(plan.per_child.len() as u32, Ordering::Relaxed);
-            (total, outcome.spans, timing)
+            let jobs = chunked(p.size, chunk).into_iter().map(|r| Job::PoolItems {
+                first: r.start,
+                last: r.end,
+            });
+            let (outcome, timing) =
+                processes::run_measured(strategy.runs, p.workers, jobs, SpanKind::Compute)?;
+            inits.store(outcome.children, Ordering::Relaxed);
+            (outcome.sums()?.into_iter().sum(), outcome.spans, timing)
         }
         _ => return Err(exec::unsupported(LessonId::Pools, strategy)),
     };

@@ -4,7 +4,7 @@
 use crate::exec::{self, measure, processes};
 use anyhow::Result;
 use interleave_shared::lessons::queue::{self, Ledger};
-use interleave_shared::task::{Job, Task};
+use interleave_shared::task::Job;
 use interleave_shared::{
     Checked, Clock, Execution, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S,
 };
@@ -38,16 +38,11 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
             })?
         }
         S::Processes => {
-            let tasks = (0..p.size)
-                .map(|item| Task {
-                    id: item as u32,
-                    job: Job::QueueItem { item },
-                })
-                .collect();
-            let plan = processes::Plan::new(strategy.runs, consumers, tasks, SpanKind::Compute);
-            let (outcome, timing) = measure(|c| processes::run(&plan, c))?;
-            for (id, out) in outcome.outputs {
-                ledger.consumed(u64::from(id), out.value(id)?);
+            let jobs = (0..p.size).map(|item| Job::QueueItem { item });
+            let (outcome, timing) =
+                processes::run_measured(strategy.runs, consumers, jobs, SpanKind::Compute)?;
+            for (item, value) in (0..).zip(outcome.values()?) {
+                ledger.consumed(item, value);
             }
             (outcome.spans, timing)
         }

@@ -1,0 +1,39 @@
+//! What a lesson runner is handed, and the error it gives for a strategy it does not run.
+
+use anyhow::{Result, bail};
+use interleave_shared::{LessonId, Params, Strategy, StrategyId};
+
+/// What a lesson runner gets besides the strategy: the validated parameters and, for lessons
+/// that talk to the companion, its base URL.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx<'a> {
+    /// Validated parameters.
+    pub params: Params,
+    /// Companion base URL (`http://127.0.0.1:PORT`), for lessons that use it.
+    pub server: Option<&'a str>,
+}
+
+impl Ctx<'_> {
+    /// The companion's URL, or an error naming the lesson that needs it.
+    pub fn server(&self, lesson: &str) -> Result<&str> {
+        self.server
+            .ok_or_else(|| anyhow::anyhow!("the {lesson} lesson needs a companion server URL"))
+    }
+}
+
+/// The error for a strategy the catalogue lists for a lesson but its runner does not handle. The
+/// catalogue test (`native/tests/catalogue.rs`) runs every pair, so this never ships.
+pub fn unsupported(lesson: LessonId, strategy: &Strategy) -> anyhow::Error {
+    anyhow::anyhow!(
+        "strategy '{}' has no native runner in lesson '{lesson}'",
+        strategy.id
+    )
+}
+
+/// Fail unless `strategy` is one of `ids`: for runners whose strategies differ only in a detail.
+pub fn expect(lesson: LessonId, strategy: &Strategy, ids: &[StrategyId]) -> Result<()> {
+    if !ids.contains(&strategy.id) {
+        bail!(unsupported(lesson, strategy));
+    }
+    Ok(())
+}
