@@ -1,7 +1,7 @@
 // Shared set-up for the browser tests: the native companion, `trunk serve --release` (the same
 // Trunk.toml headers and /api proxy a learner gets), and Debian's Chromium driven by
 // playwright-core. Everything listens on loopback; everything started here is stopped here.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -52,6 +52,12 @@ export async function startCompanion() {
   const child = start(bin, ['serve', '--addr', COMPANION_ADDR]);
   await waitForHttp(`http://${COMPANION_ADDR}/api/health`, 15_000, child);
   return child;
+}
+
+/** The catalogue as the CLI lists it (`interleave list --json`): lessons and their strategies. */
+export function catalogue() {
+  const bin = join(ROOT, 'target', 'release', 'interleave');
+  return JSON.parse(execFileSync(bin, ['list', '--json'], { encoding: 'utf8' }));
 }
 
 /** `trunk serve --release` on PAGE_PORT: builds (cached) and serves with COOP/COEP and the proxy. */

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
-  BASE, artifact, ioExpected, launchBrowser, startCompanion, startHostSite, startPage, stop, stopAll, sumOfSquares,
+  BASE, artifact, catalogue, ioExpected, launchBrowser, startCompanion, startHostSite, startPage, stop, stopAll, sumOfSquares,
 } from './harness.mjs';
 
 let browser;
@@ -100,16 +100,27 @@ test('io: sequential, async and workers fetch real pages through the proxy, exac
 });
 
 test('every other lesson: each browser strategy checked, native rows beside them', { timeout: 300_000 }, async () => {
-  const cases = [
-    ['race', 'size=2000000', ['unsynchronized', 'mutex', 'atomic']],
-    ['deadlock', 'size=200', ['opposite-order', 'ordered']],
-    ['queue', 'size=40', ['workers']],
-    ['pools', 'size=40', ['workers-map', 'workers-map-chunked']],
-    ['coroutine', 'size=5', ['state-machine', 'async']],
-    ['cost', 'size=20', ['async-task', 'pool-job', 'worker-message', 'worker-start']],
-    ['db', 'size=200', ['batched', 'per-row', 'contending']],
-    ['local', 'size=12', []],
-  ];
+  // Sizes that take a moment; which strategies run comes from the catalogue itself, so a
+  // browser strategy added there is exercised here, and a lesson added there must get a size.
+  const sizes = {
+    race: 'size=2000000',
+    deadlock: 'size=200',
+    queue: 'size=40',
+    pools: 'size=40',
+    coroutine: 'size=5',
+    cost: 'size=20',
+    db: 'size=200',
+    local: 'size=12',
+    daemon: 'size=4',
+    processes: 'size=6',
+  };
+  const covered = ['cpu', 'io']; // their own tests above check every browser strategy
+  const lessons = catalogue().filter((l) => !covered.includes(l.lesson));
+  for (const l of lessons) assert.ok(sizes[l.lesson], `no browser test size for lesson '${l.lesson}'`);
+  for (const c of catalogue().filter((l) => covered.includes(l.lesson))) {
+    assert.deepEqual(c.web, c.lesson === 'cpu' ? ['sequential', 'async', 'pool', 'workers'] : ['sequential', 'async', 'workers']);
+  }
+  const cases = lessons.map((l) => [l.lesson, sizes[l.lesson], l.web]);
   for (const [lesson, params, web] of cases) {
     const page = await openPage(`/?lesson=${lesson}&${params}&autorun=1`);
     await runFinished(page, web.length + 1);
