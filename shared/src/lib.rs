@@ -13,6 +13,7 @@
 //! - [`request`]: one request type for the CLI, the companion API and the page, validated once.
 //! - [`check`]: [`Checked`], a result beside its reference answer.
 //! - [`task`]: the protocol for workers that share no memory (child processes, web workers).
+//! - [`explore`]: step models of the race and the deadlock, replayed or enumerated in full.
 //! - [`record`]: [`RunRecord`] and [`Span`], the one format every view (table, JSON, trace,
 //!   timeline, verdict) renders.
 //! - [`params`]: validated run parameters; bad values become a [`ParamError`] that names the value
@@ -30,6 +31,7 @@ pub mod catalogue;
 pub mod check;
 pub mod clock;
 mod error;
+pub mod explore;
 pub mod lessons;
 pub mod params;
 pub mod record;

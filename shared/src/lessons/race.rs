@@ -202,6 +202,29 @@ mod loom_tests {
     }
 
     #[test]
+    fn loom_and_the_explorer_agree_on_which_strategies_can_go_wrong() {
+        use crate::catalogue::LessonId;
+        use crate::explore;
+        use std::sync::atomic::{AtomicBool, Ordering as O};
+        static LOST: AtomicBool = AtomicBool::new(false);
+        for (variant, name) in [
+            (Variant::Unsynchronized, "unsynchronized"),
+            (Variant::Mutex, "mutex"),
+            (Variant::Atomic, "atomic"),
+        ] {
+            LOST.store(false, O::SeqCst);
+            loom::model(move || {
+                if two_workers(variant) != 0 {
+                    LOST.store(true, O::SeqCst);
+                }
+            });
+            let m = explore::model(LessonId::Race, name, 2, 1).unwrap();
+            let census = explore::enumerate(&m).unwrap();
+            assert_eq!(LOST.load(O::SeqCst), census.wrong > 0, "{name}");
+        }
+    }
+
+    #[test]
     fn loom_finds_the_lost_update() {
         use std::sync::atomic::{AtomicBool, Ordering as O};
         static LOST: AtomicBool = AtomicBool::new(false);
