@@ -24,6 +24,14 @@ pub enum Command {
     List(ListArgs),
     /// Run one lesson with some strategies and compare them.
     Run(RunArgs),
+    /// Step through a lesson's interleavings by hand, or count them all (race, deadlock).
+    #[command(
+        after_help = "A step is one worker's next operation; a schedule is a maximal sequence of steps.\n\n\
+        Examples:\n  interleave explore race --strategy unsynchronized --all\n  \
+        interleave explore race --strategy unsynchronized --schedule 0,1,0,0,1,1,1,0\n  \
+        interleave explore deadlock --strategy opposite-order --all --json"
+    )]
+    Explore(ExploreArgs),
     /// Run every lesson with every native strategy and print one table.
     #[command(
         after_help = "Runs each lesson at its default size (or a small one with --quick) on every native \
@@ -100,6 +108,33 @@ pub struct BenchArgs {
     /// Also write the figures as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+/// Flags of `interleave explore`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["all", "schedule"])))]
+pub struct ExploreArgs {
+    /// Lesson with a step model: race or deadlock.
+    pub lesson: String,
+    /// The strategy to model (race: unsynchronized, mutex, atomic; deadlock: opposite-order,
+    /// ordered).
+    #[arg(long, short)]
+    pub strategy: String,
+    /// Workers in the model.
+    #[arg(long, short, default_value_t = 2)]
+    pub workers: u32,
+    /// Rounds each worker runs.
+    #[arg(long, default_value_t = 1)]
+    pub rounds: u32,
+    /// Enumerate every schedule: how many, how many go wrong, and the shortest wrong one.
+    #[arg(long)]
+    pub all: bool,
+    /// Replay one schedule, step by step: the worker of each step, e.g. `0,1,1,0`.
+    #[arg(long, value_name = "WORKERS", allow_hyphen_values = true)]
+    pub schedule: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Flags of `interleave list`.

@@ -5,7 +5,7 @@
 //! - `lessons`: one runner per lesson, behind one complete `match` on the lesson.
 //! - `exec`: the toolkit the runners share (measurement, threads, a pool, rayon, child
 //!   processes and their `__worker` side, HTTP clients); it knows no lesson.
-//! - `server`: the companion API; `bench`: the benchmark.
+//! - `server`: the companion API; `bench`: the benchmark; `explore`: the interleaving explorer.
 //! - `table`, `trace`, `progress`: output; `error`: usage errors.
 //!
 //! Exit codes: 0 success, 2 bad input (the message names the value and what is allowed),
@@ -15,6 +15,7 @@ mod bench;
 mod cli;
 mod error;
 mod exec;
+mod explore;
 mod lessons;
 mod progress;
 mod run;
@@ -26,6 +27,7 @@ use anyhow::{Context, Result};
 use clap::{CommandFactory, FromArgMatches};
 use cli::{Cli, Command, CompareArgs, RunArgs};
 use error::UsageError;
+use interleave_shared::explore::ExploreError;
 use interleave_shared::lessons::catalogue;
 use interleave_shared::request::{RawParams, StrategyList};
 use interleave_shared::{LessonId, ParamError, RunBody, RunRecord, verdict};
@@ -66,6 +68,7 @@ fn main() -> ExitCode {
             eprintln!("error: {err:#}");
             if err.downcast_ref::<ParamError>().is_some()
                 || err.downcast_ref::<UsageError>().is_some()
+                || err.downcast_ref::<ExploreError>().is_some()
             {
                 ExitCode::from(2)
             } else {
@@ -90,6 +93,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Run(args) => run(args),
         Command::Compare(args) => compare(args),
+        Command::Explore(args) => {
+            explore::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve(args) => {
             let rt = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
             rt.block_on(server::serve(args.addr, args.static_dir))?;

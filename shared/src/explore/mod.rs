@@ -127,7 +127,11 @@ pub fn model(
     let programs = (0..workers)
         .map(|w| {
             let one = round(id, w);
-            one.iter().copied().cycle().take(one.len() * rounds as usize).collect()
+            one.iter()
+                .copied()
+                .cycle()
+                .take(one.len() * rounds as usize)
+                .collect()
         })
         .collect();
     Ok(Machine {
@@ -137,7 +141,13 @@ pub fn model(
     })
 }
 
-fn check(name: &'static str, value: u32, min: u32, max: u32, why: &'static str) -> Result<(), ExploreError> {
+fn check(
+    name: &'static str,
+    value: u32,
+    min: u32,
+    max: u32,
+    why: &'static str,
+) -> Result<(), ExploreError> {
     if (min..=max).contains(&value) {
         Ok(())
     } else {

@@ -72,9 +72,11 @@ fn unsynchronized_race_loses_updates_in_a_counted_share_of_schedules() {
     assert_eq!(c, census_by_listing(&m));
     assert!(c.wrong > 0);
     // The shortest wrong schedule is a full one (the race always finishes); the first in
-    // lexicographic order lets worker 1 read the balance before worker 0's deposit lands.
+    // lexicographic order is 0,0,0,1,0,1,1,1: worker 1 reads 5 just before worker 0 withdraws,
+    // then stores 5 + 8 over the withdrawal.
+    assert_eq!(c.wrong, 40);
     let shortest = c.shortest_wrong.unwrap();
-    assert_eq!(shortest.len(), 8);
+    assert_eq!(shortest, vec![0, 0, 0, 1, 0, 1, 1, 1]);
     let r = replay(&m, &shortest).unwrap();
     assert!(r.wrong && r.end.balance != Some(0), "{r:?}");
 }
@@ -104,8 +106,11 @@ fn the_memoised_count_equals_listing_every_schedule() {
 #[test]
 fn the_fixes_are_right_in_every_schedule_and_the_bug_is_not() {
     // What loom proves for the real code (race.rs, `--cfg loom`), the model shows too.
-    for (strategy, can_go_wrong) in [("unsynchronized", true), ("mutex", false), ("atomic", false)]
-    {
+    for (strategy, can_go_wrong) in [
+        ("unsynchronized", true),
+        ("mutex", false),
+        ("atomic", false),
+    ] {
         let c = enumerate(&model(LessonId::Race, strategy, 2, 1).unwrap()).unwrap();
         assert_eq!(c.wrong > 0, can_go_wrong, "{strategy}");
     }
@@ -127,8 +132,9 @@ fn too_large_spaces_are_refused_before_any_work() {
     let m = model(LessonId::Race, "unsynchronized", 3, 3).unwrap();
     let err = enumerate(&m).unwrap_err().to_string();
     assert!(
-        err.contains("race unsynchronized with 3 workers × 3 rounds has 3384731762521200 schedules")
-            && err.contains("more than the 10000000"),
+        err.contains(
+            "race unsynchronized with 3 workers × 3 rounds has 3384731762521200 schedules"
+        ) && err.contains("more than the 10000000"),
         "{err}"
     );
     // Locks make the interleavings a loose bound: the exact count decides, after bounded work.
@@ -137,7 +143,10 @@ fn too_large_spaces_are_refused_before_any_work() {
     assert!(enumerate(&m).is_ok());
     let m = model(LessonId::Race, "mutex", 8, 16).unwrap();
     let err = enumerate(&m).unwrap_err().to_string();
-    assert!(err.contains("race mutex with 8 workers × 16 rounds has"), "{err}");
+    assert!(
+        err.contains("race mutex with 8 workers × 16 rounds has"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -154,23 +163,48 @@ fn replays_name_the_position_and_the_reason() {
     let err = replay(&m, &[0, 2]).unwrap_err().to_string();
     assert!(err.contains("position 1: worker 2 does not exist"), "{err}");
     let err = replay(&m, &[0]).unwrap_err().to_string();
-    assert!(err.contains("position 1: the schedule stops early"), "{err}");
+    assert!(
+        err.contains("position 1: the schedule stops early"),
+        "{err}"
+    );
     let err = parse_schedule("0, x").unwrap_err().to_string();
-    assert!(err.contains("position 1: 'x' is not a worker number"), "{err}");
+    assert!(
+        err.contains("position 1: 'x' is not a worker number"),
+        "{err}"
+    );
     let done = model(LessonId::Race, "atomic", 1, 1).unwrap();
     let err = replay(&done, &[0, 0, 0]).unwrap_err().to_string();
-    assert!(err.contains("position 2: worker 0 has already finished"), "{err}");
+    assert!(
+        err.contains("position 2: worker 0 has already finished"),
+        "{err}"
+    );
 }
 
 #[test]
 fn models_refuse_what_they_do_not_have() {
-    let err = model(LessonId::Cpu, "sequential", 2, 1).unwrap_err().to_string();
+    let err = model(LessonId::Cpu, "sequential", 2, 1)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("explorable lessons: race, deadlock"), "{err}");
-    let err = model(LessonId::Race, "spinlock", 2, 1).unwrap_err().to_string();
-    assert!(err.contains("allowed: unsynchronized, mutex, atomic"), "{err}");
-    let err = model(LessonId::Deadlock, "ordered", 3, 1).unwrap_err().to_string();
-    assert!(err.contains("workers 3 is out of range: allowed 2..=2"), "{err}");
-    let err = model(LessonId::Race, "mutex", 2, 0).unwrap_err().to_string();
-    assert!(err.contains("rounds 0 is out of range: allowed 1..=16"), "{err}");
+    let err = model(LessonId::Race, "spinlock", 2, 1)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("allowed: unsynchronized, mutex, atomic"),
+        "{err}"
+    );
+    let err = model(LessonId::Deadlock, "ordered", 3, 1)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("workers 3 is out of range: allowed 2..=2"),
+        "{err}"
+    );
+    let err = model(LessonId::Race, "mutex", 2, 0)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("rounds 0 is out of range: allowed 1..=16"),
+        "{err}"
+    );
 }
-
