@@ -7,6 +7,8 @@
 //! A worker computes what a [`Job`] asks, using only this crate (pages are fetched by the
 //! platform: [`Job::Page`] is the one job [`Job::run`] leaves to the caller).
 
+use crate::catalogue::{LessonId, StrategyId};
+use crate::explore::{self, Census};
 use crate::lessons::io::Downloaded;
 use crate::lessons::{cpu, pools, queue};
 use serde::{Deserialize, Serialize};
@@ -46,6 +48,17 @@ pub enum Job {
         /// The value.
         value: u64,
     },
+    /// explore: count every schedule of a step model.
+    Explore {
+        /// The lesson (race or deadlock).
+        lesson: LessonId,
+        /// The strategy modelled.
+        strategy: StrategyId,
+        /// Workers.
+        workers: u32,
+        /// Rounds.
+        rounds: u32,
+    },
 }
 
 /// Where io pages come from.
@@ -79,6 +92,8 @@ pub enum Output {
         /// The number.
         value: u64,
     },
+    /// Every schedule of a step model, counted.
+    Census(Census),
 }
 
 /// One numbered task.
@@ -116,9 +131,10 @@ pub enum TaskError {
 
 impl Job {
     /// Run a job that needs nothing but this crate; `None` for [`Job::Page`], which the caller's
-    /// platform fetches.
-    pub fn run(&self) -> Option<Output> {
-        Some(match *self {
+    /// platform fetches. A job can fail (an explorer model too large to count): the message says
+    /// why.
+    pub fn run(&self) -> Option<Result<Output, String>> {
+        Some(Ok(match *self {
             Job::SumSquares { start, end } => Output::Sum {
                 value: cpu::sum_squares(start..end.max(start)),
             },
@@ -129,8 +145,21 @@ impl Job {
                 value: queue::process(item),
             },
             Job::Echo { value } => Output::Value { value },
+            Job::Explore {
+                lesson,
+                strategy,
+                workers,
+                rounds,
+            } => {
+                let counted = explore::model(lesson, strategy.name(), workers, rounds)
+                    .and_then(|m| explore::enumerate(&m));
+                match counted {
+                    Ok(census) => Output::Census(census),
+                    Err(e) => return Some(Err(e.to_string())),
+                }
+            }
             Job::Page { .. } => return None,
-        })
+        }))
     }
 }
 
@@ -298,15 +327,38 @@ mod tests {
 
     #[test]
     fn pure_jobs_match_the_lessons() {
-        let sum = Job::SumSquares { start: 0, end: 4 }.run().unwrap();
-        assert_eq!(sum.sum(0), Ok(14));
-        let chunk = Job::PoolItems { first: 0, last: 3 }.run().unwrap();
+        let run = |job: Job| job.run().unwrap().unwrap();
+        assert_eq!(run(Job::SumSquares { start: 0, end: 4 }).sum(0), Ok(14));
+        let chunk = run(Job::PoolItems { first: 0, last: 3 });
         assert_eq!(chunk.sum(0), Ok((0..3).map(pools::f).sum()));
-        let item = Job::QueueItem { item: 2 }.run().unwrap();
+        let item = run(Job::QueueItem { item: 2 });
         assert_eq!(item.value(0), Ok(queue::process(2)));
-        assert_eq!(
-            Job::Echo { value: 9 }.run(),
-            Some(Output::Value { value: 9 })
+        assert_eq!(run(Job::Echo { value: 9 }), Output::Value { value: 9 });
+        let explore = Job::Explore {
+            lesson: LessonId::Deadlock,
+            strategy: StrategyId::OppositeOrder,
+            workers: 2,
+            rounds: 1,
+        };
+        let census = run(explore);
+        let back: Output = decode(&encode(&census)).unwrap();
+        assert_eq!(back, census, "a census survives the trip through a worker's JSON");
+        let Output::Census(c) = back else {
+            panic!("not a census")
+        };
+        assert_eq!((c.schedules, c.wrong), (6, 2));
+        let too_big = Job::Explore {
+            lesson: LessonId::Race,
+            strategy: StrategyId::Unsynchronized,
+            workers: 3,
+            rounds: 3,
+        };
+        assert!(
+            too_big
+                .run()
+                .unwrap()
+                .unwrap_err()
+                .contains("more than the 10000000")
         );
     }
 
@@ -317,9 +369,7 @@ mod tests {
         let err = Output::Value { value: 1 }.sum(4).unwrap_err().to_string();
         assert!(err.contains("task 4") && err.contains("not a sum"), "{err}");
         // A reversed range is empty, not a panic.
-        assert_eq!(
-            Job::SumSquares { start: 9, end: 2 }.run().unwrap().sum(0),
-            Ok(0)
-        );
+        let reversed = Job::SumSquares { start: 9, end: 2 }.run().unwrap().unwrap();
+        assert_eq!(reversed.sum(0), Ok(0));
     }
 }

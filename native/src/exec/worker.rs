@@ -87,6 +87,7 @@ pub fn main() -> Result<()> {
                 Output::Sum { value } => value,
                 Output::Value { value } => u128::from(value),
                 Output::Page(p) => u128::from(p.bytes),
+                Output::Census(c) => u128::from(c.schedules),
             };
             count += 1;
         }

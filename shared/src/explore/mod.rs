@@ -14,7 +14,7 @@ pub use machine::{LOCK_NAMES, Machine, Op, State, Stuck};
 
 use crate::catalogue::{LessonId, StrategyId};
 use crate::lessons::race::amount;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// The most schedules `enumerate` takes on.
@@ -190,12 +190,12 @@ fn round(strategy: StrategyId, w: u32) -> Vec<Op> {
 }
 
 /// What enumerating every schedule found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Census {
-    /// Schedules in all.
-    pub schedules: u128,
+    /// Schedules in all (at most [`MAX_SCHEDULES`], so a `u64` holds it, in JSON too).
+    pub schedules: u64,
     /// Schedules that end wrong.
-    pub wrong: u128,
+    pub wrong: u64,
     /// The shortest wrong schedule (worker per step), if any.
     pub shortest_wrong: Option<Vec<usize>>,
 }
@@ -236,6 +236,8 @@ pub fn enumerate(m: &Machine) -> Result<Census, ExploreError> {
     if schedules > MAX_SCHEDULES {
         return Err(too_large(schedules.to_string()));
     }
+    // Both are at most MAX_SCHEDULES now.
+    let (schedules, wrong) = (schedules as u64, wrong as u64);
     // Follow the memoised first steps to spell the shortest wrong schedule out.
     let mut shortest = None;
     let mut s = start;
@@ -360,9 +362,9 @@ pub fn shared(m: &Machine, s: &State) -> Shared {
     }
 }
 
-/// Replay `schedule`: it must name an existing worker that can step at every position, and
-/// end where no worker can step.
-pub fn replay(m: &Machine, schedule: &[usize]) -> Result<Replay, ExploreError> {
+/// Take the steps of `schedule` from the start, each by an existing worker that can step;
+/// the state reached and the steps taken. A schedule so far, as the page's stepper holds it.
+pub fn walk(m: &Machine, schedule: &[usize]) -> Result<(State, Vec<Step>), ExploreError> {
     let mut s = m.start();
     let mut steps = Vec::new();
     for (position, &w) in schedule.iter().enumerate() {
@@ -391,6 +393,13 @@ pub fn replay(m: &Machine, schedule: &[usize]) -> Result<Replay, ExploreError> {
             shared: shared(m, &s),
         });
     }
+    Ok((s, steps))
+}
+
+/// Replay `schedule`: it must name an existing worker that can step at every position, and
+/// end where no worker can step.
+pub fn replay(m: &Machine, schedule: &[usize]) -> Result<Replay, ExploreError> {
+    let (s, steps) = walk(m, schedule)?;
     let able: Vec<String> = m.enabled(&s).map(|w| w.to_string()).collect();
     if !able.is_empty() {
         return Err(ExploreError::Schedule {

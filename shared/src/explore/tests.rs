@@ -34,8 +34,8 @@ fn census_by_listing(m: &Machine) -> Census {
         .min_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)))
         .map(|p| (*p).clone());
     Census {
-        schedules: all.len() as u128,
-        wrong: wrong.len() as u128,
+        schedules: all.len() as u64,
+        wrong: wrong.len() as u64,
         shortest_wrong: shortest,
     }
 }
@@ -120,7 +120,7 @@ fn the_fixes_are_right_in_every_schedule_and_the_bug_is_not() {
 fn mutex_schedules_are_fewer_than_interleavings_because_waiting_blocks() {
     let m = model(LessonId::Race, "mutex", 2, 1).unwrap();
     let c = enumerate(&m).unwrap();
-    assert!(c.schedules < m.interleavings().unwrap());
+    assert!(u128::from(c.schedules) < m.interleavings().unwrap());
     // Each of the four critical sections runs whole once started: 4!/(2!·2!) = 6 orders of
     // sections, and between sections the waiting worker's lock step ends up at the only free
     // moment, so every order is one schedule.

@@ -72,7 +72,8 @@ pub async fn interleave_worker_task(job: String) -> Result<String, JsValue> {
             .map_err(|e| JsValue::from_str(&e))?,
         pure => pure
             .run()
-            .ok_or_else(|| JsValue::from_str("a job no worker can run"))?,
+            .unwrap_or_else(|| Err("a job no worker can run".to_string()))
+            .map_err(|e| JsValue::from_str(&e))?,
     };
     Ok(task::encode(&out))
 }
