@@ -342,7 +342,10 @@ mod tests {
         };
         let census = run(explore);
         let back: Output = decode(&encode(&census)).unwrap();
-        assert_eq!(back, census, "a census survives the trip through a worker's JSON");
+        assert_eq!(
+            back, census,
+            "a census survives the trip through a worker's JSON"
+        );
         let Output::Census(c) = back else {
             panic!("not a census")
         };

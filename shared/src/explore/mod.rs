@@ -200,9 +200,12 @@ pub struct Census {
     pub shortest_wrong: Option<Vec<usize>>,
 }
 
-/// Per state: schedules from here, wrong ones, and the shortest wrong continuation as
+/// From one state: schedules, wrong ones, and the shortest wrong continuation as
 /// (steps, first worker).
-type Memo = HashMap<State, (u128, u128, Option<(usize, usize)>)>;
+type Tally = (u128, u128, Option<(usize, usize)>);
+
+/// [`Tally`] per state visited.
+type Memo = HashMap<State, Tally>;
 
 /// Enumerate every schedule of `m`. Refused when there are more than [`MAX_SCHEDULES`]:
 /// - before any work, when the interleavings of the programs are fewer than that (then so are
@@ -263,7 +266,7 @@ pub fn enumerate(m: &Machine) -> Result<Census, ExploreError> {
 
 /// Schedules, wrong schedules and the shortest wrong continuation from `s`; `None` once the
 /// memo holds [`MAX_STATES`] states.
-fn visit(m: &Machine, s: &State, memo: &mut Memo) -> Option<(u128, u128, Option<(usize, usize)>)> {
+fn visit(m: &Machine, s: &State, memo: &mut Memo) -> Option<Tally> {
     if let Some(v) = memo.get(s) {
         return Some(*v);
     }
