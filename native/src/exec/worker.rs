@@ -23,7 +23,7 @@ fn run_blocking(job: &Job) -> Result<Output, String> {
         Job::Page { page, source } => fetch::fetch_blocking(source, *page).map(Output::Page),
         pure => pure
             .run()
-            .ok_or_else(|| "a job no worker can run".to_string()),
+            .unwrap_or_else(|| Err("a job no worker can run".to_string())),
     }
 }
 
