@@ -68,34 +68,9 @@ fn describe_replay(m: &Machine, r: &Replay) -> String {
             Cell::new(format!("w{}", s.worker)),
             Cell::new(&s.op),
             Cell::new(s.register.map_or("–".into(), |r| format!("r = {r}"))),
-            Cell::new(shared_text(m, &s.shared)),
+            Cell::new(explore::shared_text(m, &s.shared)),
         ]);
     }
-    let end = if r.wrong && r.end.balance.is_some_and(|b| b != 0) {
-        format!(
-            "ends WRONG: balance {} instead of 0 — an update was overwritten",
-            r.end.balance.unwrap_or_default()
-        )
-    } else if r.wrong {
-        "ends WRONG: no worker can step, and not all have finished — a deadlock".to_string()
-    } else {
-        "ends right: every worker finished and the balance is 0".to_string()
-    };
+    let end = explore::ending(&r.end, r.wrong);
     format!("{t}\n{end}")
-}
-
-/// "balance 5; mutex held by w0".
-pub fn shared_text(m: &Machine, s: &explore::Shared) -> String {
-    let mut parts = Vec::new();
-    if let Some(b) = s.balance {
-        parts.push(format!("balance {b}"));
-    }
-    for (lock, holder) in s.locks.iter().enumerate() {
-        let name = explore::lock_name(m, lock);
-        parts.push(match holder {
-            Some(w) => format!("{name} held by w{w}"),
-            None => format!("{name} free"),
-        });
-    }
-    parts.join("; ")
 }

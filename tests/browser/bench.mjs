@@ -99,5 +99,18 @@ await browserRowsOnly(page);
 const costRuns = (await runs(page, 2)).slice(1)[0];
 result.ladder = costRuns.map((r) => ({ what: r.strategy, us_per_task: (Number(r.wallMs) * 1000) / 50 }));
 
+// The explorer: "Count all" for race unsynchronized, 2 workers × 2 rounds (in a web worker).
+const explore = [];
+for (let i = 0; i < K + 1; i++) {
+  await page.goto(`${url}/?lesson=race&strategies=unsynchronized&workers=2&rounds=2&explore=1`);
+  await page.getByTestId('explore-count-all').click();
+  const count = page.getByTestId('explore-count');
+  await count.waitFor({ timeout: 60_000 });
+  if (Number(await count.getAttribute('data-schedules')) !== 12870) throw new Error('explorer: wrong count');
+  if (i > 0) explore.push(Number(await count.getAttribute('data-ms')));
+}
+result.explore_ms = stats(explore);
+log('explorer count', result.explore_ms.median.toFixed(1), 'ms');
+
 await browser.close();
 process.stdout.write(JSON.stringify(result));

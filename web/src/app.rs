@@ -1,7 +1,8 @@
 //! The page: wires state, URL, runner and views together.
 
-use crate::components::{Controls, Results, StatusChips, Timeline};
+use crate::components::{Controls, ExplorerPanel, Results, StatusChips, Timeline};
 use crate::exec::{self, platform};
+use crate::explorer::{Count, Explorer};
 use crate::run;
 use crate::state::{Action, Companion, State, needs_isolation};
 use crate::url;
@@ -100,6 +101,32 @@ fn start_run(state: UseReducerHandle<State>, s: State) {
     });
 }
 
+/// "Count all": enumerate the explorer's model in a message-passing web worker, so the page
+/// stays responsive however long it takes, and report the count with its time.
+fn count_all(state: UseReducerHandle<State>, e: Explorer) {
+    use interleave_shared::task::{Job, Output};
+    use interleave_shared::{Clock, SpanKind};
+    state.dispatch(Action::Counted(Count::Running));
+    wasm_bindgen_futures::spawn_local(async move {
+        let job = Job::Explore {
+            lesson: e.lesson,
+            strategy: e.strategy,
+            workers: e.workers,
+            rounds: e.rounds,
+        };
+        let clock = platform::PerfClock::start();
+        let never = std::cell::Cell::new(false);
+        let answer = exec::workers::run(vec![job], 1, SpanKind::Compute, &clock, &never).await;
+        let ms = clock.now_ms();
+        let count = match answer.map(|(mut outs, _)| outs.pop()) {
+            Ok(Some(Output::Census(c))) => Count::Done(c, ms),
+            Ok(other) => Count::Failed(format!("the worker answered {other:?}")),
+            Err(why) => Count::Failed(why),
+        };
+        state.dispatch(Action::Counted(count));
+    });
+}
+
 /// Offer the records as a JSON download (`interleave run --json` reads the same format).
 fn export(records: &[interleave_shared::RunRecord], lesson: &'static str) -> Result<(), String> {
     let json = serde_json::to_string_pretty(records).map_err(|e| e.to_string())?;
@@ -168,6 +195,7 @@ pub fn app() -> Html {
     // Keep the address bar a permalink of the current settings.
     {
         let s = (*state).clone();
+        let explorer = s.explorer.clone();
         use_effect_with(
             (
                 s.lesson.id,
@@ -176,9 +204,21 @@ pub fn app() -> Html {
                 s.workers.clone(),
                 s.latency.clone(),
                 s.embed,
+                s.explorer
+                    .as_ref()
+                    .map(|e| (e.strategy, e.workers, e.rounds, e.schedule.clone())),
             ),
-            move |(lesson, strategies, size, workers, latency, embed)| {
-                url::write(*lesson, strategies, size, workers, latency, *embed);
+            move |(lesson, strategies, size, workers, latency, embed, _)| {
+                let explorer = explorer.clone();
+                url::write(
+                    *lesson,
+                    strategies,
+                    size,
+                    workers,
+                    latency,
+                    *embed,
+                    explorer.as_ref(),
+                );
             },
         );
     }
@@ -207,6 +247,14 @@ pub fn app() -> Html {
         url::query(lesson.id, &s.strategies, &s.size, &s.workers, &s.latency)
     );
     let on_cancel = dispatch.reform(|_: MouseEvent| Action::Cancel);
+    let on_count = {
+        let state = state.clone();
+        Callback::from(move |()| {
+            if let Some(e) = state.explorer.clone() {
+                count_all(state.clone(), e);
+            }
+        })
+    };
     let on_export = {
         let records = s.records.clone();
         let dispatch = dispatch.clone();
@@ -272,7 +320,10 @@ pub fn app() -> Html {
                 if let Some(text) = &s.running {
                     <div class="progress" role="status"><span class="spinner"></span>{ text }</div>
                 }
-                <Results records={s.records.clone()} />
+                if let Some(e) = &s.explorer {
+                    <ExplorerPanel explorer={e.clone()} dispatch={dispatch.clone()} on_count={on_count} />
+                }
+                <Results records={s.records.clone()} on_explore={dispatch.reform(Action::OpenExplorer)} />
                 <Timeline records={s.records.clone()} />
                 <section class="io-bar">
                     <button class="secondary" data-testid="export" onclick={on_export}

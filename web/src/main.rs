@@ -3,6 +3,7 @@
 //! The same lessons as the CLI, run in the browser and drawn as a table, a timeline and a verdict.
 //!
 //! - `state`: the page's state as a reducer (an [`state::Action`] enum), the one place it changes.
+//! - `explorer`: the interleaving explorer's state and view model (pure).
 //! - `url`: reading and writing the permalink (`?lesson=cpu&strategies=...&autorun=1`).
 //! - `run`: the coordinator — a validated request in, checked records out (plus native rows
 //!   from the companion).
@@ -19,6 +20,7 @@
 mod app;
 mod components;
 mod exec;
+mod explorer;
 mod lessons;
 mod run;
 mod state;

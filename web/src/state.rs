@@ -2,6 +2,7 @@
 //! Yew's function_todomvc example: views dispatch [`Action`]s, nothing else mutates.
 
 use crate::exec::platform::Health;
+use crate::explorer::{Count, Explorer};
 use crate::url::UrlSettings;
 use interleave_shared::lessons::LessonInfo;
 use interleave_shared::{LessonId, RunRecord, Runs, Side, StrategyId};
@@ -57,6 +58,8 @@ pub struct State {
     pub companion: Companion,
     /// Cores the browser reports, for default worker counts.
     pub cores: u32,
+    /// The interleaving explorer, when open.
+    pub explorer: Option<Explorer>,
 }
 
 /// Every way the state can change.
@@ -88,6 +91,20 @@ pub enum Action {
     DismissErrors,
     /// The companion answered (or not).
     Companion(Option<Health>),
+    /// Open the explorer on a model and a schedule.
+    OpenExplorer(Explorer),
+    /// Close the explorer.
+    CloseExplorer,
+    /// Step worker `w` in the explorer.
+    Step(usize),
+    /// Take the last step back.
+    Undo,
+    /// Back to the start.
+    Reset,
+    /// Follow this schedule from the start (one that can be followed).
+    Follow(Vec<usize>),
+    /// "Count all" state changed.
+    Counted(Count),
 }
 
 impl State {
@@ -107,6 +124,7 @@ impl State {
             errors: url.problems,
             companion: Companion::Checking,
             cores,
+            explorer: url.explorer,
         }
     }
 }
@@ -132,6 +150,7 @@ impl Reducible for State {
                         .resolve(lesson.size.default, s.cores)
                         .to_string();
                     s.records.clear();
+                    s.explorer = None;
                 }
             }
             Action::Toggle(id) => {
@@ -174,6 +193,33 @@ impl Reducible for State {
             Action::DismissErrors => s.errors.clear(),
             Action::Companion(h) => {
                 s.companion = h.map_or(Companion::Absent, Companion::Connected);
+            }
+            Action::OpenExplorer(e) => s.explorer = Some(e),
+            Action::CloseExplorer => s.explorer = None,
+            Action::Step(w) => {
+                if let Some(e) = &mut s.explorer {
+                    e.step(w);
+                }
+            }
+            Action::Undo => {
+                if let Some(e) = &mut s.explorer {
+                    e.schedule.pop();
+                }
+            }
+            Action::Reset => {
+                if let Some(e) = &mut s.explorer {
+                    e.schedule.clear();
+                }
+            }
+            Action::Follow(schedule) => {
+                if let Some(e) = &mut s.explorer {
+                    e.schedule = schedule;
+                }
+            }
+            Action::Counted(count) => {
+                if let Some(e) = &mut s.explorer {
+                    e.count = count;
+                }
             }
         }
         Rc::new(s)
@@ -239,6 +285,19 @@ mod tests {
             (s.running.clone(), s.errors.clone()),
             (None, vec!["boom".to_string()])
         );
+    }
+
+    #[test]
+    fn the_explorer_steps_undoes_and_resets() {
+        let s = state("?lesson=race&explore=1");
+        let s = s.reduce(Action::Step(1)).reduce(Action::Step(1));
+        assert_eq!(s.explorer.as_ref().unwrap().schedule, vec![1, 1]);
+        let s = s.reduce(Action::Undo);
+        assert_eq!(s.explorer.as_ref().unwrap().schedule, vec![1]);
+        let s = s.reduce(Action::Reset);
+        assert!(s.explorer.as_ref().unwrap().schedule.is_empty());
+        let s = s.reduce(Action::CloseExplorer);
+        assert!(s.explorer.is_none());
     }
 
     #[test]

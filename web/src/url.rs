@@ -2,6 +2,8 @@
 //! every change, so a link reproduces a run (and `autorun=1` starts it). Parsing is pure (no
 //! browser API), so it is tested on the host like the rest of the page's logic.
 
+use crate::explorer::Explorer;
+use interleave_shared::explore;
 use interleave_shared::lessons::{self, LessonInfo};
 use interleave_shared::params::WORKERS;
 use interleave_shared::{LessonId, Side, StrategyId};
@@ -23,6 +25,8 @@ pub struct UrlSettings {
     pub autorun: bool,
     /// Compact view for iframes.
     pub embed: bool,
+    /// `explore=1`: the interleaving explorer, open on this model and schedule.
+    pub explorer: Option<Explorer>,
     /// One message per ignored parameter, naming the value and what is allowed.
     pub problems: Vec<String>,
 }
@@ -103,6 +107,15 @@ pub fn parse(search: &str, cores: u32) -> UrlSettings {
         }),
         None => String::new(),
     };
+    let rounds = number("rounds", "1".into(), &|v| {
+        (1..=u64::from(explore::MAX_ROUNDS))
+            .contains(&v)
+            .then_some(v)
+            .ok_or(format!(
+                "rounds {v} is out of range: allowed 1..={}",
+                explore::MAX_ROUNDS
+            ))
+    });
     let flag = |key: &str, problems: &mut Vec<String>| match get(key).as_deref() {
         None | Some("0") | Some("false") => false,
         Some("1") | Some("true") | Some("") => true,
@@ -113,6 +126,18 @@ pub fn parse(search: &str, cores: u32) -> UrlSettings {
     };
     let autorun = flag("autorun", &mut problems);
     let embed = flag("embed", &mut problems);
+    let explorer = if flag("explore", &mut problems) {
+        explorer_of(
+            lesson,
+            &strategies,
+            &workers,
+            &rounds,
+            get("schedule").as_deref(),
+            &mut problems,
+        )
+    } else {
+        None
+    };
     UrlSettings {
         lesson,
         strategies,
@@ -121,8 +146,50 @@ pub fn parse(search: &str, cores: u32) -> UrlSettings {
         latency,
         autorun,
         embed,
+        explorer,
         problems,
     }
+}
+
+/// The explorer a permalink asks for: the first explorable strategy among `strategies`, the
+/// given workers when the model takes them (else its own), and the schedule if it can be
+/// followed. Whatever cannot be used is said in `problems`.
+fn explorer_of(
+    lesson: &LessonInfo,
+    strategies: &[StrategyId],
+    workers: &str,
+    rounds: &str,
+    schedule: Option<&str>,
+    problems: &mut Vec<String>,
+) -> Option<Explorer> {
+    let explorable = explore::strategies(lesson.id);
+    let Some(first) = explorable.first() else {
+        problems.push(format!(
+            "explore=1: {}",
+            explore::ExploreError::Lesson(lesson.id)
+        ));
+        return None;
+    };
+    let strategy = strategies
+        .iter()
+        .find(|s| explorable.contains(s))
+        .unwrap_or(first);
+    let rounds = rounds.parse().unwrap_or(1);
+    let mut e = Explorer::new(lesson.id, *strategy, workers.parse().unwrap_or(2), rounds);
+    if let Err(why) = e.machine() {
+        problems.push(format!("explore=1: {why}; using 2 workers"));
+        e.workers = 2;
+    }
+    if let Some(text) = schedule {
+        let m = e.machine().ok()?;
+        match explore::parse_schedule(text).and_then(|s| explore::walk(&m, &s).map(|_| s)) {
+            Ok(s) => e.schedule = s,
+            Err(why) => problems.push(format!(
+                "schedule '{text}': {why}; starting from the beginning"
+            )),
+        }
+    }
+    Some(e)
 }
 
 /// The query string that reproduces these settings.
@@ -147,6 +214,15 @@ pub fn query(
     format!("?{}", query.finish().replace("%2C", ","))
 }
 
+/// The explorer's part of a permalink: `&explore=1&rounds=R&schedule=0,1,…`.
+pub fn explorer_query(e: &Explorer) -> String {
+    let mut q = format!("&explore=1&rounds={}", e.rounds);
+    if !e.schedule.is_empty() {
+        q.push_str(&format!("&schedule={}", e.schedule_text()));
+    }
+    q
+}
+
 /// Write the current settings into the address bar (no reload, no history entry).
 pub fn write(
     lesson: LessonId,
@@ -155,10 +231,14 @@ pub fn write(
     workers: &str,
     latency: &str,
     embed: bool,
+    explorer: Option<&Explorer>,
 ) {
     let mut query = query(lesson, strategies, size, workers, latency);
     if embed {
         query.push_str("&embed=1");
+    }
+    if let Some(e) = explorer {
+        query.push_str(&explorer_query(e));
     }
     if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&query));
@@ -255,6 +335,41 @@ mod tests {
         assert_eq!(u.latency, "500");
         let u = parse("?lesson=io&size=3000", 2);
         assert_eq!(u.workers, "64");
+    }
+
+    #[test]
+    fn an_explorer_permalink_opens_on_its_schedule() {
+        let u = parse(
+            "?lesson=race&strategies=unsynchronized&workers=2&explore=1&schedule=0,0,0,1",
+            2,
+        );
+        let e = u.explorer.expect("explorer open");
+        assert_eq!(
+            (e.strategy, e.workers, e.rounds),
+            (StrategyId::Unsynchronized, 2, 1)
+        );
+        assert_eq!(e.schedule, vec![0, 0, 0, 1]);
+        assert!(u.problems.is_empty(), "{:?}", u.problems);
+        assert_eq!(explorer_query(&e), "&explore=1&rounds=1&schedule=0,0,0,1");
+        // The explorer takes the first strategy it has a model for.
+        let u = parse("?lesson=deadlock&strategies=ordered&explore=1", 2);
+        assert_eq!(u.explorer.unwrap().strategy, StrategyId::Ordered);
+    }
+
+    #[test]
+    fn explorer_permalink_problems_are_named() {
+        let u = parse("?lesson=deadlock&explore=1&schedule=0,0,1", 2);
+        assert!(u.explorer.unwrap().schedule.is_empty());
+        assert!(
+            u.problems[0].contains("position 2: worker 1 is blocked"),
+            "{:?}",
+            u.problems
+        );
+        let u = parse("?lesson=cpu&explore=1", 2);
+        assert!(u.explorer.is_none());
+        assert!(u.problems[0].contains("explorable lessons: race, deadlock"));
+        let u = parse("?lesson=race&explore=1&rounds=40", 2);
+        assert!(u.problems[0].contains("rounds 40 is out of range: allowed 1..=16"));
     }
 
     #[test]

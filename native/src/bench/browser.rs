@@ -33,6 +33,8 @@ pub struct Figures {
     pub io_verdict: String,
     /// The browser's task-cost ladder.
     pub ladder: Vec<Rung>,
+    /// "Count all" in the explorer, race unsynchronized 2 workers × 2 rounds, ms.
+    pub explore_ms: Stats,
 }
 
 /// Spread of repeated timings, ms.
@@ -180,7 +182,8 @@ mod tests {
              "workers":{"median":40,"min":38,"max":45,"runs":5,"workers_used":2}},
       "io_async":{"median":1060,"min":1000,"max":1100,"runs":5,"pages":60,"latency_ms":100},
       "io_verdict":"In the browser, async took 1.06 s.",
-      "ladder":[{"what":"async-task","us_per_task":2.5}]}"#;
+      "ladder":[{"what":"async-task","us_per_task":2.5}],
+      "explore_ms":{"median":30,"min":25,"max":40,"runs":5}}"#;
 
     #[test]
     fn what_bench_mjs_prints_parses_into_typed_figures() {

@@ -85,6 +85,8 @@ pub fn run(args: &crate::cli::BenchArgs) -> Result<()> {
     }
     let async_1000_wall_ms = async_1000.first().map_or(0.0, |r| r.wall_ms);
     io_records.extend(async_1000);
+    eprintln!("explorer: race unsynchronized, 2 workers × 2 rounds");
+    let explore_race_2x2 = probes::explore_race(repeat)?;
     eprintln!("task-cost ladder");
     let ladder = cost::ladder()?;
     eprintln!("{CONCURRENT_REQUESTS} concurrent delayed requests");
@@ -135,6 +137,7 @@ pub fn run(args: &crate::cli::BenchArgs) -> Result<()> {
         async_1000_wall_ms,
         p5_floor,
         p5_warm_session: p5_warm,
+        explore_race_2x2,
         browser,
         ratios,
     };

@@ -98,6 +98,28 @@ impl Walls {
     }
 }
 
+/// The explorer's enumeration of race unsynchronized, 2 workers × 2 rounds (12,870 schedules),
+/// timed `repeat` times after a warm-up; the counts are checked against the interleavings, which
+/// equal the schedules when nothing can block.
+pub fn explore_race(repeat: u32) -> Result<Walls> {
+    use interleave_shared::LessonId;
+    use interleave_shared::explore::{enumerate, model};
+    let m = model(LessonId::Race, "unsynchronized", 2, 2)?;
+    let mut walls = Vec::new();
+    for run in 0..=repeat {
+        let clock = MonoClock::start();
+        let census = enumerate(&m)?;
+        let wall = clock.now_ms();
+        if Some(u128::from(census.schedules)) != m.interleavings() {
+            anyhow::bail!("the explorer counted {} schedules", census.schedules);
+        }
+        if run > 0 {
+            walls.push(wall);
+        }
+    }
+    Ok(Walls::of(walls))
+}
+
 /// The floor under P5: the same delayed pages fetched from one thread over plain tokio TCP, a
 /// hand-written `GET` per connection with no HTTP client library and no checksum. What is left
 /// is opening, using and closing `pages` loopback connections at once on this machine, so the

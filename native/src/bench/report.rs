@@ -29,6 +29,8 @@ pub struct Report {
     pub p5_floor: Walls,
     /// The same 1,000 pages from one async client kept across runs (connections reused).
     pub p5_warm_session: Walls,
+    /// The explorer counting race unsynchronized, 2 workers × 2 rounds (target < 1 s).
+    pub explore_race_2x2: Walls,
     /// The page's figures, with `--browser`.
     pub browser: Option<Browser>,
     /// P1, P2, P3, P5.
@@ -227,6 +229,23 @@ pub fn render(report: &Report, size: u64, workers: u32, repeat: u32) -> String {
         w.min_ms,
         w.median_ms / 100.0,
         mark(w.median_ms <= 130.0)
+    );
+    let x = &report.explore_race_2x2;
+    let _ = writeln!(
+        o,
+        "explorer: race unsynchronized, 2 workers × 2 rounds (12,870 schedules): {:.2} ms natively{} (target < 1 s {})",
+        x.median_ms,
+        report.browser.as_ref().map_or(String::new(), |b| format!(
+            ", {:.1} ms in the page (in a web worker, message round trip included)",
+            b.figures.explore_ms.median
+        )),
+        mark(
+            x.median_ms < 1000.0
+                && report
+                    .browser
+                    .as_ref()
+                    .is_none_or(|b| b.figures.explore_ms.median < 1000.0)
+        )
     );
     if let Some(p5) = r.p5_browser_async_io {
         let _ = writeln!(

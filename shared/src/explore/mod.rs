@@ -421,6 +421,35 @@ pub fn replay(m: &Machine, schedule: &[usize]) -> Result<Replay, ExploreError> {
     })
 }
 
+/// "balance 5; mutex held by w0", as the CLI and the page show a shared state.
+pub fn shared_text(m: &Machine, s: &Shared) -> String {
+    let mut parts = Vec::new();
+    if let Some(b) = s.balance {
+        parts.push(format!("balance {b}"));
+    }
+    for (lock, holder) in s.locks.iter().enumerate() {
+        let name = lock_name(m, lock);
+        parts.push(match holder {
+            Some(w) => format!("{name} held by w{w}"),
+            None => format!("{name} free"),
+        });
+    }
+    parts.join("; ")
+}
+
+/// How a finished schedule ended, in a sentence.
+pub fn ending(end: &Shared, wrong: bool) -> String {
+    match (wrong, end.balance) {
+        (true, Some(b)) if b != 0 => {
+            format!("ends WRONG: balance {b} instead of 0 — an update was overwritten")
+        }
+        (true, _) => {
+            "ends WRONG: no worker can step, and not all have finished — a deadlock".into()
+        }
+        (false, _) => "ends right: every worker finished and the balance is 0".into(),
+    }
+}
+
 /// A lock's name as the model's lesson calls it.
 pub fn lock_name(m: &Machine, lock: usize) -> &'static str {
     if m.lesson == LessonId::Race {

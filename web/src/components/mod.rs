@@ -2,11 +2,13 @@
 //! `RunRecord`s.
 
 mod controls;
+mod explorer;
 mod results;
 mod status;
 mod timeline;
 
 pub use controls::Controls;
+pub use explorer::ExplorerPanel;
 pub use results::Results;
 pub use status::StatusChips;
 pub use timeline::Timeline;

@@ -1,6 +1,7 @@
 //! The results table, the bar chart of wall times and the verdict: three renderings of the same
 //! records.
 
+use crate::explorer::{Explorer, see_how};
 use interleave_shared::RunRecord;
 use interleave_shared::verdict::{fmt_ms, verdict};
 use yew::prelude::*;
@@ -10,6 +11,9 @@ use yew::prelude::*;
 pub struct Props {
     /// Records of the last run (any side).
     pub records: Vec<RunRecord>,
+    /// "See how it happens" on a row that showed a bug the explorer models.
+    #[prop_or_default]
+    pub on_explore: Callback<Explorer>,
 }
 
 /// Long numbers keep both ends (…); text keeps its beginning. The full value is in the tooltip.
@@ -89,6 +93,12 @@ pub fn results(props: &Props) -> Html {
                             <td class="result" title={format!("result {}\nexpected {}", r.result, r.expected)}>
                                 if r.correct { <span class="ok">{ "✓ exact " }</span> } else { <span class="bad">{ "✗ wrong " }</span> }
                                 <code>{ short(&r.result) }</code>
+                                if let Some(e) = see_how(r) {
+                                    <button class="link see-how" data-testid="see-how"
+                                            onclick={props.on_explore.reform(move |_: MouseEvent| e.clone())}>
+                                        { "see how it happens →" }
+                                    </button>
+                                }
                             </td>
                         </tr>
                     }

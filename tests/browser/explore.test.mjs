@@ -1,0 +1,109 @@
+// The interleaving explorer in real headless Chromium: step a lost update by hand, replay a
+// permalink, count every schedule in a web worker (the same counts as the CLI), and follow
+// "see how it happens" from a real run. Screenshots go to tests/browser/artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { BASE, ROOT, artifact, launchBrowser, startCompanion, startPage, stopAll } from './harness.mjs';
+
+let browser;
+
+before(async () => {
+  await startCompanion();
+  await startPage();
+  browser = await launchBrowser();
+}, { timeout: 16 * 60_000 });
+
+after(async () => {
+  await browser?.close();
+  await stopAll();
+});
+
+async function openPage(url) {
+  const page = await browser.context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  await page.goto(`${BASE}${url}`);
+  return page;
+}
+
+/** What the CLI counts for the same model. */
+function cliCount(lesson, strategy, workers, rounds) {
+  const bin = join(ROOT, 'target', 'release', 'interleave');
+  const out = execFileSync(bin, ['explore', lesson, '--strategy', strategy, '--workers', String(workers),
+    '--rounds', String(rounds), '--all', '--json'], { encoding: 'utf8' });
+  return JSON.parse(out);
+}
+
+test('stepping a race by hand loses an update, and the schedule is the permalink', { timeout: 60_000 }, async () => {
+  const page = await openPage('/?lesson=race&strategies=unsynchronized&workers=2&explore=1');
+  await page.getByTestId('explore').waitFor();
+  for (const w of [0, 0, 0, 1, 0, 1, 1, 1]) await page.getByTestId(`step-${w}`).click();
+  const state = await page.getByTestId('explore-state').textContent();
+  assert.match(state, /balance 5/);
+  assert.match(state, /0,0,0,1,0,1,1,1/);
+  const ending = page.getByTestId('explore-ending');
+  assert.equal(await ending.getAttribute('data-wrong'), 'true');
+  assert.match(await ending.textContent(), /balance 5 instead of 0/);
+  assert.match(page.url(), /explore=1/);
+  assert.match(page.url(), /schedule=0,0,0,1,0,1,1,1/);
+  // Finished workers cannot step; undo gives the last step back.
+  assert.equal(await page.getByTestId('step-0').isDisabled(), true);
+  await page.getByTestId('explore-undo').click();
+  assert.equal(await page.getByTestId('step-1').isDisabled(), false);
+  await page.screenshot({ path: artifact('explore-race-by-hand.png'), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('a permalink replays its schedule; a deadlock shows who holds what', { timeout: 60_000 }, async () => {
+  const page = await openPage('/?lesson=deadlock&strategies=opposite-order&explore=1&schedule=0,1');
+  await page.getByTestId('explore').waitFor();
+  const state = await page.getByTestId('explore-state').textContent();
+  assert.match(state, /A held by w0; B held by w1/);
+  assert.equal(await page.getByTestId('explore-ending').getAttribute('data-wrong'), 'true');
+  assert.equal(await page.getByTestId('step-0').isDisabled(), true, 'w0 waits for B');
+  assert.equal(await page.getByTestId('step-1').isDisabled(), true, 'w1 waits for A');
+  // A schedule that cannot be followed is named, not silently dropped.
+  const bad = await openPage('/?lesson=deadlock&strategies=opposite-order&explore=1&schedule=0,0,1');
+  assert.match(await bad.getByTestId('error').textContent(), /position 2: worker 1 is blocked/);
+  await page.close();
+  await bad.close();
+});
+
+test('count all runs in a web worker and agrees with the CLI', { timeout: 60_000 }, async () => {
+  for (const [lesson, strategy, workers, rounds] of [
+    ['race', 'unsynchronized', 2, 2],
+    ['race', 'mutex', 3, 1],
+    ['deadlock', 'opposite-order', 2, 1],
+  ]) {
+    const page = await openPage(`/?lesson=${lesson}&strategies=${strategy}&workers=${workers}&explore=1&rounds=${rounds}`);
+    await page.getByTestId('explore-count-all').click();
+    const count = page.getByTestId('explore-count');
+    await count.waitFor({ timeout: 30_000 });
+    const cli = cliCount(lesson, strategy, workers, rounds);
+    assert.equal(Number(await count.getAttribute('data-schedules')), cli.schedules, `${lesson} ${strategy}`);
+    assert.equal(Number(await count.getAttribute('data-wrong')), cli.wrong, `${lesson} ${strategy}`);
+    if (lesson === 'race' && strategy === 'unsynchronized') {
+      await page.getByTestId('explore-show-wrong').click();
+      assert.match(page.url(), new RegExp(`schedule=${cli.shortest_wrong.join(',')}(&|$)`));
+      await page.screenshot({ path: artifact('explore-race-count.png'), fullPage: true });
+    }
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  }
+});
+
+test('"see how it happens" opens the explorer from a real run', { timeout: 120_000 }, async () => {
+  const page = await openPage('/?lesson=deadlock&size=100&autorun=1');
+  const link = page.getByTestId('see-how').first();
+  await link.waitFor({ timeout: 90_000 });
+  await link.click();
+  await page.getByTestId('explore').waitFor();
+  assert.match(await page.getByTestId('explore-state').textContent(), /A held by w0; B held by w1/);
+  assert.match(page.url(), /explore=1/);
+  await page.screenshot({ path: artifact('explore-from-a-run.png'), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
