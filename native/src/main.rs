@@ -111,14 +111,17 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             steps,
             step_ms,
         } => {
+            exec::die_with_parent();
             lessons::daemon::child_main(mode, steps, step_ms)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Emit { n } => {
+            exec::die_with_parent();
             lessons::processes::emit_main(n)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Worker => {
+            exec::die_with_parent();
             exec::worker::main()?;
             Ok(ExitCode::SUCCESS)
         }

@@ -22,7 +22,7 @@ pub mod worker;
 pub use clock::MonoClock;
 pub use ctx::{Ctx, expect, unsupported};
 pub use measure::measure;
-pub use os::{default_workers, event_loop, raise_fd_limit};
+pub use os::{child_command, default_workers, die_with_parent, event_loop, raise_fd_limit};
 pub use pool::pool;
 pub use rayon_pools::rayon_pool;
 pub use threads::threads;

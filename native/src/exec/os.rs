@@ -26,3 +26,43 @@ pub fn raise_fd_limit() {
         }
     }
 }
+
+/// The variable through which a parent tells the children it starts its process id, so each
+/// child can tie its life to that parent's ([`die_with_parent`]).
+const PARENT_ENV: &str = "INTERLEAVE_PARENT";
+
+/// A command for a hidden child mode of this same binary (`__worker`, `__daemon`, `__emit`),
+/// carrying this process's id so the child dies with it.
+pub fn child_command(exe: &std::path::Path) -> std::process::Command {
+    let mut command = std::process::Command::new(exe);
+    command.env(PARENT_ENV, std::process::id().to_string());
+    command
+}
+
+/// In a child started by [`child_command`]: ask the kernel to SIGKILL this process when its
+/// parent dies, whatever ends the parent (a signal it does not catch, SIGKILL, a panic, a closed
+/// terminal), so no worker keeps computing for a program that is gone. If the parent died
+/// before the request took effect, exit now.
+pub fn die_with_parent() {
+    let Some(parent) = std::env::var(PARENT_ENV)
+        .ok()
+        .and_then(|p| p.parse::<libc::pid_t>().ok())
+    else {
+        return;
+    };
+    // SAFETY: prctl(PR_SET_PDEATHSIG) takes a signal number and touches no memory of ours;
+    // getppid cannot fail.
+    let parent_now = unsafe {
+        libc::prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGKILL as libc::c_ulong,
+            0,
+            0,
+            0,
+        );
+        libc::getppid()
+    };
+    if parent_now != parent {
+        std::process::exit(1);
+    }
+}

@@ -12,7 +12,9 @@ use interleave_shared::record::SETUP_TASK;
 use interleave_shared::task::{self, FromWorker, Job, Output, Task, TaskError, ToWorker};
 use interleave_shared::{Clock, Runs, Span, SpanKind, Timing};
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Mutex;
 
 /// What to send: per child, its tasks, and how each child runs them.
 #[derive(Debug, Clone)]
@@ -65,8 +67,9 @@ impl Outcome {
     }
 }
 
-/// Children that are killed and reaped if dropped before being waited for.
-struct Children(Vec<Option<Child>>);
+/// Children that are killed and reaped if dropped before being waited for, and the first one
+/// that stopped answering (whose story the run tells).
+struct Children(Vec<Option<Child>>, Option<usize>);
 
 impl Drop for Children {
     fn drop(&mut self) {
@@ -110,7 +113,7 @@ pub fn round_robin<T>(tasks: Vec<T>, processes: u32) -> Vec<Vec<T>> {
 /// stdout piped: the one way every process strategy, lesson and ladder rung starts a child.
 /// Callers change what differs (stdout to null, stdin from another child's pipe).
 pub fn worker_command(exe: &std::path::Path) -> Command {
-    let mut command = Command::new(exe);
+    let mut command = super::os::child_command(exe);
     command
         .arg("__worker")
         .stdin(Stdio::piped())
@@ -145,9 +148,11 @@ pub fn run_measured(
 }
 
 /// Start one child per entry of `plan.per_child`, feed it, collect its answers, wait for it.
+/// A child that dies before answering all its tasks is reported at once — which child, the task
+/// it was running, how it ended — and the other children are killed rather than waited for.
 pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
     let exe = std::env::current_exe().context("cannot find the interleave binary to re-run")?;
-    let mut children = Children(Vec::new());
+    let mut started = Children(Vec::new(), None);
     let mut spawned_at = Vec::new();
     for _ in &plan.per_child {
         spawned_at.push(mono_ns());
@@ -155,10 +160,10 @@ pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
             .stderr(Stdio::inherit())
             .spawn()
             .with_context(|| format!("cannot start a worker process ({})", exe.display()))?;
-        children.0.push(Some(child));
+        started.0.push(Some(child));
     }
     let mut pipes = Vec::new();
-    for child in children.0.iter_mut().flatten() {
+    for child in started.0.iter_mut().flatten() {
         let stdin = child
             .stdin
             .take()
@@ -169,6 +174,7 @@ pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
             .ok_or_else(|| anyhow!("worker has no stdout"))?;
         pipes.push((stdin, stdout));
     }
+    let children = Mutex::new(started);
     let slots = plan.slots.max(1);
     let results: Vec<Result<ChildAnswers>> = std::thread::scope(|scope| {
         let handles: Vec<_> = pipes
@@ -178,6 +184,7 @@ pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
                 let tasks = &plan.per_child[c];
                 let spawned = spawned_at[c];
                 let kind = plan.kind;
+                let children = &children;
                 // Writer: the start line and every task, then EOF. Its own thread, so a child
                 // that is busy answering never deadlocks against a parent that is still writing.
                 let writer = scope.spawn(move || -> Result<()> {
@@ -199,11 +206,26 @@ pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
                         spawned_ns: spawned,
                         kind,
                     };
-                    let r = read_child(&lane, BufReader::new(stdout), clock);
+                    let answers = read_child(&lane, BufReader::new(stdout), clock);
+                    let answered = answers.as_ref().map_or(0, |a| a.outputs.len());
+                    if answered < tasks.len() {
+                        // Its stdout closed early: it died, or broke the protocol. Stop the rest
+                        // now, so the run ends with this child's story instead of their work.
+                        let died = stop_all_but(children, c);
+                        let running = unanswered(tasks, answers.as_ref().ok());
+                        return Err(match (died, answers) {
+                            (Some(d), _) => anyhow!("{}", d.story(c, running)),
+                            (None, Err(e)) => e.context(format!("worker process {c}")),
+                            (None, Ok(_)) => anyhow!(
+                                "worker process {c} answered {answered} of its {} tasks",
+                                tasks.len()
+                            ),
+                        });
+                    }
                     let w = writer
                         .join()
                         .unwrap_or_else(|p| std::panic::resume_unwind(p));
-                    let r = r?;
+                    let r = answers?;
                     w.context("cannot write tasks to a worker process")?;
                     Ok(r)
                 })
@@ -214,21 +236,29 @@ pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
+    let mut started = children.into_inner().unwrap_or_else(|p| p.into_inner());
     let mut outcome = Outcome::default();
+    // The child that failed first tells the story; the others were stopped because of it.
+    let first = started.1;
+    let mut failures = Vec::new();
     for (c, r) in results.into_iter().enumerate() {
-        let answers = r.with_context(|| format!("worker process {c}"))?;
-        if answers.outputs.len() != plan.per_child[c].len() {
-            bail!(
-                "worker process {c} answered {} of its {} tasks",
-                answers.outputs.len(),
-                plan.per_child[c].len()
-            );
+        match r {
+            Ok(answers) => {
+                outcome.outputs.extend(answers.outputs);
+                outcome.spans.extend(answers.spans);
+                outcome.children_peak_rss_kb += answers.peak_rss_kb;
+            }
+            Err(e) => failures.push((c, e)),
         }
-        outcome.outputs.extend(answers.outputs);
-        outcome.spans.extend(answers.spans);
-        outcome.children_peak_rss_kb += answers.peak_rss_kb;
     }
-    for (c, slot) in children.0.iter_mut().enumerate() {
+    if let Some(i) = failures
+        .iter()
+        .position(|(c, _)| Some(*c) == first)
+        .or((!failures.is_empty()).then_some(0))
+    {
+        return Err(failures.swap_remove(i).1);
+    }
+    for (c, slot) in started.0.iter_mut().enumerate() {
         if let Some(mut child) = slot.take() {
             let status = child.wait()?;
             if !status.success() {
@@ -239,6 +269,81 @@ pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
     outcome.outputs.sort_by_key(|(id, _)| *id);
     outcome.children = plan.per_child.len() as u32;
     Ok(outcome)
+}
+
+/// How a child that stopped answering ended.
+struct Died {
+    pid: u32,
+    status: ExitStatus,
+}
+
+impl Died {
+    /// "worker process 1 (pid 4242) was killed by signal 9 (SIGKILL) while running task 7".
+    fn story(&self, c: usize, running: Option<u32>) -> String {
+        let how = match (self.status.signal(), self.status.code()) {
+            (Some(sig), _) => format!("was killed by signal {sig} ({})", signal_name(sig)),
+            (None, Some(code)) => format!("exited with status {code}"),
+            (None, None) => format!("ended ({})", self.status),
+        };
+        let task = running.map_or_else(
+            || " after its last task".to_string(),
+            |t| format!(" while running task {t}"),
+        );
+        format!(
+            "worker process {c} (pid {}) {how}{task}; the other workers were stopped",
+            self.pid
+        )
+    }
+}
+
+/// Reap child `dead` (its stdout closed, so it has ended or is about to) and kill every other
+/// child. `None` if `dead` is still running after a moment (it closed stdout but lives on), or
+/// if it was one of those killed because another child failed first.
+fn stop_all_but(children: &Mutex<Children>, dead: usize) -> Option<Died> {
+    let mut all = children.lock().unwrap_or_else(|p| p.into_inner());
+    if all.1.is_some_and(|first| first != dead) {
+        return None;
+    }
+    all.1 = Some(dead);
+    for (c, slot) in all.0.iter_mut().enumerate() {
+        if c != dead
+            && let Some(child) = slot
+        {
+            let _ = child.kill();
+        }
+    }
+    let child = all.0.get_mut(dead)?.as_mut()?;
+    let pid = child.id();
+    for _ in 0..50 {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(Died { pid, status });
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    None
+}
+
+/// The first task of `tasks` with no answer.
+fn unanswered(tasks: &[Task], answers: Option<&ChildAnswers>) -> Option<u32> {
+    tasks
+        .iter()
+        .map(|t| t.id)
+        .find(|id| answers.is_none_or(|a| !a.outputs.iter().any(|(done, _)| done == id)))
+}
+
+/// The usual name of a signal number on Linux.
+fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGINT => "SIGINT",
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGPIPE => "SIGPIPE",
+        _ => "a signal",
+    }
 }
 
 /// Where one child's spans go on the timeline.

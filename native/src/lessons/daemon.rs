@@ -9,7 +9,7 @@ use interleave_shared::{
     Checked, Clock, Execution, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S,
 };
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
     exec::expect(LessonId::Daemon, strategy, &[S::Daemon, S::Joined])?;
@@ -17,7 +17,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
     let exe = std::env::current_exe().context("cannot find the interleave binary")?;
     let ((done, spans), timing) = measure(|clock| {
         let start = clock.now_ms();
-        let mut child = Command::new(&exe)
+        let mut child = exec::child_command(&exe)
             .args([
                 "__daemon",
                 strategy.id.name(),

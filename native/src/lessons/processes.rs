@@ -10,7 +10,7 @@ use interleave_shared::{
     Checked, Clock, Execution, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S,
 };
 use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// Numbers per line in `pipe`: line t asks for Σ i² over t·W..(t+1)·W.
 const W: u64 = 1_000;
@@ -61,7 +61,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
         S::Queue => {
             let ((count, total, spans), timing) = measure(|clock| {
                 let t0 = clock.now_ms();
-                let mut writer = Command::new(&exe)
+                let mut writer = exec::child_command(&exe)
                     .args(["__emit", &n.to_string()])
                     .stdout(Stdio::piped())
                     .spawn()?;
