@@ -41,6 +41,10 @@ fn alive(pid: u32) -> bool {
 }
 
 /// Start the CLI and wait until it has `n` children.
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child is returned to the caller, which waits for it"
+)]
 fn start_with_children(args: &[&str], n: usize) -> (Child, Vec<u32>) {
     let mut cli = interleave()
         .args(args)
