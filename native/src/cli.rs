@@ -199,4 +199,13 @@ pub struct ServeArgs {
     /// Also serve this directory (e.g. Trunk's `dist/`) with the cross-origin isolation headers.
     #[arg(long)]
     pub static_dir: Option<PathBuf>,
+    /// Also answer requests whose Host is NAME (a deliberate LAN setup). Loopback names
+    /// (localhost, 127.0.0.1, ::1) on the listening port are always answered; any other Host
+    /// gets 403, which stops DNS-rebinding pages from driving the companion.
+    #[arg(long, value_name = "NAME")]
+    pub allow_host: Vec<String>,
+    /// Seconds a client may take to send a request's headers (also how long a kept-alive
+    /// connection may wait idle for its next request).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub header_timeout_secs: u64,
 }

@@ -99,7 +99,12 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Serve(args) => {
             let rt = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
-            rt.block_on(server::serve(args.addr, args.static_dir))?;
+            let options = server::Options {
+                static_dir: args.static_dir,
+                allow_hosts: args.allow_host,
+                header_timeout: Some(std::time::Duration::from_secs(args.header_timeout_secs)),
+            };
+            rt.block_on(server::serve(args.addr, options))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(args) => {

@@ -1,7 +1,7 @@
 //! A companion running on its own thread and runtime, for CLI runs of lessons that need one
 //! without `--server`, for tests, and for `bench`.
 
-use super::{app, bind, counting};
+use super::{HEADER_TIMEOUT, Options, app, bind, conn};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -18,11 +18,19 @@ impl Background {
     /// Start on an ephemeral loopback port. The server gets a thread and a runtime of its own, so
     /// this works from plain threads and from inside another runtime alike.
     pub fn start() -> anyhow::Result<Self> {
-        Self::start_serving(None)
+        Self::start_with(Options::default())
     }
 
     /// The same, also serving a built page from `static_dir` with COOP/COEP.
     pub fn start_serving(static_dir: Option<PathBuf>) -> anyhow::Result<Self> {
+        Self::start_with(Options {
+            static_dir,
+            ..Options::default()
+        })
+    }
+
+    /// The same, set up as `options` says.
+    pub fn start_with(options: Options) -> anyhow::Result<Self> {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<anyhow::Result<String>>();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -51,11 +59,9 @@ impl Background {
                     }
                 };
                 let (addr, listener) = listener;
-                let _ = axum::serve(
-                    counting(listener),
-                    app(format!("http://{addr}"), static_dir),
-                )
-                .with_graceful_shutdown(async {
+                let app = app(format!("http://{addr}"), addr.port(), &options);
+                let timeout = options.header_timeout.unwrap_or(HEADER_TIMEOUT);
+                conn::serve(listener, app, timeout, async {
                     let _ = stopped.await;
                 })
                 .await;

@@ -3,18 +3,22 @@
 //! isolated.
 
 mod background;
+mod conn;
+mod guard;
 #[cfg(test)]
 mod tests;
 
 pub use background::Background;
+pub use conn::HEADER_TIMEOUT;
+pub use guard::HostGuard;
 
 use crate::exec;
 use crate::run::{self, Plan};
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use interleave_shared::lessons::io;
 use interleave_shared::{RunBody, RunRecord};
@@ -118,7 +122,15 @@ async fn run(
     State(state): State<AppState>,
     body: Result<Json<RunBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Vec<RunRecord>>, ApiError> {
-    let Json(body) = body.map_err(|e| bad(format!("bad request body: {}", e.body_text())))?;
+    let Json(body) = body.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "request body too large: /api/run takes at most {RUN_BODY_LIMIT} bytes of JSON"
+            ),
+        ),
+        _ => bad(format!("bad request body: {}", e.body_text())),
+    })?;
     let request = run::resolve(&body).map_err(|e| bad(e.to_string()))?;
     request
         .check_companion_limits()
@@ -153,6 +165,10 @@ async fn run(
     Ok(Json(records))
 }
 
+/// Largest `POST /api/run` body: a run request is a few hundred bytes; anything near this is
+/// not one.
+pub const RUN_BODY_LIMIT: usize = 16 * 1024;
+
 /// The API routes, with the headers an isolated page on another origin needs to read them:
 /// CORS for the fetch, CORP so `Cross-Origin-Embedder-Policy: require-corp` lets them through.
 fn api(base: String) -> Router {
@@ -160,7 +176,10 @@ fn api(base: String) -> Router {
         .route("/api/health", get(health))
         .route("/api/connections", get(connections))
         .route("/api/delay/{ms}", get(delay))
-        .route("/api/run", post(run))
+        .route(
+            "/api/run",
+            post(run).layer(DefaultBodyLimit::max(RUN_BODY_LIMIT)),
+        )
         .with_state(AppState {
             base,
             busy: Arc::new(AtomicBool::new(false)),
@@ -175,9 +194,27 @@ fn api(base: String) -> Router {
         ))
 }
 
+/// How a companion is set up besides its address.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Also serve this directory (a built page) with COOP/COEP.
+    pub static_dir: Option<PathBuf>,
+    /// Host names to answer besides the loopback ones.
+    pub allow_hosts: Vec<String>,
+    /// Deadline for a request's headers; [`HEADER_TIMEOUT`] when `None`.
+    pub header_timeout: Option<Duration>,
+}
+
 /// The API plus, optionally, a static directory (a `trunk build --release` output) served with
-/// COOP/COEP so `crossOriginIsolated` is true and the web-worker pool can share memory.
-pub(crate) fn app(base: String, static_dir: Option<PathBuf>) -> Router {
+/// COOP/COEP so `crossOriginIsolated` is true and the web-worker pool can share memory; every
+/// request passes the [`HostGuard`] first.
+pub(crate) fn app(base: String, port: u16, options: &Options) -> Router {
+    let guard = Arc::new(HostGuard::new(port, &options.allow_hosts));
+    routes(base, options.static_dir.clone())
+        .layer(axum::middleware::from_fn_with_state(guard, guard::check))
+}
+
+fn routes(base: String, static_dir: Option<PathBuf>) -> Router {
     let router = api(base);
     match static_dir {
         None => router,
@@ -211,27 +248,15 @@ pub(crate) fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> 
     Ok(socket.listen(16_384)?)
 }
 
-/// Count every accepted connection (see [`connections`]).
-pub(crate) fn counting(
-    listener: tokio::net::TcpListener,
-) -> impl axum::serve::Listener<Addr = SocketAddr> {
-    listener.tap_io(|_| {
-        ACCEPTED.fetch_add(1, Ordering::SeqCst);
-    })
-}
-
 /// Bind `addr` and serve until Ctrl-C or SIGTERM, then finish in-flight requests and return.
-pub async fn serve(addr: SocketAddr, static_dir: Option<PathBuf>) -> anyhow::Result<()> {
+pub async fn serve(addr: SocketAddr, options: Options) -> anyhow::Result<()> {
     exec::raise_fd_limit();
     let listener = bind(addr)?;
     let local = listener.local_addr()?;
     eprintln!("interleave companion listening on http://{local}");
-    axum::serve(
-        counting(listener),
-        app(format!("http://{local}"), static_dir),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    let app = app(format!("http://{local}"), local.port(), &options);
+    let timeout = options.header_timeout.unwrap_or(HEADER_TIMEOUT);
+    conn::serve(listener, app, timeout, shutdown_signal()).await;
     Ok(())
 }
 

@@ -168,3 +168,129 @@ async fn runs_are_one_at_a_time() {
     assert!(v["error"].as_str().unwrap().contains("one at a time"));
     assert_eq!(first.await.unwrap().0, 200);
 }
+
+/// One raw HTTP/1.1 exchange, so the test chooses every header (a client library would set
+/// Host itself). Returns the status code and the body.
+async fn raw(base: &str, request: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).await.unwrap();
+    let text = String::from_utf8_lossy(&answer).to_string();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    (status, body)
+}
+
+fn get_with_host(host: &str) -> String {
+    format!("GET /api/health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+}
+
+#[tokio::test]
+async fn only_loopback_host_names_on_our_port_are_answered() {
+    let server = Background::start().unwrap();
+    let port = server.base.rsplit(':').next().unwrap().to_string();
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        "127.0.0.1".to_string(),
+    ] {
+        let (status, _) = raw(&server.base, &get_with_host(&host)).await;
+        assert_eq!(status, 200, "{host}");
+    }
+    // DNS rebinding: a hostile name that resolves to 127.0.0.1.
+    for host in [format!("evil.example:{port}"), "127.0.0.1:1".to_string()] {
+        let (status, body) = raw(&server.base, &get_with_host(&host)).await;
+        assert_eq!(status, 403, "{host}");
+        assert!(
+            body.contains("is not allowed") && body.contains("--allow-host"),
+            "{body}"
+        );
+    }
+    let lan = Background::start_with(Options {
+        allow_hosts: vec!["lab-box".into()],
+        ..Options::default()
+    })
+    .unwrap();
+    let port = lan.base.rsplit(':').next().unwrap().to_string();
+    let (status, _) = raw(&lan.base, &get_with_host(&format!("lab-box:{port}"))).await;
+    assert_eq!(status, 200, "--allow-host adds a name");
+}
+
+#[tokio::test]
+async fn a_half_sent_header_is_cut_off_after_the_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = Background::start_with(Options {
+        header_timeout: Some(Duration::from_millis(500)),
+        ..Options::default()
+    })
+    .unwrap();
+    let addr = server.base.trim_start_matches("http://").to_string();
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    s.write_all(b"GET /api/health HTTP/1.1\r\nHost: 127.0")
+        .await
+        .unwrap();
+    let start = Instant::now();
+    let mut buf = [0u8; 256];
+    // The server closes the connection (EOF or reset); it never answers a request it never got.
+    let closed = tokio::time::timeout(Duration::from_secs(10), s.read(&mut buf)).await;
+    assert!(closed.is_ok(), "still open after 10 s");
+    assert!(
+        start.elapsed() >= Duration::from_millis(400),
+        "{:?}",
+        start.elapsed()
+    );
+    // A connection that never sends anything is closed too.
+    let mut idle = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let closed = tokio::time::timeout(Duration::from_secs(10), idle.read(&mut buf)).await;
+    assert!(closed.is_ok(), "an idle connection stayed open");
+}
+
+#[tokio::test]
+async fn an_oversized_run_body_is_413_with_a_message() {
+    let server = Background::start().unwrap();
+    let huge = format!(
+        r#"{{"lesson":"cpu","strategies":"{}"}}"#,
+        "sequential,".repeat(4_000)
+    );
+    let (status, v) = post(&server.base, &huge).await;
+    assert_eq!(status, 413, "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("at most 16384 bytes"),
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn cross_origin_requests_stay_refused() {
+    let server = Background::start().unwrap();
+    let port = server.base.rsplit(':').next().unwrap().to_string();
+    // A preflight finds no route: no Access-Control-Allow-Methods, so the browser never sends
+    // the real request.
+    let preflight = format!(
+        "OPTIONS /api/run HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: http://evil.example\r\n\
+         Access-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: content-type\r\n\
+         Connection: close\r\n\r\n"
+    );
+    let (status, _) = raw(&server.base, &preflight).await;
+    assert_eq!(status, 405);
+    // A "simple" cross-origin POST (text/plain, no preflight) is not JSON to us.
+    let body = r#"{"lesson":"cpu"}"#;
+    let simple = format!(
+        "POST /api/run HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: http://evil.example\r\n\
+         Content-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let (status, body) = raw(&server.base, &simple).await;
+    assert_eq!(status, 400, "{body}");
+}
