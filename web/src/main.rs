@@ -20,11 +20,11 @@
 mod app;
 mod components;
 mod exec;
-mod explorer;
 mod lessons;
 mod run;
 mod state;
-mod url;
+
+use interleave_web::{explorer, url};
 
 fn main() {
     // A `workers` web worker instantiates this same module with its own memory, which makes it
