@@ -108,6 +108,10 @@ pub struct BenchArgs {
     /// Also write the figures as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Instead of the figures, soak the companion for SECS seconds under mixed load (delayed
+    /// pages, health checks, native runs) and print errors and its resident memory over time.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(10..=3600))]
+    pub soak: Option<u64>,
 }
 
 /// Flags of `interleave explore`.

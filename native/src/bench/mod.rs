@@ -5,6 +5,7 @@
 mod browser;
 mod probes;
 mod report;
+mod soak;
 
 use crate::exec;
 use crate::lessons::cost;
@@ -46,6 +47,36 @@ fn run_lesson(
 
 /// Run the benchmark and print (or return as JSON) its figures.
 pub fn run(args: &crate::cli::BenchArgs) -> Result<()> {
+    if let Some(seconds) = args.soak {
+        exec::raise_fd_limit();
+        eprintln!("soaking the companion for {seconds} s…");
+        let s = soak::soak(seconds)?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&s)?);
+        } else {
+            let mib = |kb: u64| kb as f64 / 1024.0;
+            println!(
+                "soak, {} s: {} pages, {} health checks, {} native runs checked; {} errors {}\n\
+                 companion RSS: {:.1} MiB early, {:.1} MiB late ({:+.1}%, flat within 10% {}), peak {:.1} MiB",
+                s.seconds,
+                s.pages,
+                s.health,
+                s.runs,
+                s.errors,
+                if s.errors == 0 { "✓" } else { "✗" },
+                mib(s.rss_early_kb),
+                mib(s.rss_late_kb),
+                s.growth() * 100.0,
+                if s.growth().abs() <= 0.10 {
+                    "✓"
+                } else {
+                    "✗"
+                },
+                mib(s.rss_peak_kb)
+            );
+        }
+        return Ok(());
+    }
     let (repeat, json) = (args.repeat, args.json);
     let workers = args.workers.unwrap_or_else(exec::default_workers);
     exec::raise_fd_limit();
