@@ -27,9 +27,9 @@ pub struct Concurrent {
     pub wall_ms: f64,
 }
 
-/// Send `count` delayed requests at once to a companion in a separate process (each side then
-/// needs ~`count` file descriptors of its own).
-pub fn concurrent(count: u32, latency_ms: u64) -> Result<Concurrent> {
+/// A companion in a process of its own on a free loopback port, and its base URL; the caller
+/// kills it.
+pub fn companion_process() -> Result<(std::process::Child, String)> {
     let exe = std::env::current_exe()?;
     let mut child = Command::new(exe)
         .args(["serve", "--addr", "127.0.0.1:0"])
@@ -44,6 +44,13 @@ pub fn concurrent(count: u32, latency_ms: u64) -> Result<Concurrent> {
         .next()
         .unwrap_or_default()
         .to_string();
+    Ok((child, base))
+}
+
+/// Send `count` delayed requests at once to a companion in a separate process (each side then
+/// needs ~`count` file descriptors of its own).
+pub fn concurrent(count: u32, latency_ms: u64) -> Result<Concurrent> {
+    let (mut child, base) = companion_process()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -4,12 +4,10 @@
 //! second. Figures, not a pass/fail test: errors should be 0 and memory flat.
 
 use crate::exec::MonoClock;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use interleave_shared::lessons::io;
 use interleave_shared::{Clock, RunRecord};
 use serde::Serialize;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -69,21 +67,8 @@ fn median(mut v: Vec<u64>) -> u64 {
 
 /// Run the soak for `seconds`.
 pub fn soak(seconds: u64) -> Result<Soak> {
-    let exe = std::env::current_exe()?;
-    let mut child = Command::new(exe)
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("cannot start a companion process")?;
+    let (mut child, base) = super::probes::companion_process()?;
     let pid = child.id();
-    let mut line = String::new();
-    BufReader::new(child.stderr.take().context("no stderr")?).read_line(&mut line)?;
-    let base = line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .unwrap_or_default()
-        .to_string();
     let stop = Arc::new(AtomicBool::new(false));
     let sampler = {
         let stop = stop.clone();
