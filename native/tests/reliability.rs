@@ -185,4 +185,19 @@ fn a_killed_worker_is_reported_at_once_and_the_others_are_stopped() {
         );
         assert_all_gone(what, &kids);
     }
+    // The daemon lesson's one child: its end is named too, at once.
+    let (what, args, n) = LONG_RUNS[3];
+    let (cli, kids) = start_with_children(args, n);
+    std::thread::sleep(Duration::from_millis(300));
+    signal(kids[0], libc::SIGKILL);
+    let out = cli.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{what}: {stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "the daemon demo program (pid {}) ended with signal: 9 (SIGKILL)",
+            kids[0]
+        )),
+        "{what}: {stderr}"
+    );
 }

@@ -166,6 +166,19 @@ pub fn see_how(r: &RunRecord) -> Option<Explorer> {
     Some(e)
 }
 
+/// 12870 → "12,870", for counts a person reads.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,6 +255,14 @@ mod tests {
             true,
         );
         assert_eq!(see_how(&d).unwrap().schedule, vec![0, 1]);
+    }
+
+    #[test]
+    fn counts_read_with_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(12_870), "12,870");
+        assert_eq!(thousands(10_000_000), "10,000,000");
     }
 
     #[test]

@@ -55,7 +55,11 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
         }
         let status = child.wait()?;
         if !status.success() {
-            bail!("the daemon demo program failed: {status}");
+            bail!(
+                "the daemon demo program (pid {}) ended with {status} after step {done} of {}",
+                child.id(),
+                p.size
+            );
         }
         Ok((done, spans))
     })?;

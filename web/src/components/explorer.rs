@@ -2,7 +2,7 @@
 //! the shared state, the schedule so far, and "Count all" / "Show a wrong one". It draws
 //! `crate::explorer::View`; every change goes through the reducer.
 
-use crate::explorer::{Count, Explorer};
+use crate::explorer::{Count, Explorer, thousands};
 use crate::state::Action;
 use interleave_shared::explore;
 use interleave_shared::{LessonId, StrategyId};
@@ -77,7 +77,7 @@ pub fn explorer_panel(props: &Props) -> Html {
             <p class="count" data-testid="explore-count" data-schedules={c.schedules.to_string()}
                data-wrong={c.wrong.to_string()} data-ms={format!("{ms:.1}")}>
                 { format!("{} schedules, {} of them wrong ({:.1}%), counted in {} in a web worker.",
-                    c.schedules, c.wrong, c.wrong as f64 * 100.0 / c.schedules.max(1) as f64,
+                    thousands(c.schedules), thousands(c.wrong), c.wrong as f64 * 100.0 / c.schedules.max(1) as f64,
                     interleave_shared::verdict::fmt_ms(*ms)) }
             </p>
         },
