@@ -247,6 +247,22 @@ pub fn app() -> Html {
         url::query(lesson.id, &s.strategies, &s.size, &s.workers, &s.latency)
     );
     let on_cancel = dispatch.reform(|_: MouseEvent| Action::Cancel);
+    // "See how it happens": open the explorer, then bring it into view once it is drawn.
+    let on_explore = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: Explorer| {
+            dispatch.emit(Action::OpenExplorer(e));
+            wasm_bindgen_futures::spawn_local(async {
+                gloo_timers::future::TimeoutFuture::new(0).await;
+                let panel = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.query_selector("[data-testid=\"explore\"]").ok().flatten());
+                if let Some(panel) = panel {
+                    panel.scroll_into_view();
+                }
+            });
+        })
+    };
     let on_count = {
         let state = state.clone();
         Callback::from(move |()| {
@@ -323,7 +339,7 @@ pub fn app() -> Html {
                 if let Some(e) = &s.explorer {
                     <ExplorerPanel explorer={e.clone()} dispatch={dispatch.clone()} on_count={on_count} />
                 }
-                <Results records={s.records.clone()} on_explore={dispatch.reform(Action::OpenExplorer)} />
+                <Results records={s.records.clone()} on_explore={on_explore} />
                 <Timeline records={s.records.clone()} />
                 <section class="io-bar">
                     <button class="secondary" data-testid="export" onclick={on_export}
