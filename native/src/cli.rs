@@ -112,6 +112,18 @@ pub struct BenchArgs {
     /// pages, health checks, native runs) and print errors and its resident memory over time.
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(10..=3600))]
     pub soak: Option<u64>,
+    /// Instead of the figures, run every lesson `--runs` times at its defaults and count how
+    /// often each of its claims held (the teaching-integrity tally; the bar is 19 of 20
+    /// natively, 9 of 10 in the browser). With `--browser`: fresh page loads in headless
+    /// Chromium, as a page and as an embed.
+    #[arg(long)]
+    pub claims: bool,
+    /// Runs per lesson for `--claims`.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub runs: u32,
+    /// Only these lessons for `--claims` (comma-separated) [default: all].
+    #[arg(long, value_name = "LIST")]
+    pub lessons: Option<String>,
 }
 
 /// Flags of `interleave explore`.

@@ -21,7 +21,6 @@ mod progress;
 mod run;
 mod server;
 mod table;
-mod trace;
 
 use anyhow::{Context, Result};
 use clap::{CommandFactory, FromArgMatches};
@@ -167,8 +166,11 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     drop(progress);
     drop(server);
     if let Some(path) = &args.trace {
-        std::fs::write(path, serde_json::to_vec(&trace::trace(&records))?)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(
+            path,
+            serde_json::to_vec(&interleave_shared::trace::trace(&records))?,
+        )
+        .with_context(|| format!("cannot write {}", path.display()))?;
     }
     report(&records, args.json)
 }
@@ -222,6 +224,10 @@ fn report(records: &[RunRecord], json: bool) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(records)?);
     } else {
         println!("{}", table::records(records));
+        let claims = table::claims(records);
+        if !claims.is_empty() {
+            println!("{claims}");
+        }
         let mut lessons: Vec<LessonId> = records.iter().map(|r| r.lesson).collect();
         lessons.dedup();
         for l in lessons {

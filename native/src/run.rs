@@ -8,7 +8,7 @@ use crate::lessons;
 use crate::server::Background;
 use anyhow::Result;
 use interleave_shared::record::annotate_speedups;
-use interleave_shared::{Repeats, Request, RunBody, RunRecord, Side};
+use interleave_shared::{Execution, Request, RunBody, RunRecord, Side};
 
 /// What to run: a validated request, how often, and where pages come from.
 #[derive(Debug, Clone)]
@@ -88,11 +88,26 @@ pub fn resolve(body: &RunBody) -> Result<Request, interleave_shared::ParamError>
 /// `progress(name)` is called before each strategy.
 pub fn run(plan: &Plan, progress: &dyn Fn(&str)) -> Result<Vec<RunRecord>> {
     let mut records = Vec::new();
+    let req = &plan.request;
+    // Where speed is compared, every strategy first runs once, small and untimed, so whichever
+    // is timed first does not pay everyone's one-time costs. (`--repeat` warms each up at full
+    // size instead.)
+    if req.info().speed_matters && plan.repeat == 1 {
+        let ctx = Ctx {
+            params: req.params.warm_up(),
+            server: plan.server.as_deref(),
+        };
+        for strategy in &req.strategies {
+            progress(&format!("{} (warm-up)", strategy.id));
+            lessons::execute(req.lesson, strategy, &ctx)?;
+        }
+    }
     for strategy in &plan.request.strategies {
         progress(strategy.id.name());
         records.push(run_one(plan, strategy)?);
     }
     annotate_speedups(&mut records);
+    interleave_shared::claims::evaluate(&mut records);
     Ok(records)
 }
 
@@ -110,24 +125,10 @@ fn run_one(plan: &Plan, strategy: &interleave_shared::Strategy) -> Result<RunRec
             timed.push(e);
         }
     }
-    timed.sort_by(|a, b| a.timing.wall_ms.total_cmp(&b.timing.wall_ms));
-    let min_ms = timed.first().map_or(0.0, |e| e.timing.wall_ms);
-    let max_ms = timed.last().map_or(0.0, |e| e.timing.wall_ms);
-    // Any wrong repeat makes the record wrong: one lost update is a bug even if others were right.
-    let wrong = timed
-        .iter()
-        .find(|e| !e.checked.correct)
-        .map(|e| e.checked.clone());
-    let mut e = timed.swap_remove(timed.len() / 2);
-    if let Some(wrong) = wrong {
-        e.checked = wrong;
-    }
+    let (e, repeats) =
+        Execution::median_of(timed).ok_or_else(|| anyhow::anyhow!("no timed runs"))?;
     let mut record =
         RunRecord::from_execution(req.lesson, strategy.id, Side::Native, &req.params, e);
-    record.repeats = (plan.repeat > 1).then_some(Repeats {
-        runs: plan.repeat,
-        min_ms,
-        max_ms,
-    });
+    record.repeats = (plan.repeat > 1).then_some(repeats);
     Ok(record)
 }

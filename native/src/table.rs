@@ -49,7 +49,7 @@ pub fn records(records: &[RunRecord]) -> String {
         })
         .collect();
     for (i, r) in records.iter().enumerate() {
-        let is_fastest = fastest.contains(&i) && records.len() > 1;
+        let is_fastest = fastest.contains(&i) && records.len() > 1 && r.lesson.info().speed_matters;
         let wall = match &r.repeats {
             Some(rep) => format!(
                 "{} ({}–{})",
@@ -64,7 +64,14 @@ pub fn records(records: &[RunRecord]) -> String {
         } else {
             Cell::new(r.strategy)
         };
-        let correct = if r.correct {
+        let correct = if r.lesson.info().demonstrates_bug(r.strategy) {
+            // The bug is the point: marked the same way everywhere, neither exact nor a failure.
+            if r.shows_bug {
+                Cell::new(format!("shows the bug: {}", r.result)).fg(Color::Yellow)
+            } else {
+                Cell::new(format!("bug not shown this run: {}", r.result)).fg(Color::Magenta)
+            }
+        } else if r.correct {
             Cell::new("exact").fg(Color::Green)
         } else {
             Cell::new(format!("WRONG: {}", r.result)).fg(Color::Red)
@@ -87,6 +94,31 @@ pub fn records(records: &[RunRecord]) -> String {
         ]);
     }
     t.to_string()
+}
+
+/// The lesson's claims as this run checked them, one line each (a claim about two strategies
+/// is listed once per side).
+pub fn claims(records: &[RunRecord]) -> String {
+    let listed = interleave_shared::claims::listed(records);
+    let mut t = new_table(&["claim", "side", "held", "the run's numbers"]);
+    for (side, c) in &listed {
+        let held = if c.held {
+            Cell::new("held").fg(Color::Green)
+        } else {
+            Cell::new("NOT HELD").fg(Color::Red)
+        };
+        t.add_row(vec![
+            Cell::new(&c.text),
+            Cell::new(side.as_str()),
+            held,
+            Cell::new(&c.why),
+        ]);
+    }
+    if listed.is_empty() {
+        String::new()
+    } else {
+        t.to_string()
+    }
 }
 
 /// The catalogue: every lesson with its strategies on both sides and its parameters.

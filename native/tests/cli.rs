@@ -21,7 +21,7 @@ fn list_shows_every_lesson_with_strategies_and_bounds() {
         .stdout(predicate::str::contains("io"))
         .stdout(predicate::str::contains("--latency-ms 500 (0..=30000 ms)"))
         .stdout(predicate::str::contains(
-            "--size 100000000 (1..=100000000000",
+            "--size 2000000000 (1..=100000000000",
         ));
 }
 

@@ -14,8 +14,11 @@
 //! - [`check`]: [`Checked`], a result beside its reference answer.
 //! - [`task`]: the protocol for workers that share no memory (child processes, web workers).
 //! - [`explore`]: step models of the race and the deadlock, replayed or enumerated in full.
+//! - [`claims`]: what each lesson says a learner should see, checked against every run; [`facts`]:
+//!   the measured numbers those checks read.
 //! - [`record`]: [`RunRecord`] and [`Span`], the one format every view (table, JSON, trace,
 //!   timeline, verdict) renders.
+//! - [`trace`]: the records as a Chrome Trace Event file (Perfetto), from the CLI or the page.
 //! - [`params`]: validated run parameters; bad values become a [`ParamError`] that names the value
 //!   and the allowed range.
 //! - [`clock`]: the [`Clock`] trait, so spans are timed the same way on both targets.
@@ -29,22 +32,27 @@
 
 pub mod catalogue;
 pub mod check;
+pub mod claims;
 pub mod clock;
 mod error;
 pub mod explore;
+pub mod facts;
 pub mod lessons;
 pub mod params;
+pub mod prediction;
 pub mod record;
 pub mod request;
 pub mod strategy;
 pub mod sync;
 pub mod task;
+pub mod trace;
 pub mod verdict;
 
 pub use catalogue::{LessonId, Runs, Strategy, StrategyId};
 pub use check::Checked;
 pub use clock::Clock;
 pub use error::ParamError;
+pub use facts::Fact;
 pub use params::{ParamSpec, Params};
 pub use record::{Execution, Repeats, RunRecord, Side, Span, SpanKind, Timing};
 pub use request::{Request, RunBody};

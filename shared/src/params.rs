@@ -66,6 +66,18 @@ pub struct Params {
 }
 
 impl Params {
+    /// The parameters of an untimed warm-up before a timed comparison: the same work at a
+    /// fiftieth of the size (at least one item) with 1 ms waits. Enough to load and compile the
+    /// code (the browser's JIT tiers hot code up only after it has run), start pools and fault
+    /// pages in, so the strategy timed first does not pay for everyone; too little to matter.
+    pub fn warm_up(&self) -> Params {
+        Params {
+            size: (self.size / 50).max(1),
+            latency_ms: self.latency_ms.map(|_| 1),
+            ..*self
+        }
+    }
+
     /// The parameters as a JSON map, for [`RunRecord::params`](crate::RunRecord::params).
     pub fn to_map(&self) -> std::collections::BTreeMap<String, serde_json::Value> {
         let mut m = std::collections::BTreeMap::new();

@@ -3,6 +3,8 @@
 
 use crate::catalogue::{LessonId, StrategyId};
 use crate::check::Checked;
+use crate::claims::ClaimResult;
+use crate::facts::{Fact, Facts};
 use crate::params::Params;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -119,6 +121,17 @@ pub struct RunRecord {
     pub correct: bool,
     /// Who ran what when: the timeline.
     pub spans: Vec<Span>,
+    /// For a strategy that exists to show a bug: the bug happened in this run (updates lost, a
+    /// wait-for cycle, steps cut off). Every view marks such a row "shows the bug", neither
+    /// "exact" nor a failure.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shows_bug: bool,
+    /// The numbers the lesson's point rests on (lost updates, producer waits, connections...).
+    #[serde(default, skip_serializing_if = "Facts::is_empty")]
+    pub facts: Facts,
+    /// The lesson's claims about this strategy, checked against this run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub claims: Vec<ClaimResult>,
 }
 
 /// How long one execution took and what it used, as far as the platform tells.
@@ -155,6 +168,10 @@ pub struct Execution {
     pub note: Option<String>,
     /// What it took.
     pub timing: Timing,
+    /// The lesson's bug showed (see [`RunRecord::shows_bug`]).
+    pub shows_bug: bool,
+    /// Measured numbers the lesson's claims read.
+    pub facts: Facts,
 }
 
 impl Execution {
@@ -166,7 +183,45 @@ impl Execution {
             workers,
             note: None,
             timing,
+            shows_bug: false,
+            facts: Facts::new(),
         }
+    }
+
+    /// Several timed executions of one strategy as one: the median by wall time, with the
+    /// spread. Any wrong execution makes the result wrong (one lost update is a bug even if the
+    /// others were right), and the bug counts as shown if any execution showed it. `None` for
+    /// no executions.
+    pub fn median_of(mut timed: Vec<Execution>) -> Option<(Execution, Repeats)> {
+        timed.sort_by(|a, b| a.timing.wall_ms.total_cmp(&b.timing.wall_ms));
+        let repeats = Repeats {
+            runs: timed.len() as u32,
+            min_ms: timed.first()?.timing.wall_ms,
+            max_ms: timed.last()?.timing.wall_ms,
+        };
+        let wrong = timed
+            .iter()
+            .find(|e| !e.checked.correct)
+            .map(|e| e.checked.clone());
+        let bug = timed.iter().any(|e| e.shows_bug);
+        let mut e = timed.swap_remove(timed.len() / 2);
+        if let Some(wrong) = wrong {
+            e.checked = wrong;
+        }
+        e.shows_bug = bug;
+        Some((e, repeats))
+    }
+
+    /// The same with a measured fact.
+    pub fn fact(mut self, key: Fact, value: impl Into<f64>) -> Self {
+        self.facts.insert(key, value.into());
+        self
+    }
+
+    /// The same, marked as showing (or not) the bug its strategy exists to show.
+    pub fn bug_shown(mut self, shown: bool) -> Self {
+        self.shows_bug = shown;
+        self
     }
 
     /// The same with a note.
@@ -205,7 +260,15 @@ impl RunRecord {
             expected: e.checked.expected,
             correct: e.checked.correct,
             spans: e.spans,
+            shows_bug: e.shows_bug,
+            facts: e.facts,
+            claims: Vec::new(),
         }
+    }
+
+    /// A measured fact, if the runner recorded it.
+    pub fn fact(&self, key: Fact) -> Option<f64> {
+        self.facts.get(&key).copied()
     }
 
     /// Number of distinct workers that ran tasks in `spans` (start-up spans do not count: a

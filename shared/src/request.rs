@@ -87,11 +87,25 @@ impl RunBody {
         };
         let ids = info.parse_strategies(side, &list)?;
         let p = &self.params;
-        let params = info.params(p.size, self.workers, p.latency_ms, p.bytes, cores)?;
-        let strategies = ids
+        let mut params = info.params(p.size, self.workers, p.latency_ms, p.bytes, cores)?;
+        let strategies: Vec<&'static crate::Strategy> = ids
             .into_iter()
             .filter_map(|id| info.strategy(side, id))
             .collect();
+        // A lesson that wants a worker per item (io: one per page, as asyncio.gather starts
+        // them all) gets as many as every requested strategy accepts: `--strategies async`
+        // starts 1,000 downloads at once, while a run that includes processes stops at 64.
+        if self.workers.is_none()
+            && let crate::lessons::DefaultWorkers::PerItem(_) = info.default_workers
+        {
+            let cap = strategies
+                .iter()
+                .filter(|s| s.runs.takes_workers())
+                .map(|s| s.runs.max_workers())
+                .min()
+                .unwrap_or(crate::params::WORKERS.max as u32);
+            params.workers = params.size.min(u64::from(cap)).max(1) as u32;
+        }
         let request = Request {
             lesson: info.id,
             side,
@@ -252,5 +266,21 @@ mod tests {
             v,
             serde_json::json!({"lesson":"io","strategies":"all","workers":4,"params":{"latency_ms":100}})
         );
+    }
+
+    #[test]
+    fn a_worker_per_page_up_to_what_the_requested_strategies_accept() {
+        let mut body = RunBody::new("io");
+        body.params.size = Some(1000);
+        body.strategies = Some(StrategyList::Comma("async".into()));
+        assert_eq!(body.resolve(Side::Native, 2).unwrap().params.workers, 1000);
+        body.strategies = None;
+        assert_eq!(
+            body.resolve(Side::Native, 2).unwrap().params.workers,
+            64,
+            "processes stop at 64"
+        );
+        body.workers = Some(10);
+        assert_eq!(body.resolve(Side::Native, 2).unwrap().params.workers, 10);
     }
 }

@@ -17,95 +17,58 @@ pub fn fmt_ms(ms: f64) -> String {
 }
 
 /// Write the verdict for `records` (any mix of lessons' strategies and sides, normally one
-/// lesson): wrong results first, then per side which strategy won, by how much, and why.
+/// lesson): bugs shown and wrong results first, then — only where speed is the lesson's point —
+/// per side which strategy won and by how much (or that the run cannot tell them apart), then
+/// the lesson's claims as this run checked them, and why.
 pub fn verdict(records: &[RunRecord]) -> String {
     let mut out = String::new();
-    if records.is_empty() {
+    let Some(first) = records.first() else {
         return "Nothing ran.".into();
-    }
-    for r in records.iter().filter(|r| !r.correct) {
-        let shows_the_bug = r.lesson.info().demonstrates_bug(r.strategy);
-        let what = if shows_the_bug {
-            "went wrong, as this lesson sets out to show"
-        } else {
-            "produced a WRONG result"
-        };
-        let _ = write!(
-            out,
-            "{} ({}) {what}: {} instead of {}. ",
-            r.strategy,
-            r.side.as_str(),
-            r.result,
-            r.expected
-        );
-    }
-    for side in [Side::Native, Side::Web] {
-        let rows: Vec<&RunRecord> = records.iter().filter(|r| r.side == side).collect();
-        let Some(best) = rows
-            .iter()
-            .copied()
-            .filter(|r| r.correct)
-            .min_by(|a, b| a.wall_ms.total_cmp(&b.wall_ms))
-        else {
-            continue;
-        };
-        let where_ = match side {
-            Side::Native => "Natively",
-            Side::Web => "In the browser",
-        };
-        if rows.len() == 1 {
+    };
+    let info = first.lesson.info();
+    for r in records {
+        let side = r.side.as_str();
+        if r.lesson.info().demonstrates_bug(r.strategy) {
+            if r.shows_bug {
+                let _ = write!(out, "{} ({side}) shows the bug: {}. ", r.strategy, r.result);
+            } else {
+                let _ = write!(
+                    out,
+                    "{} ({side}) did not show the bug this run: {}. ",
+                    r.strategy, r.result
+                );
+            }
+        } else if !r.correct {
             let _ = write!(
                 out,
-                "{where_}, {} took {}. ",
-                best.strategy,
-                fmt_ms(best.wall_ms)
+                "{} ({side}) produced a WRONG result: {} instead of {}. ",
+                r.strategy, r.result, r.expected
             );
-            continue;
         }
-        let slowest = rows
-            .iter()
-            .copied()
-            .max_by(|a, b| a.wall_ms.total_cmp(&b.wall_ms))
-            .unwrap_or(best);
-        let _ = write!(
-            out,
-            "{where_}, {} was fastest at {}",
-            best.strategy,
-            fmt_ms(best.wall_ms)
-        );
-        match (best.strategy, best.speedup) {
-            (StrategyId::Sequential, _) => {
-                let _ = write!(
-                    out,
-                    ": no parallel strategy beat one thread here, so starting and coordinating \
-                     workers cost more than they saved at this size"
-                );
-            }
-            (_, Some(speedup)) => {
-                let efficiency = best.efficiency.unwrap_or(0.0);
-                let _ = write!(
-                    out,
-                    ", {speedup:.2}× sequential with {} of {} workers busy (efficiency {:.0}%)",
-                    best.workers_used,
-                    best.workers,
-                    efficiency * 100.0
-                );
-                if efficiency > 1.05 {
-                    out.push_str(
-                        " — above 100% because the sequential run went first and paid one-time \
-                         warm-up (compiling and caching); run again for a fair comparison",
-                    );
-                }
-            }
-            _ => {}
+    }
+    if info.speed_matters {
+        for side in [Side::Native, Side::Web] {
+            let rows: Vec<&RunRecord> = records.iter().filter(|r| r.side == side).collect();
+            speed(&mut out, side, &rows);
         }
-        if slowest.strategy != best.strategy {
+    }
+    let claims = crate::claims::listed(records);
+    let two_sides = claims.iter().any(|(s, _)| *s == Side::Web)
+        && claims.iter().any(|(s, _)| *s == Side::Native);
+    let held = claims.iter().filter(|(_, c)| c.held).count();
+    if !claims.is_empty() {
+        let _ = write!(out, "Claims: {held} of {} held", claims.len());
+        for (side, c) in claims.iter().filter(|(_, c)| !c.held) {
+            let side = if two_sides {
+                format!(" ({})", side.as_str())
+            } else {
+                String::new()
+            };
             let _ = write!(
                 out,
-                "; {} was slowest at {} ({:.2}× the winner's time)",
-                slowest.strategy,
-                fmt_ms(slowest.wall_ms),
-                slowest.wall_ms / best.wall_ms.max(f64::MIN_POSITIVE)
+                "; not held{side}: {} — {}",
+                lower_first(&c.text),
+                c.why
             );
         }
         out.push_str(". ");
@@ -128,10 +91,117 @@ pub fn verdict(records: &[RunRecord]) -> String {
             which.join(" and ")
         );
     }
-    if let Some(r) = records.first() {
-        let _ = write!(out, "Why: {}.", r.lesson.info().insight);
-    }
+    let _ = write!(out, "Why: {}.", info.insight);
     out.trim_end().to_string()
+}
+
+fn lower_first(text: &str) -> String {
+    let mut c = text.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// Whether `a` and `b` cannot be told apart by this run: their repeat ranges overlap, or,
+/// measured once, they are within 5% of each other.
+pub fn indistinguishable(a: &RunRecord, b: &RunRecord) -> bool {
+    match (&a.repeats, &b.repeats) {
+        (Some(x), Some(y)) => x.min_ms <= y.max_ms && y.min_ms <= x.max_ms,
+        _ => {
+            let (lo, hi) = if a.wall_ms <= b.wall_ms {
+                (a.wall_ms, b.wall_ms)
+            } else {
+                (b.wall_ms, a.wall_ms)
+            };
+            hi <= lo * 1.05
+        }
+    }
+}
+
+/// One side's speed sentence: the winner with its speedup, or the strategies the run cannot
+/// tell apart from it, and the slowest.
+fn speed(out: &mut String, side: Side, rows: &[&RunRecord]) {
+    let mut ok: Vec<&RunRecord> = rows.iter().copied().filter(|r| r.correct).collect();
+    ok.sort_by(|a, b| a.wall_ms.total_cmp(&b.wall_ms));
+    let Some(best) = ok.first().copied() else {
+        return;
+    };
+    let where_ = match side {
+        Side::Native => "Natively",
+        Side::Web => "In the browser",
+    };
+    if rows.len() == 1 {
+        let _ = write!(
+            out,
+            "{where_}, {} took {}. ",
+            best.strategy,
+            fmt_ms(best.wall_ms)
+        );
+        return;
+    }
+    let ties: Vec<&str> = ok[1..]
+        .iter()
+        .filter(|r| indistinguishable(best, r))
+        .map(|r| r.strategy.name())
+        .collect();
+    if ties.is_empty() {
+        let _ = write!(
+            out,
+            "{where_}, {} was fastest at {}",
+            best.strategy,
+            fmt_ms(best.wall_ms)
+        );
+    } else {
+        let spread = if best.repeats.is_some() {
+            "their ranges over the repeats overlap"
+        } else {
+            "within 5% in one run; repeat the run to see the spread"
+        };
+        let _ = write!(
+            out,
+            "{where_}, {} ({}) and {} cannot be told apart ({spread})",
+            best.strategy,
+            fmt_ms(best.wall_ms),
+            ties.join(", ")
+        );
+    }
+    match (best.strategy, best.speedup) {
+        (StrategyId::Sequential, _) => {
+            out.push_str(
+                ": no parallel strategy beat one thread here, so starting and coordinating \
+                 workers cost more than they saved at this size",
+            );
+        }
+        (_, Some(speedup)) if ties.is_empty() => {
+            let efficiency = best.efficiency.unwrap_or(0.0);
+            let _ = write!(
+                out,
+                ", {speedup:.2}× sequential with {} of {} workers busy (efficiency {:.0}%)",
+                best.workers_used,
+                best.workers,
+                efficiency * 100.0
+            );
+            if efficiency > 1.05 {
+                out.push_str(
+                    " — above 100% because the sequential run paid one-time warm-up (compiling \
+                     and caching) that the later runs did not",
+                );
+            }
+        }
+        _ => {}
+    }
+    let slowest = ok.last().copied().unwrap_or(best);
+    if slowest.strategy != best.strategy && !ties.contains(&slowest.strategy.name()) {
+        let _ = write!(
+            out,
+            "; {} was slowest at {} ({:.2}× the winner's time)",
+            slowest.strategy,
+            fmt_ms(slowest.wall_ms),
+            slowest.wall_ms / best.wall_ms.max(f64::MIN_POSITIVE)
+        );
+    }
+    out.push_str(". ");
 }
 
 /// For a record of a lesson that waits a fixed latency per request: how many latencies its
@@ -184,7 +254,7 @@ mod tests {
             rec("pool", Side::Web, 100.0, true),
         ];
         annotate_speedups(&mut rs);
-        assert!(verdict(&rs).contains("above 100% because the sequential run went first"));
+        assert!(verdict(&rs).contains("above 100% because the sequential run paid one-time"));
     }
 
     #[test]
@@ -229,7 +299,7 @@ mod tests {
 
     #[test]
     fn a_demonstrated_bug_is_named_as_the_point_of_the_lesson() {
-        let r = fixture(
+        let mut r = fixture(
             LessonId::Race,
             "unsynchronized",
             Side::Native,
@@ -237,11 +307,18 @@ mod tests {
             2,
             false,
         );
-        let v = verdict(&[r]);
+        let v = verdict(std::slice::from_ref(&r));
         assert!(
-            v.starts_with("unsynchronized (native) went wrong, as this lesson sets out to show"),
+            v.starts_with("unsynchronized (native) did not show the bug this run: 4."),
             "{v}"
         );
+        r.shows_bug = true;
+        let v = verdict(&[r]);
+        assert!(
+            v.starts_with("unsynchronized (native) shows the bug: 4."),
+            "{v}"
+        );
+        assert!(!v.contains("fastest"), "speed is not the race's point: {v}");
     }
 
     #[test]

@@ -137,9 +137,10 @@ test('every other lesson: each browser strategy checked, native rows beside them
     if (lesson === 'deadlock') {
       assert.equal(got[0].result, 'deadlock: w0 holds A and waits for B held by w1; w1 holds B and waits for A held by w0');
     }
-    if (lesson === 'race' || lesson === 'cost') {
-      await page.screenshot({ path: artifact(`desktop-${lesson}.png`), fullPage: true });
-    }
+    // Every lesson's page after a run, to look at: a learner should tell what happened.
+    await page.screenshot({ path: artifact(`desktop-${lesson}.png`), fullPage: true });
+    assert.ok((await page.getByTestId('claim').count()) >= 1, `${lesson}: claims shown`);
+    await page.getByTestId('prediction-result').waitFor();
     assert.deepEqual(page.errors, [], lesson);
     await page.close();
   }
@@ -179,7 +180,7 @@ test('invalid URL parameters fall back to defaults with a message', { timeout: 6
   assert.match(text, /workers 0 is out of range: allowed 1\.\.=10000/);
   assert.match(text, /autorun 'maybe' must be 1 or 0/);
   assert.equal(await page.getByTestId('lesson-picker').inputValue(), 'cpu');
-  assert.equal(await page.getByTestId('param-size').inputValue(), '100000000');
+  assert.equal(await page.getByTestId('param-size').inputValue(), '2000000000');
   const page2 = await openPage('/?lesson=io&strategies=pool&latency=999999');
   const text2 = await page2.getByTestId('error').textContent();
   assert.match(text2, /lesson 'io' has no web strategy 'pool'; allowed: sequential, async, workers/);
@@ -187,6 +188,96 @@ test('invalid URL parameters fall back to defaults with a message', { timeout: 6
   await page.screenshot({ path: artifact('bad-parameters.png') });
   await page.close();
   await page2.close();
+});
+
+test('claims: held and not held (a parallel strategy forced onto one worker), with the reason', { timeout: 180_000 }, async () => {
+  const page = await openPage('/?lesson=cpu&strategies=sequential,pool&size=50000000&workers=1&autorun=1');
+  await runFinished(page, 2 + 7);
+  const claims = await page.$$eval('[data-testid="claim"]', (lis) => lis.map((li) => ({ ...li.dataset, text: li.textContent })));
+  const webParallel = claims.find((c) => c.id === 'parallel-faster' && c.side === 'web');
+  assert.ok(webParallel, JSON.stringify(claims));
+  assert.equal(webParallel.held, 'false');
+  assert.match(webParallel.text, /pool took .* it ran on 1 worker, so nothing ran at the same time/);
+  const exact = claims.filter((c) => c.id === 'exact');
+  assert.ok(exact.length >= 1 && exact.every((c) => c.held === 'true'));
+  await page.screenshot({ path: artifact('claim-not-held.png'), fullPage: true });
+  await page.close();
+
+  // The race at a size where the two workers overlap: the bug shows, marked one way.
+  const race = await openPage('/?lesson=race&size=2000000&autorun=1');
+  await runFinished(race, 3 + 3);
+  const held = await race.$$eval('[data-testid="claim"]', (lis) => lis.map((li) => [li.dataset.id, li.dataset.side, li.dataset.held]));
+  assert.ok(held.some(([id, side]) => id === 'unsync-loses' && side === 'web'), JSON.stringify(held));
+  assert.ok(held.some(([id, , h]) => id === 'fixes-exact' && h === 'true'));
+  const unsync = (await rows(race)).find((r) => r.strategy === 'unsynchronized' && r.side === 'web');
+  if (unsync.showsBug === 'true') {
+    assert.equal(await race.locator('tr[data-strategy="unsynchronized"][data-side="web"] [data-testid="shows-bug"]').textContent(), '⚑ shows the bug');
+  }
+  assert.equal(await race.locator('tr.wrong').count(), 0, 'a demonstrated bug is not marked as a failure');
+  await race.close();
+});
+
+test('predictions: right and wrong, and predict=0 hides the question', { timeout: 120_000 }, async () => {
+  const page = await openPage('/?lesson=deadlock&size=200');
+  const q = page.getByTestId('prediction');
+  assert.match(await q.textContent(), /What happens\?/);
+  await page.getByTestId('predict-finish').click();
+  await page.getByTestId('native-rows').uncheck();
+  await page.getByTestId('run').click();
+  await runFinished(page, 2);
+  const result = page.getByTestId('prediction-result');
+  const answer = await result.getAttribute('data-answer');
+  assert.equal(await result.getAttribute('data-correct'), String(answer === 'finish'));
+  assert.match(await result.textContent(), /The run says .*opposite-order: /);
+  // Changing the prediction after the run re-judges it against the same numbers.
+  const other = answer === 'finish' ? 'stuck' : 'finish';
+  await page.getByTestId(`predict-${answer}`).click();
+  assert.equal(await result.getAttribute('data-correct'), 'true');
+  assert.match(await result.textContent(), /^You were right\./);
+  await page.getByTestId(`predict-${other}`).click();
+  assert.equal(await result.getAttribute('data-correct'), 'false');
+  assert.match(await result.textContent(), /^Not this time/);
+  await page.screenshot({ path: artifact('prediction.png'), fullPage: true });
+  await page.close();
+  const hidden = await openPage('/?lesson=race&predict=0');
+  await hidden.getByTestId('run').waitFor();
+  assert.equal(await hidden.getByTestId('prediction').count(), 0);
+  await hidden.close();
+});
+
+test('the trace export holds every span of the run (Perfetto format)', { timeout: 120_000 }, async () => {
+  const page = await openPage('/?lesson=cpu&strategies=sequential,workers&size=10000000&autorun=1');
+  await runFinished(page, 2 + 7);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-trace').click()]);
+  const file = artifact('exported-trace.json');
+  await download.saveAs(file);
+  const trace = JSON.parse(readFileSync(file, 'utf8'));
+  const [records] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export').click()])
+    .then(async ([d]) => { const f = artifact('exported-for-trace.json'); await d.saveAs(f); return [JSON.parse(readFileSync(f, 'utf8'))]; });
+  const spans = records.reduce((n, r) => n + r.spans.length, 0);
+  const complete = trace.traceEvents.filter((e) => e.ph === 'X');
+  assert.equal(complete.length, spans);
+  const names = trace.traceEvents.filter((e) => e.name === 'process_name').map((e) => e.args.name);
+  assert.ok(names.some((n) => n.startsWith('cpu · workers (web')), names.join(' | '));
+  await page.close();
+});
+
+test('permalink errors stay visible through autorun and name the allowed range', { timeout: 120_000 }, async () => {
+  const page = await openPage('/?lesson=cpu&strategies=sequential&size=-5&repeat=99&autorun=1');
+  await runFinished(page, 1 + 7);
+  const text = await page.getByTestId('error').textContent();
+  assert.match(text, /size '-5' is not a whole number: allowed 1\.\.=100000000000; using 2000000000/);
+  assert.match(text, /repeat 99 is out of range: allowed 1\.\.=20/);
+  await page.close();
+});
+
+test('repeat=3: each strategy timed three times after a warm-up, median with its range', { timeout: 120_000 }, async () => {
+  const page = await openPage('/?lesson=cpu&strategies=sequential,pool&size=20000000&repeat=3&autorun=1');
+  await runFinished(page, 2 + 7);
+  const web = page.locator('tr[data-side="web"] td.num:nth-child(4)');
+  for (const t of await web.allTextContents()) assert.match(t, /^\d.* \(.*–.*, 3 runs\)$/);
+  assert.match(page.url(), /repeat=3/);
+  await page.close();
 });
 
 test('export, then import the same records into a fresh page', { timeout: 120_000 }, async () => {
@@ -237,18 +328,22 @@ test('the page stays responsive while the pool computes (no long task over 200 m
   await page.close();
 });
 
-test('embedded in an isolated tutorial page: compact view, pool runs, link to the full playground', { timeout: 120_000 }, async () => {
-  const src = `${BASE}/?lesson=cpu&strategies=sequential,pool&size=20000000&embed=1&autorun=1`;
+test('embedded in an isolated tutorial page: compact view at the lesson\'s defaults, browser rows only, link to the full playground', { timeout: 180_000 }, async () => {
+  // What a tutorial site gets from the shortest snippet: the lesson's defaults, no native rows.
+  const src = `${BASE}/?lesson=cpu&embed=1&autorun=1`;
   const host = await startHostSite(8098, src);
   const page = await browser.context.newPage();
   await page.setViewportSize({ width: 440, height: 760 });
   await page.goto(`${host.url}/isolated.html`);
   const frame = page.frameLocator('[data-testid="embed"]');
-  await frame.locator('[data-testid="result-row"]').nth(8).waitFor({ timeout: 90_000 });
+  await frame.getByTestId('prediction-result').waitFor({ timeout: 150_000 });
   assert.equal(await frame.getByTestId('isolation').getAttribute('data-isolated'), 'true');
-  const web = await frame.locator('[data-testid="result-row"][data-side="web"]').evaluateAll((trs) => trs.map((t) => ({ ...t.dataset })));
-  assert.deepEqual(web.map((r) => r.strategy), ['sequential', 'pool']);
-  assert.ok(web.every((r) => r.result === sumOfSquares(20_000_000).toString()));
+  const all = await frame.locator('[data-testid="result-row"]').evaluateAll((trs) => trs.map((t) => ({ ...t.dataset })));
+  assert.deepEqual(all.map((r) => `${r.side} ${r.strategy}`), ['web sequential', 'web async', 'web pool', 'web workers']);
+  assert.ok(all.every((r) => r.result === sumOfSquares(2_000_000_000).toString()));
+  const claims = await frame.locator('[data-testid="claim"]').evaluateAll((lis) => lis.map((li) => `${li.dataset.id}=${li.dataset.held}`));
+  figures.embed_claims = claims;
+  assert.ok(claims.some((c) => c.startsWith('parallel-faster=')), claims.join(' '));
   assert.equal(await frame.locator('.explain').count(), 0, 'no full explanation in embed mode');
   assert.match(await frame.locator('a.full-link').getAttribute('href'), /lesson=cpu/);
   await page.waitForTimeout(300);

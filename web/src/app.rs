@@ -1,6 +1,6 @@
 //! The page: wires state, URL, runner and views together.
 
-use crate::components::{Controls, ExplorerPanel, Results, StatusChips, Timeline};
+use crate::components::{Controls, ExplorerPanel, Prediction, Results, StatusChips, Timeline};
 use crate::exec::{self, platform};
 use crate::explorer::{Count, Explorer};
 use crate::run;
@@ -83,10 +83,25 @@ fn start_run(state: UseReducerHandle<State>, s: State) {
             return;
         }
     };
+    let repeat = match parse_number("repeat", &s.repeat, 1, u64::from(url::MAX_REPEAT)) {
+        Ok(r) if (1..=u64::from(url::MAX_REPEAT)).contains(&r) => r as u32,
+        Ok(r) => {
+            state.dispatch(Action::Failed(format!(
+                "repeat {r} is out of range: allowed 1..={}",
+                url::MAX_REPEAT
+            )));
+            return;
+        }
+        Err(e) => {
+            state.dispatch(Action::Failed(e));
+            return;
+        }
+    };
     let env = exec::Env {
         companion: connected,
         native_rows: s.native_rows || native_only,
         cancel: s.cancel.clone(),
+        repeat,
     };
     state.dispatch(Action::Progress("starting…".into()));
     wasm_bindgen_futures::spawn_local(async move {
@@ -130,6 +145,22 @@ fn count_all(state: UseReducerHandle<State>, e: Explorer) {
 /// Offer the records as a JSON download (`interleave run --json` reads the same format).
 fn export(records: &[interleave_shared::RunRecord], lesson: &'static str) -> Result<(), String> {
     let json = serde_json::to_string_pretty(records).map_err(|e| e.to_string())?;
+    download(json, &format!("interleave-{lesson}-runs.json"))
+}
+
+/// Offer the run's spans as a Chrome Trace Event file (Perfetto opens it), as the CLI's
+/// `--trace` writes.
+fn export_trace(
+    records: &[interleave_shared::RunRecord],
+    lesson: &'static str,
+) -> Result<(), String> {
+    let json = serde_json::to_string(&interleave_shared::trace::trace(records))
+        .map_err(|e| e.to_string())?;
+    download(json, &format!("interleave-{lesson}-trace.json"))
+}
+
+/// Save `json` as a file called `name` through a temporary link.
+fn download(json: String, name: &str) -> Result<(), String> {
     let parts = js_sys::Array::of1(&json.into());
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type("application/json");
@@ -144,7 +175,7 @@ fn export(records: &[interleave_shared::RunRecord], lesson: &'static str) -> Res
         .map_err(|e| format!("{e:?}"))?
         .unchecked_into();
     a.set_href(&url);
-    a.set_download(&format!("interleave-{lesson}-runs.json"));
+    a.set_download(name);
     a.click();
     let _ = web_sys::Url::revoke_object_url(&url);
     Ok(())
@@ -203,12 +234,12 @@ pub fn app() -> Html {
                 s.size.clone(),
                 s.workers.clone(),
                 s.latency.clone(),
-                s.embed,
+                (s.repeat.clone(), s.predict, s.embed),
                 s.explorer
                     .as_ref()
                     .map(|e| (e.strategy, e.workers, e.rounds, e.schedule.clone())),
             ),
-            move |(lesson, strategies, size, workers, latency, embed, _)| {
+            move |(lesson, strategies, size, workers, latency, (repeat, predict, embed), _)| {
                 let explorer = explorer.clone();
                 url::write(
                     *lesson,
@@ -216,7 +247,7 @@ pub fn app() -> Html {
                     size,
                     workers,
                     latency,
-                    *embed,
+                    (repeat, *predict, *embed),
                     explorer.as_ref(),
                 );
             },
@@ -232,11 +263,14 @@ pub fn app() -> Html {
         Callback::from(move |a: Action| state.dispatch(a))
     };
     let s = &*state;
-    let errors = (!s.errors.is_empty()).then(|| {
+    let errors = (!s.errors.is_empty() || !s.url_problems.is_empty()).then(|| {
         let dismiss = dispatch.reform(|_: MouseEvent| Action::DismissErrors);
         html! {
             <div class="error" data-testid="error" role="alert">
-                <ul>{ for s.errors.iter().map(|e| html! { <li>{ e }</li> }) }</ul>
+                <ul>
+                    { for s.url_problems.iter().map(|e| html! { <li class="from-link">{ format!("In this link: {e}") }</li> }) }
+                    { for s.errors.iter().map(|e| html! { <li>{ e }</li> }) }
+                </ul>
                 <button class="link" onclick={dismiss} aria-label="Dismiss">{ "×" }</button>
             </div>
         }
@@ -277,6 +311,15 @@ pub fn app() -> Html {
         Callback::from(move |_: MouseEvent| {
             if let Err(e) = export(&records, lesson.name()) {
                 dispatch.emit(Action::Failed(format!("export failed: {e}")));
+            }
+        })
+    };
+    let on_trace = {
+        let records = s.records.clone();
+        let dispatch = dispatch.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Err(e) = export_trace(&records, lesson.name()) {
+                dispatch.emit(Action::Failed(format!("trace export failed: {e}")));
             }
         })
     };
@@ -336,6 +379,10 @@ pub fn app() -> Html {
                 if let Some(text) = &s.running {
                     <div class="progress" role="status"><span class="spinner"></span>{ text }</div>
                 }
+                if s.predict {
+                    <Prediction lesson={lesson} chosen={s.prediction} records={s.records.clone()}
+                                running={s.running.is_some()} dispatch={dispatch.clone()} />
+                }
                 if let Some(e) = &s.explorer {
                     <ExplorerPanel explorer={e.clone()} dispatch={dispatch.clone()} on_count={on_count} />
                 }
@@ -344,6 +391,9 @@ pub fn app() -> Html {
                 <section class="io-bar">
                     <button class="secondary" data-testid="export" onclick={on_export}
                             disabled={s.records.is_empty()}>{ "Export JSON" }</button>
+                    <button class="secondary" data-testid="export-trace" onclick={on_trace}
+                            disabled={s.records.is_empty()}
+                            title="the run's spans as a Chrome trace: open it in ui.perfetto.dev">{ "Export trace" }</button>
                     <label class="secondary file">
                         { "Import JSON…" }
                         <input type="file" accept=".json,application/json" data-testid="import" onchange={on_import} />

@@ -7,7 +7,7 @@ use crate::exec::{CANCELLED, Env};
 use crate::lessons;
 use interleave_shared::record::annotate_speedups;
 use interleave_shared::request::{RawParams, StrategyList};
-use interleave_shared::{Params, Request, RunBody, RunRecord, Side};
+use interleave_shared::{Execution, Params, Request, RunBody, RunRecord, Side};
 
 /// Run `request` (validated for the web side), reporting progress; then, when asked, the native
 /// rows. Returns checked records and warnings (e.g. the companion failed) to show.
@@ -19,20 +19,46 @@ pub async fn run(
     let mut records = Vec::new();
     let mut warnings = Vec::new();
     let params = request.params;
-    for strategy in &request.strategies {
-        if env.cancel.get() {
-            return Err(CANCELLED.into());
-        }
-        let e = lessons::execute(request.lesson, strategy, params, &env, &progress).await?;
-        records.push(RunRecord::from_execution(
-            request.lesson,
-            strategy.id,
-            Side::Web,
-            &params,
-            e,
-        ));
-    }
     let info = request.info();
+    // As natively: where speed is compared, every strategy first runs small and untimed, so the
+    // one timed first does not pay for compiling the code (the JIT tiers it up only after it
+    // has run), starting the pool and warming caches for everyone.
+    if info.speed_matters && env.repeat <= 1 {
+        let warm = params.warm_up();
+        for strategy in &request.strategies {
+            if env.cancel.get() {
+                return Err(CANCELLED.into());
+            }
+            progress(format!("{}: warming up (untimed)…", strategy.id));
+            lessons::execute(request.lesson, strategy, warm, &env, &|_| {}).await?;
+        }
+    }
+    let runs = if env.repeat > 1 { env.repeat + 1 } else { 1 };
+    for strategy in &request.strategies {
+        let mut timed = Vec::new();
+        for i in 0..runs {
+            if env.cancel.get() {
+                return Err(CANCELLED.into());
+            }
+            if runs > 1 {
+                let what = if i == 0 {
+                    "warm-up, untimed".to_string()
+                } else {
+                    format!("run {i} of {}", runs - 1)
+                };
+                progress(format!("{}: {what}…", strategy.id));
+            }
+            let e = lessons::execute(request.lesson, strategy, params, &env, &progress).await?;
+            if runs == 1 || i > 0 {
+                timed.push(e);
+            }
+        }
+        let (e, repeats) = Execution::median_of(timed).ok_or("no timed runs")?;
+        let mut record =
+            RunRecord::from_execution(request.lesson, strategy.id, Side::Web, &params, e);
+        record.repeats = (runs > 1).then_some(repeats);
+        records.push(record);
+    }
     if env.native_rows && env.companion {
         if env.cancel.get() {
             return Err(CANCELLED.into());
@@ -48,6 +74,7 @@ pub async fn run(
         }
     }
     annotate_speedups(&mut records);
+    interleave_shared::claims::evaluate(&mut records);
     Ok((records, warnings))
 }
 

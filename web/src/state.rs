@@ -52,8 +52,17 @@ pub struct State {
     pub running: Option<String>,
     /// The last run's records, browser and native.
     pub records: Vec<RunRecord>,
-    /// Messages to show (bad parameters, failed runs).
+    /// Messages to show (failed runs, companion warnings); replaced by each run.
     pub errors: Vec<String>,
+    /// What the permalink asked for and could not have (`size=1e99`): shown until dismissed,
+    /// through autorun and every later run, so a broken link's visitor learns what was ignored.
+    pub url_problems: Vec<String>,
+    /// Timed runs per strategy, as typed (1 = one run after a small warm-up).
+    pub repeat: String,
+    /// Ask the lesson's question before Run.
+    pub predict: bool,
+    /// The learner's answer to the lesson's question, a choice id.
+    pub prediction: Option<&'static str>,
     /// The companion's status.
     pub companion: Companion,
     /// Cores the browser reports, for default worker counts.
@@ -89,6 +98,10 @@ pub enum Action {
     Failed(String),
     /// Hide the messages.
     DismissErrors,
+    /// The repeats box changed.
+    SetRepeat(String),
+    /// The learner picked an answer to the lesson's question.
+    Predict(&'static str),
     /// The companion answered (or not).
     Companion(Option<Health>),
     /// Open the explorer on a model and a schedule.
@@ -116,12 +129,18 @@ impl State {
             size: url.size,
             workers: url.workers,
             latency: url.latency,
-            native_rows: true,
+            // An embed shows the browser's rows only: a tutorial's frame is small, and its
+            // visitor runs no companion.
+            native_rows: !url.embed,
             embed: url.embed,
             cancel: Rc::new(Cell::new(false)),
             running: None,
             records: Vec::new(),
-            errors: url.problems,
+            errors: Vec::new(),
+            url_problems: url.problems,
+            repeat: url.repeat,
+            predict: url.predict,
+            prediction: None,
             companion: Companion::Checking,
             cores,
             explorer: url.explorer,
@@ -151,6 +170,7 @@ impl Reducible for State {
                         .to_string();
                     s.records.clear();
                     s.explorer = None;
+                    s.prediction = None;
                 }
             }
             Action::Toggle(id) => {
@@ -190,7 +210,17 @@ impl Reducible for State {
                 s.running = None;
                 s.errors.push(msg);
             }
-            Action::DismissErrors => s.errors.clear(),
+            Action::DismissErrors => {
+                s.errors.clear();
+                s.url_problems.clear();
+            }
+            Action::SetRepeat(v) => s.repeat = v,
+            Action::Predict(choice) => {
+                // Only a choice of this lesson's question counts.
+                if s.lesson.question.choices.iter().any(|c| c.id == choice) {
+                    s.prediction = Some(choice);
+                }
+            }
             Action::Companion(h) => {
                 s.companion = h.map_or(Companion::Absent, Companion::Connected);
             }
@@ -277,9 +307,11 @@ mod tests {
     #[test]
     fn a_run_clears_old_errors_and_a_failure_adds_one() {
         let s = state("?lesson=nope");
-        assert_eq!(s.errors.len(), 1);
+        assert_eq!(s.url_problems.len(), 1);
+        let s = s.reduce(Action::Failed("earlier".into()));
         let s = s.reduce(Action::Progress("starting…".into()));
         assert!(s.errors.is_empty() && s.running.is_some());
+        assert_eq!(s.url_problems.len(), 1, "the link's problem stays");
         let s = s.reduce(Action::Failed("boom".into()));
         assert_eq!(
             (s.running.clone(), s.errors.clone()),
@@ -310,5 +342,41 @@ mod tests {
         let s = s.reduce(Action::Finished(vec![], vec![]));
         let _ = s.reduce(Action::Progress("again".into()));
         assert!(!flag.get());
+    }
+
+    #[test]
+    fn permalink_problems_survive_runs_until_dismissed() {
+        let s = state("?size=-5&autorun=1");
+        assert_eq!(s.url_problems.len(), 1);
+        assert!(
+            s.url_problems[0].contains("allowed 1..="),
+            "{:?}",
+            s.url_problems
+        );
+        let s = s
+            .reduce(Action::Progress("starting…".into()))
+            .reduce(Action::Finished(
+                vec![],
+                vec!["native rows unavailable".into()],
+            ));
+        assert_eq!(
+            s.url_problems.len(),
+            1,
+            "a run must not hide what the link got wrong"
+        );
+        let s = s.reduce(Action::DismissErrors);
+        assert!(s.url_problems.is_empty() && s.errors.is_empty());
+    }
+
+    #[test]
+    fn a_prediction_belongs_to_its_lesson() {
+        let s = state("?lesson=race");
+        let s = s.reduce(Action::Predict("yes"));
+        assert_eq!(s.prediction, Some("yes"));
+        let s = s.reduce(Action::Predict("stuck"));
+        assert_eq!(s.prediction, Some("yes"), "not a choice of race's question");
+        let s = s.reduce(Action::SetLesson(LessonId::Deadlock));
+        assert_eq!(s.prediction, None);
+        assert!(!state("?predict=0").predict);
     }
 }

@@ -25,6 +25,10 @@ pub struct UrlSettings {
     pub autorun: bool,
     /// Compact view for iframes.
     pub embed: bool,
+    /// Timed runs per strategy (`repeat=K`, 1..=20), as typed.
+    pub repeat: String,
+    /// Ask the lesson's question before Run (`predict=0` hides it, e.g. in an embed).
+    pub predict: bool,
     /// `explore=1`: the interleaving explorer, open on this model and schedule.
     pub explorer: Option<Explorer>,
     /// One message per ignored parameter, naming the value and what is allowed.
@@ -71,13 +75,19 @@ pub fn parse(search: &str, cores: u32) -> UrlSettings {
             }),
         None => all,
     };
-    let mut number =
-        |key: &str, fallback: String, check: &dyn Fn(u64) -> Result<u64, String>| match get(key) {
-            None => fallback,
-            Some(raw) => match raw
+    // Every message names the value and the allowed range, also for text that is no number.
+    let mut number = |key: &str,
+                      fallback: String,
+                      range: String,
+                      check: &dyn Fn(u64) -> Result<u64, String>| match get(
+        key,
+    ) {
+        None => fallback,
+        Some(raw) => {
+            match raw
                 .trim()
                 .parse::<u64>()
-                .map_err(|_| format!("{key} '{raw}' is not a whole number"))
+                .map_err(|_| format!("{key} '{raw}' is not a whole number: allowed {range}"))
                 .and_then(check)
             {
                 Ok(v) => v.to_string(),
@@ -85,29 +95,37 @@ pub fn parse(search: &str, cores: u32) -> UrlSettings {
                     problems.push(format!("{e}; using {fallback}"));
                     fallback
                 }
-            },
-        };
-    let size = number("size", lesson.size.default.to_string(), &|v| {
-        lesson
-            .params(Some(v), None, None, None, 1)
-            .map(|p| p.size)
-            .map_err(|e| e.to_string())
-    });
+            }
+        }
+    };
+    let range = |spec: interleave_shared::ParamSpec| format!("{}..={}", spec.min, spec.max);
+    let size = number(
+        "size",
+        lesson.size.default.to_string(),
+        range(lesson.size),
+        &|v| {
+            lesson
+                .params(Some(v), None, None, None, 1)
+                .map(|p| p.size)
+                .map_err(|e| e.to_string())
+        },
+    );
     let size_value: u64 = size.parse().unwrap_or(lesson.size.default);
     let workers_default = lesson
         .default_workers
         .resolve(size_value, cores)
         .to_string();
-    let workers = number("workers", workers_default, &|v| {
+    let workers = number("workers", workers_default, range(WORKERS), &|v| {
         WORKERS.check(v).map_err(|e| e.to_string())
     });
     let latency = match lesson.latency {
-        Some(spec) => number("latency", spec.default.to_string(), &|v| {
+        Some(spec) => number("latency", spec.default.to_string(), range(spec), &|v| {
             spec.check(v).map_err(|e| e.to_string())
         }),
         None => String::new(),
     };
-    let rounds = number("rounds", "1".into(), &|v| {
+    let rounds_range = format!("1..={}", explore::MAX_ROUNDS);
+    let rounds = number("rounds", "1".into(), rounds_range, &|v| {
         (1..=u64::from(explore::MAX_ROUNDS))
             .contains(&v)
             .then_some(v)
@@ -122,6 +140,22 @@ pub fn parse(search: &str, cores: u32) -> UrlSettings {
         Some(other) => {
             problems.push(format!("{key} '{other}' must be 1 or 0; using 0"));
             false
+        }
+    };
+    let repeat = number("repeat", "1".into(), format!("1..={MAX_REPEAT}"), &|v| {
+        (1..=u64::from(MAX_REPEAT))
+            .contains(&v)
+            .then_some(v)
+            .ok_or(format!(
+                "repeat {v} is out of range: allowed 1..={MAX_REPEAT}"
+            ))
+    });
+    let predict = match get("predict").as_deref() {
+        None | Some("1") | Some("true") | Some("") => true,
+        Some("0") | Some("false") => false,
+        Some(other) => {
+            problems.push(format!("predict '{other}' must be 1 or 0; using 1"));
+            true
         }
     };
     let autorun = flag("autorun", &mut problems);
@@ -146,10 +180,16 @@ pub fn parse(search: &str, cores: u32) -> UrlSettings {
         latency,
         autorun,
         embed,
+        repeat,
+        predict,
         explorer,
         problems,
     }
 }
+
+/// Most timed runs per strategy the page offers: each is a full run, and the point is a median
+/// and a spread, not a benchmark (that is `interleave bench`).
+pub const MAX_REPEAT: u32 = 20;
 
 /// The explorer a permalink asks for: the first explorable strategy among `strategies`, the
 /// given workers when the model takes them (else its own), and the schedule if it can be
@@ -230,10 +270,16 @@ pub fn write(
     size: &str,
     workers: &str,
     latency: &str,
-    embed: bool,
+    (repeat, predict, embed): (&str, bool, bool),
     explorer: Option<&Explorer>,
 ) {
     let mut query = query(lesson, strategies, size, workers, latency);
+    if repeat != "1" && !repeat.is_empty() {
+        query.push_str(&format!("&repeat={repeat}"));
+    }
+    if !predict {
+        query.push_str("&predict=0");
+    }
     if embed {
         query.push_str("&embed=1");
     }
@@ -254,7 +300,7 @@ mod tests {
         let u = parse("", 2);
         assert_eq!(u.lesson.id, LessonId::Cpu);
         assert_eq!(u.strategies.len(), u.lesson.web.len());
-        assert_eq!((u.size.as_str(), u.workers.as_str()), ("100000000", "2"));
+        assert_eq!((u.size.as_str(), u.workers.as_str()), ("2000000000", "2"));
         assert!(!u.autorun && !u.embed && u.problems.is_empty());
     }
 
@@ -287,7 +333,7 @@ mod tests {
     #[test]
     fn bad_values_fall_back_with_a_message_naming_value_and_range() {
         let u = parse("?lesson=cpu&size=0&workers=lots&latency=5", 2);
-        assert_eq!(u.size, "100000000");
+        assert_eq!(u.size, "2000000000");
         assert_eq!(u.workers, "2");
         assert!(
             u.problems
@@ -299,8 +345,27 @@ mod tests {
         assert!(
             u.problems
                 .iter()
-                .any(|p| p.contains("workers 'lots' is not a whole number"))
+                .any(|p| p.contains("workers 'lots' is not a whole number: allowed 1..="))
         );
+        let u = parse("?size=-5&repeat=99&predict=maybe", 2);
+        assert!(
+            u.problems
+                .iter()
+                .any(|p| p.contains("size '-5' is not a whole number: allowed 1..=")),
+            "{:?}",
+            u.problems
+        );
+        assert!(
+            u.problems
+                .iter()
+                .any(|p| p.contains("repeat 99 is out of range: allowed 1..=20"))
+        );
+        assert!(
+            u.problems
+                .iter()
+                .any(|p| p.contains("predict 'maybe' must be 1 or 0"))
+        );
+        assert_eq!((u.repeat.as_str(), u.predict), ("1", true));
         assert_eq!(
             u.latency, "",
             "cpu waits for nothing, so latency is ignored"

@@ -107,6 +107,73 @@ pub struct Rung {
     pub us_per_task: f64,
 }
 
+/// `PATH` with the repository's `node_modules/.bin` first.
+fn node_path() -> Result<String> {
+    Ok(format!(
+        "{}/node_modules/.bin:{}",
+        std::env::current_dir()?.display(),
+        std::env::var("PATH").unwrap_or_default()
+    ))
+}
+
+/// Build the release page into `dist/` (`trunk build --release`).
+fn build_page() -> Result<()> {
+    if !std::path::Path::new("Trunk.toml").exists()
+        || !std::path::Path::new("tests/browser/claims.mjs").exists()
+    {
+        anyhow::bail!(
+            "the browser half builds the page: run it from the repository root (where Trunk.toml is)"
+        );
+    }
+    eprintln!("building the release page (trunk build --release)…");
+    let built = Command::new("trunk")
+        .args(["build", "--release"])
+        .env("PATH", node_path()?)
+        .env("TRUNK_SKIP_VERSION_CHECK", "true")
+        .status()
+        .context("cannot run trunk (scripts/setup installs it)")?;
+    if !built.success() {
+        anyhow::bail!("trunk build --release failed");
+    }
+    Ok(())
+}
+
+/// The teaching-integrity tally in the browser: `runs` fresh page loads per lesson that has
+/// browser strategies, at its defaults, as a page and as an embed (`tests/browser/claims.mjs`).
+pub fn claims(
+    lessons: &[interleave_shared::LessonId],
+    runs: u32,
+) -> Result<Vec<super::claims::ClaimTally>> {
+    build_page()?;
+    let names: Vec<&str> = lessons
+        .iter()
+        .filter(|l| !l.info().web.is_empty())
+        .map(|l| l.name())
+        .collect();
+    let server = Background::start_serving(Some("dist".into()))?;
+    eprintln!(
+        "loading each lesson {runs} times in headless Chromium at {}…",
+        server.base
+    );
+    let out = Command::new("node")
+        .args([
+            "tests/browser/claims.mjs",
+            &server.base,
+            &runs.to_string(),
+            &names.join(","),
+        ])
+        .env("PATH", node_path()?)
+        .stderr(Stdio::inherit())
+        .output()
+        .context("cannot run node (scripts/setup installs playwright-core)")?;
+    drop(server);
+    if !out.status.success() {
+        anyhow::bail!("the browser tally failed ({})", out.status);
+    }
+    serde_json::from_slice(&out.stdout)
+        .context("claims.mjs printed tallies this build does not read (tests/browser/claims.mjs and bench/claims.rs must agree)")
+}
+
 /// Build the release page, serve it with the companion, and measure it in Chromium.
 pub fn measure(size: u64, workers: u32, repeat: u32) -> Result<Browser> {
     if !std::path::Path::new("Trunk.toml").exists()

@@ -3,6 +3,7 @@
 //! the release page in Chromium, `report` assembles and renders; this module only orders them.
 
 mod browser;
+pub mod claims;
 mod probes;
 mod report;
 mod soak;
@@ -74,6 +75,26 @@ pub fn run(args: &crate::cli::BenchArgs) -> Result<()> {
                 },
                 mib(s.rss_peak_kb)
             );
+        }
+        return Ok(());
+    }
+    if args.claims {
+        let lessons: Vec<interleave_shared::LessonId> = match &args.lessons {
+            Some(list) => list
+                .split(',')
+                .map(|n| interleave_shared::lessons::find(n).map(|l| l.id))
+                .collect::<Result<_, _>>()?,
+            None => interleave_shared::LessonId::ALL.to_vec(),
+        };
+        let tallies = if args.browser {
+            browser::claims(&lessons, args.runs)?
+        } else {
+            claims::tally(&lessons, args.runs, &|s| eprintln!("  {s}…"))?
+        };
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&tallies)?);
+        } else {
+            println!("{}", claims::render(&tallies));
         }
         return Ok(());
     }

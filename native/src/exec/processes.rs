@@ -14,7 +14,7 @@ use interleave_shared::{Clock, Runs, Span, SpanKind, Timing};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 /// What to send: per child, its tasks, and how each child runs them.
 #[derive(Debug, Clone)]
@@ -26,6 +26,60 @@ pub struct Plan {
     /// Async workers per child (1: the child streams tasks one by one). A span's worker is
     /// child × slots + slot, so each async worker of each process gets its own timeline lane.
     pub slots: u32,
+    /// At most this many tasks sent and not yet answered, across all children: a bounded
+    /// queue between the parent (the producer) and the children (the consumers). `None`: send
+    /// everything at once (the pipes' buffers are the only bound).
+    pub bound: Option<usize>,
+}
+
+/// The bounded queue's credit: tasks in flight, and how often the producer found it full.
+#[derive(Debug, Default)]
+struct Credit {
+    state: Mutex<CreditState>,
+    room: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct CreditState {
+    in_flight: usize,
+    waits: u64,
+    max_in_flight: usize,
+    /// A reader stopped (a child ended): nobody will make room any more.
+    closed: bool,
+}
+
+impl Credit {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CreditState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Wait for room for one more task; false when the queue was closed meanwhile.
+    fn take(&self, bound: usize) -> bool {
+        let mut s = self.lock();
+        if s.in_flight >= bound && !s.closed {
+            s.waits += 1;
+        }
+        while s.in_flight >= bound && !s.closed {
+            s = self.room.wait(s).unwrap_or_else(|p| p.into_inner());
+        }
+        if s.closed {
+            return false;
+        }
+        s.in_flight += 1;
+        s.max_in_flight = s.max_in_flight.max(s.in_flight);
+        true
+    }
+
+    fn give(&self) {
+        let mut s = self.lock();
+        s.in_flight = s.in_flight.saturating_sub(1);
+        self.room.notify_all();
+    }
+
+    fn close(&self) {
+        self.lock().closed = true;
+        self.room.notify_all();
+    }
 }
 
 /// What came back: per task its output, plus spans (spawn and tasks) and children's totals.
@@ -39,6 +93,10 @@ pub struct Outcome {
     pub children_peak_rss_kb: u64,
     /// Children started.
     pub children: u32,
+    /// With a bound: times the parent found the queue full and waited for room.
+    pub producer_waits: u64,
+    /// With a bound: most tasks in flight at once.
+    pub max_in_flight: usize,
 }
 
 impl Outcome {
@@ -95,6 +153,7 @@ impl Plan {
             per_child: round_robin(tasks, children),
             kind,
             slots,
+            bound: None,
         }
     }
 }
@@ -139,7 +198,27 @@ pub fn run_measured(
         .zip(jobs)
         .map(|(id, job)| Task { id, job })
         .collect();
-    let plan = Plan::new(runs, workers, tasks, kind);
+    run_plan(Plan::new(runs, workers, tasks, kind))
+}
+
+/// The same through a bounded queue of `bound` tasks in flight (see [`Plan::bound`]).
+pub fn run_bounded(
+    runs: Runs,
+    workers: u32,
+    jobs: impl IntoIterator<Item = Job>,
+    kind: SpanKind,
+    bound: usize,
+) -> Result<(Outcome, Timing)> {
+    let tasks = (0u32..)
+        .zip(jobs)
+        .map(|(id, job)| Task { id, job })
+        .collect();
+    let mut plan = Plan::new(runs, workers, tasks, kind);
+    plan.bound = Some(bound.max(1));
+    run_plan(plan)
+}
+
+fn run_plan(plan: Plan) -> Result<(Outcome, Timing)> {
     let (outcome, mut timing) = measure(|c| run(&plan, c))?;
     timing.peak_rss_kb = timing
         .peak_rss_kb
@@ -176,6 +255,8 @@ pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
     }
     let children = Mutex::new(started);
     let slots = plan.slots.max(1);
+    let credit = Credit::default();
+    let credit = &credit;
     let results: Vec<Result<ChildAnswers>> = std::thread::scope(|scope| {
         let handles: Vec<_> = pipes
             .into_iter()
@@ -196,6 +277,11 @@ pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
                         },
                     )?;
                     for t in tasks {
+                        if let Some(bound) = plan.bound
+                            && !credit.take(bound)
+                        {
+                            break;
+                        }
                         send(&mut stdin, &ToWorker::Task(t.clone()))?;
                     }
                     Ok(())
@@ -206,9 +292,13 @@ pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
                         spawned_ns: spawned,
                         kind,
                     };
-                    let answers = read_child(&lane, BufReader::new(stdout), clock);
+                    let answers =
+                        read_child(&lane, BufReader::new(stdout), clock, &|| credit.give());
                     let answered = answers.as_ref().map_or(0, |a| a.outputs.len());
                     if answered < tasks.len() {
+                        // No more answers from this child: a writer waiting for room must not
+                        // wait for it.
+                        credit.close();
                         // Its stdout closed early: it died, or broke the protocol. Stop the rest
                         // now, so the run ends with this child's story instead of their work.
                         let died = stop_all_but(children, c);
@@ -268,6 +358,9 @@ pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
     }
     outcome.outputs.sort_by_key(|(id, _)| *id);
     outcome.children = plan.per_child.len() as u32;
+    let credit = credit.lock();
+    outcome.producer_waits = credit.waits;
+    outcome.max_in_flight = credit.max_in_flight;
     Ok(outcome)
 }
 
@@ -364,7 +457,12 @@ struct ChildAnswers {
     peak_rss_kb: u64,
 }
 
-fn read_child(lane: &Lane, reader: impl BufRead, clock: &MonoClock) -> Result<ChildAnswers> {
+fn read_child(
+    lane: &Lane,
+    reader: impl BufRead,
+    clock: &MonoClock,
+    answered: &dyn Fn(),
+) -> Result<ChildAnswers> {
     let mut answers = ChildAnswers::default();
     for line in reader.lines() {
         let line = line?;
@@ -391,6 +489,7 @@ fn read_child(lane: &Lane, reader: impl BufRead, clock: &MonoClock) -> Result<Ch
                     kind: lane.kind,
                 });
                 answers.outputs.push((id, out));
+                answered();
             }
             FromWorker::Failed { id, message } => bail!("task {id}: {message}"),
             FromWorker::Finished { peak_rss_kb, .. } => answers.peak_rss_kb = peak_rss_kb,

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use interleave_shared::lessons::cost as lesson;
 use interleave_shared::task::{self, FromWorker, Job, Task, ToWorker};
 use interleave_shared::{
-    Checked, Clock, Execution, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S,
+    Checked, Clock, Execution, Fact, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S,
 };
 use std::io::{BufRead, BufReader};
 
@@ -39,7 +39,9 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
         lesson::render(p.size),
     );
     let note = lesson::note(rung.us_per_task * f64::from(rung.count) / 1000.0, p.size);
-    Ok(Execution::new(checked, vec![span], 1, timing).with_note(note))
+    Ok(Execution::new(checked, vec![span], 1, timing)
+        .with_note(note)
+        .fact(Fact::PerTaskUs, rung.us_per_task))
 }
 
 /// One rung of the ladder.

@@ -6,7 +6,7 @@ use crate::exec::{self, measure};
 use anyhow::{Context, Result, bail};
 use interleave_shared::lessons::daemon::render;
 use interleave_shared::{
-    Checked, Clock, Execution, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S,
+    Checked, Clock, Execution, Fact, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S,
 };
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
@@ -90,7 +90,10 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
     // Two lanes: the child's main thread and its background thread.
     Ok(
         Execution::new(Checked::judged(result, expected, correct), spans, 2, timing)
-            .with_note(note),
+            .with_note(note)
+            .fact(Fact::StepsDone, done as f64)
+            .fact(Fact::StepsWanted, p.size as f64)
+            .bug_shown(daemon && done < p.size),
     )
 }
 

@@ -6,7 +6,7 @@ use crate::exec::{self, measure};
 use anyhow::{Context, Result, bail};
 use interleave_shared::lessons::queue;
 use interleave_shared::{
-    Checked, Clock, Execution, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S,
+    Checked, Clock, Execution, Fact, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S,
 };
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -78,13 +78,15 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
     let producers = p.workers;
     let produced = AtomicU64::new(0);
     let failed_after = AtomicU64::new(0);
+    // Transactions committed: one per row in autocommit, one per batch otherwise.
+    let commits = AtomicU64::new(0);
     let (spans, timing) = measure(|clock| {
         std::thread::scope(|s| -> Result<Vec<Span>> {
             let mut handles = Vec::new();
             let (tx, rx) = crossbeam_channel::bounded::<(u64, u32)>(BATCH * 2);
             for pr in 0..producers {
-                let (tx, produced, failed_after, path) =
-                    (tx.clone(), &produced, &failed_after, &path);
+                let (tx, produced, failed_after, path, commits) =
+                    (tx.clone(), &produced, &failed_after, &path, &commits);
                 handles.push(s.spawn(move || -> Result<Vec<Span>> {
                     let (rows, fails) = rows_of(pr, producers, p.size);
                     let mut spans = Vec::new();
@@ -94,6 +96,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
                         match &own {
                             Some(c) => {
                                 insert(c, *id, pr)?;
+                                commits.fetch_add(1, Ordering::SeqCst);
                                 spans.push(Span {
                                     worker: pr,
                                     task: *id as u32,
@@ -128,7 +131,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
             }
             drop(tx);
             let writer = (!contending).then(|| {
-                let path = &path;
+                let (path, commits) = (&path, &commits);
                 s.spawn(move || -> Result<Vec<Span>> {
                     let mut c = open(path)?;
                     let mut spans = Vec::new();
@@ -138,6 +141,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
                         if strategy.id == S::PerRow {
                             // Autocommit: each row is its own transaction.
                             insert(&c, first.0, first.1)?;
+                            commits.fetch_add(1, Ordering::SeqCst);
                         } else {
                             let mut batch = vec![first];
                             while batch.len() < BATCH {
@@ -151,6 +155,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
                                 insert(&tx, *id, *pr)?;
                             }
                             tx.commit()?;
+                            commits.fetch_add(1, Ordering::SeqCst);
                         }
                         spans.push(Span {
                             worker: w,
@@ -185,5 +190,8 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
     );
     let checked = Checked::judged(result, expected, count >= 0 && count as u64 == produced);
     let workers = producers + u32::from(!contending);
-    Ok(Execution::new(checked, spans, workers, timing).with_note(note))
+    Ok(Execution::new(checked, spans, workers, timing)
+        .with_note(note)
+        .fact(Fact::Commits, commits.load(Ordering::SeqCst) as f64)
+        .fact(Fact::Rows, count as f64))
 }

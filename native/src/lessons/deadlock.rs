@@ -5,7 +5,7 @@ use anyhow::Result;
 use interleave_shared::lessons::deadlock::{self, Locks, Outcome};
 use interleave_shared::strategy::timed;
 use interleave_shared::{
-    Checked, Execution, LessonId, Params, SpanKind, Strategy, StrategyId as S,
+    Checked, Execution, Fact, LessonId, Params, SpanKind, Strategy, StrategyId as S,
 };
 
 pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
@@ -36,12 +36,16 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
     })?;
     let (results, spans): (Vec<Outcome>, Vec<_>) = outcomes.into_iter().unzip();
     let (result, expected) = deadlock::render(opposite, &results, p.workers, p.size);
+    let (cycles, rounds) = deadlock::tally(&results);
     let e = Execution::new(
         Checked::exact(result, expected),
         spans,
         strategy.workers_given(p.workers),
         timing,
-    );
+    )
+    .fact(Fact::CycleReports, cycles as f64)
+    .fact(Fact::RoundsDone, rounds as f64)
+    .bug_shown(opposite && cycles > 0);
     if opposite {
         return Ok(e.with_note(format!(
             "each worker gave up after {} ms waiting for its second lock, reported the cycle and released what it held, so the run ended",

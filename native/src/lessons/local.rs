@@ -6,7 +6,9 @@ use crate::exec::{self, Ctx, measure};
 use anyhow::{Context, Result, anyhow};
 use interleave_shared::lessons::local::expected_connections;
 use interleave_shared::strategy::timed;
-use interleave_shared::{Checked, Execution, LessonId, Span, SpanKind, Strategy, StrategyId as S};
+use interleave_shared::{
+    Checked, Execution, Fact, LessonId, Span, SpanKind, Strategy, StrategyId as S,
+};
 
 fn connections(base: &str) -> Result<u64> {
     let body = reqwest::blocking::get(format!("{base}/api/connections"))
@@ -89,5 +91,9 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
         _ => "a new client for every request: a new connection every time",
     };
     let checked = Checked::judged(result, expected, (lo..=hi).contains(&opened));
-    Ok(Execution::new(checked, spans, strategy.workers_given(p.workers), timing).with_note(note))
+    Ok(
+        Execution::new(checked, spans, strategy.workers_given(p.workers), timing)
+            .with_note(note)
+            .fact(Fact::Connections, opened as f64),
+    )
 }

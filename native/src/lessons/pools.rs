@@ -6,7 +6,7 @@ use anyhow::Result;
 use interleave_shared::lessons::pools;
 use interleave_shared::task::Job;
 use interleave_shared::{
-    Checked, Clock, Execution, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S,
+    Checked, Clock, Execution, Fact, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S,
     Workload,
 };
 use std::sync::Mutex;
@@ -89,7 +89,11 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
         p.size.div_ceil(chunk),
         inits.load(Ordering::Relaxed)
     );
-    Ok(Execution::new(checked, spans, strategy.workers_given(p.workers), timing).with_note(note))
+    Ok(
+        Execution::new(checked, spans, strategy.workers_given(p.workers), timing)
+            .with_note(note)
+            .fact(Fact::Tasks, p.size.div_ceil(chunk) as f64),
+    )
 }
 
 /// One job per item on a running pool; results and errors arrive through callbacks that run on

@@ -6,10 +6,27 @@ use anyhow::Result;
 use interleave_shared::lessons::queue::{self, Ledger};
 use interleave_shared::task::Job;
 use interleave_shared::{
-    Checked, Clock, Execution, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S,
+    Checked, Clock, Execution, Fact, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S,
 };
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// What the producers felt: how often the queue was full when they put, and its fullest.
+#[derive(Debug, Default)]
+struct Pressure {
+    waits: AtomicU64,
+    max_fill: AtomicU64,
+}
+
+impl Pressure {
+    fn put(&self, was_full: bool, fill: usize) {
+        if was_full {
+            self.waits.fetch_add(1, Ordering::Relaxed);
+        }
+        self.max_fill.fetch_max(fill as u64, Ordering::Relaxed);
+    }
+}
 
 /// Waits shorter than this are not drawn (a channel operation that did not really block).
 const MIN_WAIT_MS: f64 = 0.05;
@@ -27,23 +44,38 @@ fn wait_span(worker: u32, task: u64, start: f64, end: f64) -> Option<Span> {
 pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
     let (producers, consumers) = queue::roles(p.workers);
     let mut ledger = Ledger::new(p.size);
+    let pressure = Pressure::default();
+    let roles = Roles {
+        size: p.size,
+        producers,
+        consumers,
+    };
     let (spans, timing) = match strategy.id {
-        S::Threads => {
-            measure(|clock| Ok(threads(p.size, producers, consumers, clock, &mut ledger)))?
-        }
+        S::Threads => measure(|clock| Ok(threads(roles, clock, &mut ledger, &pressure)))?,
         S::Async => {
             let rt = exec::event_loop()?;
-            measure(|clock| {
-                Ok(rt.block_on(tasks(p.size, producers, consumers, clock, &mut ledger)))
-            })?
+            measure(|clock| Ok(rt.block_on(tasks(roles, clock, &mut ledger, &pressure))))?
         }
         S::Processes => {
+            // The parent produces; the consumer processes take items through a bounded queue
+            // of the same capacity (at most CAPACITY items sent and not yet consumed).
             let jobs = (0..p.size).map(|item| Job::QueueItem { item });
-            let (outcome, timing) =
-                processes::run_measured(strategy.runs, consumers, jobs, SpanKind::Compute)?;
+            let (outcome, timing) = processes::run_bounded(
+                strategy.runs,
+                consumers,
+                jobs,
+                SpanKind::Compute,
+                queue::CAPACITY,
+            )?;
             for (item, value) in (0..).zip(outcome.values()?) {
                 ledger.consumed(item, value);
             }
+            pressure
+                .waits
+                .store(outcome.producer_waits, Ordering::Relaxed);
+            pressure
+                .max_fill
+                .store(outcome.max_in_flight as u64, Ordering::Relaxed);
             (outcome.spans, timing)
         }
         _ => return Err(exec::unsupported(LessonId::Queue, strategy)),
@@ -53,17 +85,38 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
         spans,
         strategy.workers_given(p.workers),
         timing,
-    ))
+    )
+    .fact(
+        Fact::ProducerWaits,
+        pressure.waits.load(Ordering::Relaxed) as f64,
+    )
+    .fact(
+        Fact::MaxFill,
+        pressure.max_fill.load(Ordering::Relaxed) as f64,
+    )
+    .fact(Fact::Capacity, queue::CAPACITY as f64))
+}
+
+/// Who produces and who consumes how many items.
+#[derive(Debug, Clone, Copy)]
+struct Roles {
+    size: u64,
+    producers: u32,
+    consumers: u32,
 }
 
 /// Producers are workers 0..P, consumers P..P+C; a closed channel is the shutdown signal.
 fn threads(
-    size: u64,
-    producers: u32,
-    consumers: u32,
+    roles: Roles,
     clock: &impl Clock,
     ledger: &mut Ledger,
+    pressure: &Pressure,
 ) -> Vec<Span> {
+    let Roles {
+        size,
+        producers,
+        consumers,
+    } = roles;
     let (tx, rx) = crossbeam_channel::bounded::<u64>(queue::CAPACITY);
     let (spans, consumed) = std::thread::scope(|s| {
         let mut handles = Vec::new();
@@ -73,9 +126,17 @@ fn threads(
                 let mut spans = Vec::new();
                 for item in queue::items_of(pr, producers, size) {
                     let t0 = clock.now_ms();
-                    if tx.send(item).is_err() {
-                        break;
-                    }
+                    let full = match tx.try_send(item) {
+                        Ok(()) => false,
+                        Err(crossbeam_channel::TrySendError::Full(item)) => {
+                            if tx.send(item).is_err() {
+                                break;
+                            }
+                            true
+                        }
+                        Err(crossbeam_channel::TrySendError::Disconnected(_)) => break,
+                    };
+                    pressure.put(full, tx.len());
                     spans.extend(wait_span(pr, item, t0, clock.now_ms()));
                 }
                 (spans, Vec::new())
@@ -123,12 +184,16 @@ fn threads(
 /// The same with async tasks on one thread and tokio's bounded channel; consumers share the
 /// receiving end. Processing never awaits, so consumers take turns with the producers.
 async fn tasks(
-    size: u64,
-    producers: u32,
-    consumers: u32,
+    roles: Roles,
     clock: &impl Clock,
     ledger: &mut Ledger,
+    pressure: &Pressure,
 ) -> Vec<Span> {
+    let Roles {
+        size,
+        producers,
+        consumers,
+    } = roles;
     let (tx, rx) = tokio::sync::mpsc::channel::<u64>(queue::CAPACITY);
     let rx = Rc::new(tokio::sync::Mutex::new(rx));
     let spans = RefCell::new(Vec::new());
@@ -139,9 +204,17 @@ async fn tasks(
         async move {
             for item in queue::items_of(pr, producers, size) {
                 let t0 = clock.now_ms();
-                if tx.send(item).await.is_err() {
-                    break;
-                }
+                let full = match tx.try_send(item) {
+                    Ok(()) => false,
+                    Err(tokio::sync::mpsc::error::TrySendError::Full(item)) => {
+                        if tx.send(item).await.is_err() {
+                            break;
+                        }
+                        true
+                    }
+                    Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => break,
+                };
+                pressure.put(full, tx.max_capacity() - tx.capacity());
                 spans
                     .borrow_mut()
                     .extend(wait_span(pr, item, t0, clock.now_ms()));

@@ -4,7 +4,7 @@ use crate::exec::{self, measure};
 use anyhow::Result;
 use interleave_shared::lessons::race::{self, Balance, Variant};
 use interleave_shared::strategy::timed;
-use interleave_shared::{Checked, Execution, LessonId, Params, SpanKind, Strategy};
+use interleave_shared::{Checked, Execution, Fact, LessonId, Params, SpanKind, Strategy};
 
 /// Spans per worker on the timeline (the rounds are split into this many chunks).
 const CHUNKS: u64 = 10;
@@ -64,16 +64,21 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
         }))
     })?;
     let value = balance.value(variant);
+    let overwritten = balance.overwritten();
     let e = Execution::new(
-        Checked::exact(race::render(value), race::render(0)),
+        Checked::exact(race::render_counted(value, overwritten), race::render(0)),
         spans,
         strategy.workers_given(p.workers),
         timing,
-    );
-    Ok(if value != 0 {
+    )
+    .fact(Fact::Drift, value as f64)
+    .fact(Fact::Overwritten, overwritten as f64)
+    .fact(Fact::Updates, (2 * p.size * u64::from(p.workers)) as f64)
+    .bug_shown(variant == Variant::Unsynchronized && (value != 0 || overwritten > 0));
+    Ok(if value != 0 || overwritten > 0 {
         e.with_note(format!(
-            "updates were overwritten between a read and a write, so the balance drifted by {value} \
-             — run it again and it drifts by another amount"
+            "{overwritten} updates were overwritten between a read and a write, so the balance \
+             drifted by {value} — run it again and it drifts by another amount"
         ))
     } else {
         e

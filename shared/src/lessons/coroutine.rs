@@ -6,6 +6,8 @@
 
 use super::{DefaultWorkers, LessonInfo};
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
+use crate::claims::{Claim, Evidence, Test};
+use crate::prediction::{Answer, Question, YES_NO, yes_no};
 use crate::{Clock, ParamSpec, Span, SpanKind};
 use std::cell::RefCell;
 use std::future::Future;
@@ -49,6 +51,9 @@ pub static INFO: LessonInfo = LessonInfo {
     worker_bounds: None,
     uses_server: false,
     companion_max_size: 100_000,
+    claims: CLAIMS,
+    question: QUESTION,
+    speed_matters: false,
 };
 
 /// Who spoke in a transcript line.
@@ -258,6 +263,40 @@ pub fn run_async(n: u64, clock: &impl Clock) -> Transcript {
     drop(tasks);
     out.into_inner()
 }
+
+/// What a run of `coroutine` must show.
+pub static CLAIMS: &[Claim] = &[Claim {
+    id: "same-transcript",
+    text: "Both coroutine styles print exactly the notes' producer/consumer transcript, every \
+        run: they take turns only where they choose to",
+    side: None,
+    test: Test::Exact(&[S::StateMachine, S::Async]),
+}];
+
+fn answer(ev: &Evidence) -> Option<Answer> {
+    let rows: Vec<_> = [S::StateMachine, S::Async]
+        .iter()
+        .filter_map(|s| ev.get(*s))
+        .collect();
+    let first = rows.first()?;
+    let same = rows.iter().all(|r| r.correct && r.result == first.result);
+    Some(Answer {
+        choice: yes_no(same),
+        because: if same {
+            "both printed the same transcript as the notes".into()
+        } else {
+            "the transcripts differed".into()
+        },
+    })
+}
+
+/// The question before Run.
+pub const QUESTION: Question = Question {
+    text: "A producer and a consumer take turns on one thread. Will their output come out in \
+        the same order every run?",
+    choices: YES_NO,
+    answer,
+};
 
 #[cfg(test)]
 mod tests {

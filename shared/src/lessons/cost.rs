@@ -3,6 +3,10 @@
 use super::{DefaultWorkers, LessonInfo};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
+use crate::claims::{Claim, Evidence, Outcome, Test};
+use crate::facts::Fact;
+use crate::prediction::{Answer, Choice, Question};
+use crate::record::Side;
 
 /// `cost`: what one task costs to start and finish, per kind of worker.
 pub static INFO: LessonInfo = LessonInfo {
@@ -47,6 +51,9 @@ pub static INFO: LessonInfo = LessonInfo {
     worker_bounds: None,
     uses_server: false,
     companion_max_size: 1_000_000,
+    claims: CLAIMS,
+    question: QUESTION,
+    speed_matters: true,
 };
 
 /// The result line.
@@ -62,6 +69,126 @@ pub fn note(wall_ms: f64, tasks: u64) -> String {
         1e6 / us.max(f64::MIN_POSITIVE)
     )
 }
+
+/// The native ladder, cheapest first.
+const NATIVE_LADDER: &[S] = &[S::AsyncTask, S::PoolJob, S::Thread, S::Process];
+/// The browser's ladder, cheapest first.
+const WEB_LADDER: &[S] = &[S::AsyncTask, S::WorkerMessage, S::WorkerStart];
+
+/// What a run of `cost` must show.
+pub static CLAIMS: &[Claim] = &[
+    Claim {
+        id: "ladder",
+        text: "Each rung costs at least twice the one before: async task < pool job < thread < \
+            process",
+        side: Some(Side::Native),
+        test: Test::Custom {
+            about: NATIVE_LADDER,
+            check: native_ladder,
+        },
+    },
+    Claim {
+        id: "ladder",
+        text: "Each rung costs at least twice the one before: async task < message to a running \
+            worker < starting a worker",
+        side: Some(Side::Web),
+        test: Test::Custom {
+            about: WEB_LADDER,
+            check: web_ladder,
+        },
+    },
+    Claim {
+        id: "exact",
+        text: "Every task started and finished",
+        side: None,
+        test: Test::Exact(&[
+            S::AsyncTask,
+            S::PoolJob,
+            S::Thread,
+            S::Process,
+            S::WorkerMessage,
+            S::WorkerStart,
+        ]),
+    },
+];
+
+fn native_ladder(ev: &Evidence) -> Option<Outcome> {
+    ladder(ev, NATIVE_LADDER)
+}
+
+fn web_ladder(ev: &Evidence) -> Option<Outcome> {
+    ladder(ev, WEB_LADDER)
+}
+
+fn ladder(ev: &Evidence, rungs: &[S]) -> Option<Outcome> {
+    let costs: Vec<(S, f64)> = rungs
+        .iter()
+        .filter_map(|s| Some((*s, ev.get(*s)?.fact(Fact::PerTaskUs)?)))
+        .collect();
+    if costs.len() < 2 {
+        return None;
+    }
+    let mut held = true;
+    let mut parts = vec![format!("{} {}", costs[0].0, fmt_us(costs[0].1))];
+    for pair in costs.windows(2) {
+        let ratio = pair[1].1 / pair[0].1.max(1e-9);
+        held &= ratio >= 2.0;
+        parts.push(format!("{} {} ({ratio:.1}×)", pair[1].0, fmt_us(pair[1].1)));
+    }
+    Some(Outcome::when(
+        held,
+        format!("per task: {}", parts.join(" < ")),
+    ))
+}
+
+fn fmt_us(us: f64) -> String {
+    if us >= 100.0 {
+        format!("{us:.0} µs")
+    } else {
+        format!("{us:.2} µs")
+    }
+}
+
+fn answer(ev: &Evidence) -> Option<Answer> {
+    let cheapest = ev
+        .records
+        .iter()
+        .filter_map(|r| Some((r, r.fact(Fact::PerTaskUs)?)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))?;
+    let choice = match cheapest.0.strategy {
+        S::AsyncTask => "async-task",
+        S::PoolJob | S::WorkerMessage => "running-worker",
+        _ => "new-worker",
+    };
+    Some(Answer {
+        choice,
+        because: format!(
+            "{} cost {} per task",
+            cheapest.0.strategy,
+            fmt_us(cheapest.1)
+        ),
+    })
+}
+
+/// The question before Run.
+pub const QUESTION: Question = Question {
+    text: "Which costs least per task?",
+    choices: &[
+        Choice {
+            id: "async-task",
+            label: "An async task",
+        },
+        Choice {
+            id: "running-worker",
+            label: "A job for a running pool or worker",
+        },
+        Choice {
+            id: "new-worker",
+            label: "A new thread, process or worker",
+        },
+    ],
+    answer,
+};
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,10 @@
 
 use super::{DefaultWorkers, LessonInfo};
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
+use crate::claims::{Claim, Evidence, Test};
+use crate::prediction::{Answer, Choice, Question};
+use crate::record::Side;
+use crate::verdict::fmt_ms;
 use crate::{ParamError, ParamSpec, Workload};
 use std::hint::black_box;
 use std::ops::Range;
@@ -47,7 +51,7 @@ pub static INFO: LessonInfo = LessonInfo {
     ],
     size: ParamSpec {
         name: "size",
-        default: 100_000_000,
+        default: 2_000_000_000,
         min: 1,
         max: MAX_SIZE,
         unit: "numbers",
@@ -61,6 +65,9 @@ pub static INFO: LessonInfo = LessonInfo {
     worker_bounds: None,
     uses_server: false,
     companion_max_size: 2_000_000_000,
+    claims: CLAIMS,
+    question: QUESTION,
+    speed_matters: true,
 };
 
 /// The exact answer, Σ i² for i in 0..n, from the closed form (n−1)·n·(2n−1)/6 with checked
@@ -314,6 +321,114 @@ impl Workload for SumOfSquares {
         sum_squares(self.ranges[task].clone())
     }
 }
+
+/// What a run of `cpu` must show.
+pub static CLAIMS: &[Claim] = &[
+    Claim {
+        id: "parallel-faster",
+        text: "On two or more cores, threads, pool, rayon, processes and hybrid each finish at \
+            least 1.3× sooner than sequential",
+        side: Some(Side::Native),
+        test: Test::Faster {
+            what: &[S::Threads, S::Pool, S::Rayon, S::Processes, S::Hybrid],
+            than: S::Sequential,
+            by: 1.3,
+        },
+    },
+    Claim {
+        id: "parallel-faster",
+        text: "On two or more cores, the web-worker pool and the message-passing workers each \
+            finish at least 1.3× sooner than sequential",
+        side: Some(Side::Web),
+        test: Test::Faster {
+            what: &[S::Pool, S::Workers],
+            than: S::Sequential,
+            by: 1.3,
+        },
+    },
+    Claim {
+        id: "async-not-faster",
+        text: "Async tasks on one thread finish no sooner than sequential (at most 1.2×, the \
+            spread of single runs on a shared machine): computing never waits, so taking turns \
+            saves nothing",
+        side: None,
+        test: Test::NotFaster {
+            what: S::Async,
+            than: S::Sequential,
+            slack: 1.2,
+        },
+    },
+    Claim {
+        id: "exact",
+        text: "Every strategy's sum equals the closed form (N−1)·N·(2N−1)/6",
+        side: None,
+        test: Test::Exact(&[
+            S::Sequential,
+            S::Threads,
+            S::Pool,
+            S::Rayon,
+            S::Async,
+            S::Processes,
+            S::Hybrid,
+            S::Workers,
+        ]),
+    },
+];
+
+fn answer(ev: &Evidence) -> Option<Answer> {
+    let best = |ids: &[S]| {
+        ids.iter()
+            .filter_map(|s| ev.get(*s))
+            .min_by(|a, b| a.wall_ms.total_cmp(&b.wall_ms))
+    };
+    let one = best(&[S::Sequential, S::Async])?;
+    let many = best(&[
+        S::Threads,
+        S::Pool,
+        S::Rayon,
+        S::Processes,
+        S::Hybrid,
+        S::Workers,
+    ])?;
+    let ratio = one.wall_ms / many.wall_ms.max(1e-9);
+    let choice = if ratio >= 1.1 {
+        "parallel"
+    } else if ratio <= 1.0 / 1.1 {
+        "one-thread"
+    } else {
+        "tie"
+    };
+    Some(Answer {
+        choice,
+        because: format!(
+            "{} took {}, {} took {} ({ratio:.2}×)",
+            many.strategy,
+            fmt_ms(many.wall_ms),
+            one.strategy,
+            fmt_ms(one.wall_ms)
+        ),
+    })
+}
+
+/// The question before Run.
+pub const QUESTION: Question = Question {
+    text: "Which finishes first: one thread (sequential, async) or several cores at once?",
+    choices: &[
+        Choice {
+            id: "parallel",
+            label: "Several cores",
+        },
+        Choice {
+            id: "one-thread",
+            label: "One thread",
+        },
+        Choice {
+            id: "tie",
+            label: "About the same",
+        },
+    ],
+    answer,
+};
 
 #[cfg(test)]
 mod tests {

@@ -4,6 +4,8 @@
 use super::{DefaultWorkers, LessonInfo};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
+use crate::claims::{Claim, Evidence, Test};
+use crate::prediction::{Answer, Question, YES_NO, yes_no};
 
 /// `daemon`: background threads that do not keep the program alive.
 pub static INFO: LessonInfo = LessonInfo {
@@ -16,7 +18,7 @@ pub static INFO: LessonInfo = LessonInfo {
         halfway through. Joined, main waits and every step runs; as a daemon, the steps after \
         main returned never happen.",
     native: &[
-        Strategy::new(S::Daemon, Runs::OwnProcesses(1)),
+        Strategy::new(S::Daemon, Runs::OwnProcesses(1)).showing_bug(),
         Strategy::new(S::Joined, Runs::OwnProcesses(1)),
     ],
     web: &[],
@@ -44,9 +46,44 @@ pub static INFO: LessonInfo = LessonInfo {
     worker_bounds: None,
     uses_server: false,
     companion_max_size: 1_000,
+    claims: CLAIMS,
+    question: QUESTION,
+    speed_matters: false,
 };
 
 /// The result line.
 pub fn render(done: u64, steps: u64) -> String {
     format!("{done} of {steps} steps ran")
 }
+
+/// What a run of `daemon` must show.
+pub static CLAIMS: &[Claim] = &[
+    Claim {
+        id: "daemon-loses-steps",
+        text: "The daemon thread is cut off when main returns: some of its steps never run",
+        side: None,
+        test: Test::ShowsBug(S::Daemon),
+    },
+    Claim {
+        id: "joined-finishes",
+        text: "The joined thread finishes every step: main waits for it",
+        side: None,
+        test: Test::Exact(&[S::Joined]),
+    },
+];
+
+fn answer(ev: &Evidence) -> Option<Answer> {
+    let r = ev.get(S::Daemon)?;
+    Some(Answer {
+        choice: yes_no(!r.shows_bug),
+        because: format!("the daemon thread: {}", r.result),
+    })
+}
+
+/// The question before Run.
+pub const QUESTION: Question = Question {
+    text: "Main starts a daemon thread with 10 steps of work, then returns halfway through. \
+        Will the thread finish its 10 steps?",
+    choices: YES_NO,
+    answer,
+};

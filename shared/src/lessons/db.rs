@@ -4,6 +4,11 @@
 use super::{DefaultWorkers, LessonInfo};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
+use crate::claims::{Claim, Evidence, Test};
+use crate::facts::Fact;
+use crate::prediction::{Answer, Choice, Question};
+use crate::record::Side;
+use crate::verdict::fmt_ms;
 
 /// `db`: the database insertion worker.
 pub static INFO: LessonInfo = LessonInfo {
@@ -14,7 +19,11 @@ pub static INFO: LessonInfo = LessonInfo {
         that takes rows from a queue and commits them in batches pays for a commit once per \
         batch. Committing every row pays it every time. Letting every producer write for itself \
         makes them contend for the database's single write lock. Natively the database is a \
-        SQLite file; in the browser it is IndexedDB. In every case each produced \
+        SQLite file, and four contending writers are no faster than one. In the browser it is \
+        IndexedDB, which queues the writers' transactions and runs them one at a time; queued \
+        back to back they skip the wait between one commit and the next request, so four \
+        writers come out somewhat faster than one — and still far slower than batching. In \
+        every case each produced \
         row must be in the database at the end — including when a producer fails half-way \
         (producer 0 always does here), whose rows up to the failure must still be there.",
     native: &[
@@ -44,4 +53,86 @@ pub static INFO: LessonInfo = LessonInfo {
     worker_bounds: None,
     uses_server: false,
     companion_max_size: 1_000_000,
+    claims: CLAIMS,
+    question: QUESTION,
+    speed_matters: true,
+};
+
+/// What a run of `db` must show.
+pub static CLAIMS: &[Claim] = &[
+    Claim {
+        id: "batched-beats-per-row",
+        text: "One writer committing batches of rows finishes at least 3× sooner than one \
+            committing every row",
+        side: None,
+        test: Test::Faster {
+            what: &[S::Batched],
+            than: S::PerRow,
+            by: 3.0,
+        },
+    },
+    Claim {
+        id: "contending-no-better",
+        text: "Several writers committing per row are no faster than one (at most 1.25×): the \
+            database takes one write transaction at a time",
+        side: Some(Side::Native),
+        test: Test::NotFaster {
+            what: S::Contending,
+            than: S::PerRow,
+            slack: 1.25,
+        },
+    },
+    Claim {
+        id: "batching-beats-writers",
+        text: "In IndexedDB too, one writer committing batches finishes at least 3× sooner than \
+            four writers committing a row each (IndexedDB runs their transactions one at a time)",
+        side: Some(Side::Web),
+        test: Test::Faster {
+            what: &[S::Batched],
+            than: S::Contending,
+            by: 3.0,
+        },
+    },
+    Claim {
+        id: "exact",
+        text: "Every row produced is in the database, including those of the producer that failed",
+        side: None,
+        test: Test::Exact(&[S::Batched, S::PerRow, S::Contending]),
+    },
+];
+
+fn answer(ev: &Evidence) -> Option<Answer> {
+    let best = [S::Batched, S::PerRow, S::Contending]
+        .iter()
+        .filter_map(|s| ev.get(*s))
+        .min_by(|a, b| a.wall_ms.total_cmp(&b.wall_ms))?;
+    let commits = best.fact(Fact::Commits).unwrap_or(0.0);
+    Some(Answer {
+        choice: best.strategy.name(),
+        because: format!(
+            "{} took {} with {commits:.0} commits",
+            best.strategy,
+            fmt_ms(best.wall_ms)
+        ),
+    })
+}
+
+/// The question before Run.
+pub const QUESTION: Question = Question {
+    text: "Which stores a thousand rows first?",
+    choices: &[
+        Choice {
+            id: "batched",
+            label: "One writer, 100 rows per commit",
+        },
+        Choice {
+            id: "per-row",
+            label: "One writer, a commit per row",
+        },
+        Choice {
+            id: "contending",
+            label: "Four writers, a commit per row",
+        },
+    ],
+    answer,
 };

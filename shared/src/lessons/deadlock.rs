@@ -6,6 +6,8 @@
 
 use super::{DefaultWorkers, LessonInfo, WorkerBounds};
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
+use crate::claims::{Claim, Evidence, Test};
+use crate::prediction::{Answer, Choice, Question};
 use crate::{Clock, ParamSpec};
 use std::sync::{Barrier, Condvar, Mutex};
 use std::time::Duration;
@@ -24,11 +26,11 @@ pub static INFO: LessonInfo = LessonInfo {
         table, so the run reports the cycle instead of hanging. The fix is an order: everyone \
         takes A before B, so nobody can hold B while waiting for A.",
     native: &[
-        Strategy::new(S::OppositeOrder, Runs::Threads),
+        Strategy::new(S::OppositeOrder, Runs::Threads).showing_bug(),
         Strategy::new(S::Ordered, Runs::Threads),
     ],
     web: &[
-        Strategy::new(S::OppositeOrder, Runs::SharedMemoryWorkers),
+        Strategy::new(S::OppositeOrder, Runs::SharedMemoryWorkers).showing_bug(),
         Strategy::new(S::Ordered, Runs::SharedMemoryWorkers),
     ],
     size: ParamSpec {
@@ -52,6 +54,9 @@ pub static INFO: LessonInfo = LessonInfo {
     }),
     uses_server: false,
     companion_max_size: 10_000_000,
+    claims: CLAIMS,
+    question: QUESTION,
+    speed_matters: false,
 };
 
 const NAMES: [&str; 2] = ["A", "B"];
@@ -229,6 +234,14 @@ impl Locks {
     }
 }
 
+/// How many workers reported a wait-for cycle, and how many rounds were completed in all.
+pub fn tally(outcomes: &[Outcome]) -> (u64, u64) {
+    outcomes.iter().fold((0, 0), |(c, r), o| match o {
+        Outcome::Deadlock(_) => (c + 1, r),
+        Outcome::Completed(n) => (c, r + n),
+    })
+}
+
 /// The run's result line from the workers' outcomes, and the expected one.
 pub fn render(opposite: bool, outcomes: &[Outcome], workers: u32, rounds: u64) -> (String, String) {
     let deadlocks: Vec<&String> = outcomes
@@ -260,6 +273,48 @@ pub fn render(opposite: bool, outcomes: &[Outcome], workers: u32, rounds: u64) -
     };
     (result, expected)
 }
+
+/// What a run of `deadlock` must show.
+pub static CLAIMS: &[Claim] = &[
+    Claim {
+        id: "opposite-deadlocks",
+        text: "Taking the two locks in opposite orders deadlocks: each worker holds one lock and \
+            waits for the other's, a wait-for cycle",
+        side: None,
+        test: Test::ShowsBug(S::OppositeOrder),
+    },
+    Claim {
+        id: "ordered-finishes",
+        text: "With one global lock order both workers finish every round",
+        side: None,
+        test: Test::Exact(&[S::Ordered]),
+    },
+];
+
+fn answer(ev: &Evidence) -> Option<Answer> {
+    let r = ev.get(S::OppositeOrder)?;
+    Some(Answer {
+        choice: if r.shows_bug { "stuck" } else { "finish" },
+        because: format!("opposite-order: {}", r.result),
+    })
+}
+
+/// The question before Run.
+pub const QUESTION: Question = Question {
+    text: "Worker 0 takes lock A then B; worker 1 takes B then A, a thousand times each. What \
+        happens?",
+    choices: &[
+        Choice {
+            id: "finish",
+            label: "Both finish",
+        },
+        Choice {
+            id: "stuck",
+            label: "They get stuck waiting for each other",
+        },
+    ],
+    answer,
+};
 
 #[cfg(test)]
 mod tests {

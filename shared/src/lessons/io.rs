@@ -10,6 +10,10 @@
 use super::{DefaultWorkers, LessonInfo};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
+use crate::claims::{Claim, Evidence, Outcome, Test, setup_ms};
+use crate::prediction::{Answer, Choice, Question};
+use crate::record::Side;
+use crate::verdict::fmt_ms;
 use serde::{Deserialize, Serialize};
 
 /// Longest delay the companion will wait before answering, in milliseconds.
@@ -73,6 +77,9 @@ pub static INFO: LessonInfo = LessonInfo {
     worker_bounds: None,
     uses_server: true,
     companion_max_size: 2_000,
+    claims: CLAIMS,
+    question: QUESTION,
+    speed_matters: true,
 };
 
 /// Byte `i` of page `page`: a cheap pattern that differs between pages, so a page delivered twice
@@ -182,6 +189,164 @@ pub fn expected(pages: u64, bytes: u64) -> Downloaded {
 pub fn page_path(page: u64, latency_ms: u64, bytes: u64) -> String {
     format!("/api/delay/{latency_ms}?bytes={bytes}&page={page}")
 }
+
+/// Strategies that overlap their waits natively.
+const CONCURRENT: &[S] = &[S::Threads, S::Pool, S::Async, S::Processes, S::Hybrid];
+
+/// What a run of `io` must show.
+pub static CLAIMS: &[Claim] = &[
+    Claim {
+        id: "overlap",
+        text: "Threads, pool, async, processes and hybrid overlap the waits: with a worker per \
+            page each takes about one latency, not one per page as sequential does",
+        side: Some(Side::Native),
+        test: Test::Custom {
+            about: CONCURRENT,
+            check: overlap,
+        },
+    },
+    Claim {
+        id: "concurrent-faster",
+        text: "Async and workers finish at least 3× sooner than sequential",
+        side: Some(Side::Web),
+        test: Test::Faster {
+            what: &[S::Async, S::Workers],
+            than: S::Sequential,
+            by: 3.0,
+        },
+    },
+    Claim {
+        id: "six-per-host",
+        text: "In the browser, requests to one host go at most six at a time (HTTP/1.1), so 20 \
+            pages take about ⌈20/6⌉ = 4 latencies, not one",
+        side: Some(Side::Web),
+        test: Test::Custom {
+            about: &[S::Async],
+            check: six_per_host,
+        },
+    },
+    Claim {
+        id: "exact",
+        text: "Every strategy downloaded every byte (count and checksum match)",
+        side: None,
+        test: Test::Exact(&[
+            S::Sequential,
+            S::Threads,
+            S::Pool,
+            S::Async,
+            S::Processes,
+            S::Hybrid,
+            S::Workers,
+        ]),
+    },
+];
+
+/// Latencies a strategy needs with `workers` requests in flight: one per batch.
+fn batches(ev: &Evidence, workers: u32, limit: u64) -> Option<(u64, u64, u64)> {
+    let size = ev.param("size")?;
+    let latency = ev.param("latency_ms")?;
+    let in_flight = u64::from(workers).min(limit).max(1);
+    Some((size, latency, size.div_ceil(in_flight)))
+}
+
+fn overlap(ev: &Evidence) -> Option<Outcome> {
+    let mut held = Vec::new();
+    let mut missed = Vec::new();
+    for r in CONCURRENT.iter().filter_map(|s| ev.get(*s)) {
+        let (_, latency, waves) = batches(ev, r.workers, u64::MAX)?;
+        let allowed = (waves + 1) as f64 * latency as f64;
+        let figure = format!(
+            "{} {} ({} batch{} of {latency} ms)",
+            r.strategy,
+            fmt_ms(r.wall_ms),
+            waves,
+            if waves == 1 { "" } else { "es" }
+        );
+        if r.wall_ms <= allowed {
+            held.push(figure);
+        } else {
+            let setup = setup_ms(r);
+            let longest = r
+                .spans
+                .iter()
+                .filter(|s| s.kind == crate::SpanKind::Wait)
+                .map(|s| s.end_ms - s.start_ms)
+                .fold(0.0, f64::max);
+            missed.push(format!(
+                "{figure}: longer than {}; its slowest request took {} and starting its workers \
+                 {}",
+                fmt_ms(allowed),
+                fmt_ms(longest),
+                fmt_ms(setup)
+            ));
+        }
+    }
+    if held.is_empty() && missed.is_empty() {
+        return None;
+    }
+    Some(if missed.is_empty() {
+        Outcome::held(held.join(", "))
+    } else {
+        Outcome::not_held(missed.join("; "))
+    })
+}
+
+fn six_per_host(ev: &Evidence) -> Option<Outcome> {
+    let r = ev.get(S::Async)?;
+    let (size, latency, waves) = batches(ev, r.workers, 6)?;
+    let took = r.wall_ms / latency as f64;
+    let figures = format!(
+        "async fetched {size} pages in {} = {took:.1} latencies of {latency} ms; six at a time \
+         makes {waves}",
+        fmt_ms(r.wall_ms)
+    );
+    // Each wave is a latency plus the request's own overhead.
+    Some(Outcome::when(
+        took >= waves as f64 * 0.95 && took <= waves as f64 + 1.0,
+        figures,
+    ))
+}
+
+fn answer(ev: &Evidence) -> Option<Answer> {
+    let r = ev.get(S::Async)?;
+    let latency = ev.param("latency_ms")? as f64;
+    let size = ev.param("size")? as f64;
+    let took = r.wall_ms / latency;
+    let choice = if took < 1.5 {
+        "one"
+    } else if took < size / 2.0 {
+        "few"
+    } else {
+        "all"
+    };
+    Some(Answer {
+        choice,
+        because: format!(
+            "async took {} = {took:.1} latencies of {latency} ms",
+            fmt_ms(r.wall_ms)
+        ),
+    })
+}
+
+/// The question before Run.
+pub const QUESTION: Question = Question {
+    text: "Every page waits one latency on the server. How long will async take for all of them?",
+    choices: &[
+        Choice {
+            id: "one",
+            label: "About one latency",
+        },
+        Choice {
+            id: "few",
+            label: "A few latencies",
+        },
+        Choice {
+            id: "all",
+            label: "One latency per page, like sequential",
+        },
+    ],
+    answer,
+};
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,9 @@
 use super::{DefaultWorkers, LessonInfo};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
+use crate::claims::{Claim, Evidence, Outcome, Test};
+use crate::facts::Fact;
+use crate::prediction::{Answer, Choice, Question};
 
 /// `local`: thread-local state, one HTTP client per thread (the notes' thread-local session).
 pub static INFO: LessonInfo = LessonInfo {
@@ -47,6 +50,9 @@ pub static INFO: LessonInfo = LessonInfo {
     worker_bounds: None,
     uses_server: true,
     companion_max_size: 10_000,
+    claims: CLAIMS,
+    question: QUESTION,
+    speed_matters: false,
 };
 
 /// The expected connection count (exact for per-thread and per-request; for a
@@ -59,6 +65,78 @@ pub fn expected_connections(strategy: S, requests: u64, threads: u64) -> (u64, u
         _ => (1, busy),
     }
 }
+
+/// What a run of `local` must show.
+pub static CLAIMS: &[Claim] = &[Claim {
+    id: "connections",
+    text: "A client per thread opens one connection per thread; a client per request opens one \
+        per request; a shared client opens at most one per thread",
+    side: None,
+    test: Test::Custom {
+        about: &[S::PerThread, S::Shared, S::PerRequest],
+        check: connections,
+    },
+}];
+
+fn connections(ev: &Evidence) -> Option<Outcome> {
+    let requests = ev.param("size")?;
+    let mut parts = Vec::new();
+    let mut held = true;
+    for s in [S::PerThread, S::Shared, S::PerRequest] {
+        let Some(r) = ev.get(s) else { continue };
+        let opened = r.fact(Fact::Connections)? as u64;
+        let (lo, hi) = expected_connections(s, requests, u64::from(r.workers));
+        held &= (lo..=hi).contains(&opened);
+        parts.push(format!("{s}: {opened} connections"));
+    }
+    (!parts.is_empty()).then(|| {
+        Outcome::when(
+            held,
+            format!("{} for {requests} requests", parts.join(", ")),
+        )
+    })
+}
+
+fn answer(ev: &Evidence) -> Option<Answer> {
+    let r = ev.get(S::PerThread)?;
+    let opened = r.fact(Fact::Connections)?;
+    let requests = ev.param("size")? as f64;
+    let choice = if opened <= 1.0 {
+        "one"
+    } else if opened < requests {
+        "per-thread"
+    } else {
+        "per-request"
+    };
+    Some(Answer {
+        choice,
+        because: format!(
+            "per-thread opened {opened:.0} connections for {requests:.0} requests on {} threads",
+            r.workers
+        ),
+    })
+}
+
+/// The question before Run.
+pub const QUESTION: Question = Question {
+    text: "Four threads make 40 requests, each thread through its own client. How many \
+        connections will the server see?",
+    choices: &[
+        Choice {
+            id: "one",
+            label: "1",
+        },
+        Choice {
+            id: "per-thread",
+            label: "One per thread (4)",
+        },
+        Choice {
+            id: "per-request",
+            label: "One per request (40)",
+        },
+    ],
+    answer,
+};
 
 #[cfg(test)]
 mod tests {

@@ -16,7 +16,9 @@ pub mod queue;
 pub mod race;
 
 use crate::catalogue::{LessonId, Strategy, StrategyId};
+use crate::claims::Claim;
 use crate::params::WORKERS;
+use crate::prediction::Question;
 use crate::{ParamError, ParamSpec, Params, Side};
 
 /// Everything a runner or a view needs to know about a lesson without running it.
@@ -53,6 +55,13 @@ pub struct LessonInfo {
     /// Largest size the companion's `POST /api/run` accepts: a few seconds of work, so one page
     /// cannot occupy the companion for minutes. The CLI takes up to [`size`](Self::size).
     pub companion_max_size: u64,
+    /// What a learner should see in a run, checked against every run.
+    pub claims: &'static [Claim],
+    /// The question asked before Run.
+    pub question: Question,
+    /// Whether speed is the lesson's point: only then does a verdict name a fastest and a
+    /// slowest strategy (a daemon thread that ends sooner is not "faster").
+    pub speed_matters: bool,
 }
 
 /// How a lesson picks its workers when none are given.
@@ -60,7 +69,9 @@ pub struct LessonInfo {
 pub enum DefaultWorkers {
     /// The cores available (CPU-bound work).
     Cores,
-    /// One per item up to a cap (lessons that wait want one worker per request, not per core).
+    /// One per item (lessons that wait want one worker per request, not per core). A run
+    /// resolves it to one per item up to what every requested strategy accepts
+    /// ([`RunBody::resolve`](crate::RunBody::resolve)); this cap is the page's input default.
     PerItem(u32),
     /// A fixed number the lesson is written for (two threads for a race).
     Fixed(u32),

@@ -5,9 +5,14 @@
 use super::{DefaultWorkers, LessonInfo, cpu};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
+use crate::claims::{Claim, Evidence, Outcome, Test, speedup};
+use crate::facts::Fact;
+use crate::prediction::{Answer, Question, YES_NO, yes_no};
+use crate::record::{RunRecord, Side};
+use crate::verdict::fmt_ms;
 
 /// Numbers per item: item x stands for Σ i² over x·K..(x+1)·K.
-pub const K: u64 = 20_000;
+pub const K: u64 = 200;
 
 /// Every REFUSE-th item (x % REFUSE == REFUSE − 1) fails in `apply_async`, so the error callback
 /// has work to do.
@@ -39,7 +44,7 @@ pub static INFO: LessonInfo = LessonInfo {
     ],
     size: ParamSpec {
         name: "size",
-        default: 400,
+        default: 20_000,
         min: 1,
         max: 1_000_000,
         unit: "items",
@@ -54,6 +59,9 @@ pub static INFO: LessonInfo = LessonInfo {
     worker_bounds: None,
     uses_server: false,
     companion_max_size: 1_000_000,
+    claims: CLAIMS,
+    question: QUESTION,
+    speed_matters: true,
 };
 
 /// The function mapped over items.
@@ -98,6 +106,104 @@ pub fn expected(items: u64, with_errors: bool) -> String {
     let refused: u128 = (0..items).filter(|x| x % REFUSE == REFUSE - 1).map(f).sum();
     render(all - refused, items / REFUSE)
 }
+
+/// What a run of `pools` must show.
+pub static CLAIMS: &[Claim] = &[
+    Claim {
+        id: "chunking-pays",
+        text: "Sending items in chunks beats one item per task at least 1.3×: the pool's \
+            per-task cost is paid once per chunk",
+        side: Some(Side::Native),
+        test: Test::Custom {
+            about: &[
+                S::Map,
+                S::MapChunked,
+                S::ProcessesMap,
+                S::ProcessesMapChunked,
+            ],
+            check: chunking_native,
+        },
+    },
+    Claim {
+        id: "chunking-pays",
+        text: "Sending items in chunks beats one item per message at least 1.3×: each message \
+            costs a copy and a wake-up",
+        side: Some(Side::Web),
+        test: Test::Faster {
+            what: &[S::WorkersMapChunked],
+            than: S::WorkersMap,
+            by: 1.3,
+        },
+    },
+    Claim {
+        id: "exact",
+        text: "Every pool API returns the same total, with every item's result",
+        side: None,
+        test: Test::Exact(&[
+            S::Map,
+            S::MapChunked,
+            S::Starmap,
+            S::ApplyAsync,
+            S::ProcessesMap,
+            S::ProcessesMapChunked,
+            S::WorkersMap,
+            S::WorkersMapChunked,
+        ]),
+    },
+];
+
+fn chunking_native(ev: &Evidence) -> Option<Outcome> {
+    let pairs = [
+        (S::MapChunked, S::Map),
+        (S::ProcessesMapChunked, S::ProcessesMap),
+    ];
+    let mut parts = Vec::new();
+    let mut held = true;
+    for (chunked, single) in pairs {
+        let (Some(c), Some(m)) = (ev.get(chunked), ev.get(single)) else {
+            continue;
+        };
+        let s = speedup(c, m);
+        let tasks = |r: &RunRecord| r.fact(Fact::Tasks).unwrap_or(0.0);
+        parts.push(format!(
+            "{chunked} {} ({:.0} tasks) vs {single} {} ({:.0} tasks): {s:.2}×",
+            fmt_ms(c.wall_ms),
+            tasks(c),
+            fmt_ms(m.wall_ms),
+            tasks(m)
+        ));
+        held &= s >= 1.3;
+    }
+    (!parts.is_empty()).then(|| Outcome::when(held, parts.join("; ")))
+}
+
+fn answer(ev: &Evidence) -> Option<Answer> {
+    let (c, m) = [
+        (S::MapChunked, S::Map),
+        (S::WorkersMapChunked, S::WorkersMap),
+        (S::ProcessesMapChunked, S::ProcessesMap),
+    ]
+    .iter()
+    .find_map(|(c, m)| Some((ev.get(*c)?, ev.get(*m)?)))?;
+    let s = speedup(c, m);
+    Some(Answer {
+        choice: yes_no(s >= 1.1),
+        because: format!(
+            "{} took {}, {} took {} ({s:.2}×)",
+            c.strategy,
+            fmt_ms(c.wall_ms),
+            m.strategy,
+            fmt_ms(m.wall_ms)
+        ),
+    })
+}
+
+/// The question before Run.
+pub const QUESTION: Question = Question {
+    text: "Will handing the pool items in chunks beat handing them over one at a time?",
+    choices: YES_NO,
+    answer,
+};
 
 #[cfg(test)]
 mod tests {

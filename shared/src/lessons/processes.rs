@@ -3,6 +3,9 @@
 use super::{DefaultWorkers, LessonInfo};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
+use crate::claims::{Claim, Evidence, Test};
+use crate::prediction::{Answer, Choice, Question};
+use crate::verdict::fmt_ms;
 
 /// `processes`: fork/spawn, a subprocess with pipes, a queue between processes.
 pub static INFO: LessonInfo = LessonInfo {
@@ -38,4 +41,60 @@ pub static INFO: LessonInfo = LessonInfo {
     worker_bounds: None,
     uses_server: false,
     companion_max_size: 10_000,
+    claims: CLAIMS,
+    question: QUESTION,
+    speed_matters: true,
+};
+
+/// What a run of `processes` must show.
+pub static CLAIMS: &[Claim] = &[
+    Claim {
+        id: "start-costs",
+        text: "Piping the numbers to one running process is at least 3× faster than starting a \
+            process for each: a start costs far more than a copy",
+        side: None,
+        test: Test::Faster {
+            what: &[S::Pipe],
+            than: S::Spawn,
+            by: 3.0,
+        },
+    },
+    Claim {
+        id: "exact",
+        text: "Every number comes back squared, in order, through every channel",
+        side: None,
+        test: Test::Exact(&[S::Spawn, S::Pipe, S::Queue]),
+    },
+];
+
+fn answer(ev: &Evidence) -> Option<Answer> {
+    let (spawn, pipe) = (ev.get(S::Spawn)?, ev.get(S::Pipe)?);
+    Some(Answer {
+        choice: if spawn.wall_ms > pipe.wall_ms {
+            "spawn"
+        } else {
+            "pipe"
+        },
+        because: format!(
+            "spawn took {}, pipe took {}",
+            fmt_ms(spawn.wall_ms),
+            fmt_ms(pipe.wall_ms)
+        ),
+    })
+}
+
+/// The question before Run.
+pub const QUESTION: Question = Question {
+    text: "Which is slower: a new process for every number, or one process fed through a pipe?",
+    choices: &[
+        Choice {
+            id: "spawn",
+            label: "A process per number",
+        },
+        Choice {
+            id: "pipe",
+            label: "One process and a pipe",
+        },
+    ],
+    answer,
 };

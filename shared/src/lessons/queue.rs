@@ -6,6 +6,9 @@
 use super::{DefaultWorkers, LessonInfo, cpu};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
+use crate::claims::{Claim, Evidence, Outcome, Test};
+use crate::facts::Fact;
+use crate::prediction::{Answer, Question, YES_NO, yes_no};
 
 /// Slots in the bounded queue: small, so producers feel the backpressure.
 pub const CAPACITY: usize = 8;
@@ -48,6 +51,9 @@ pub static INFO: LessonInfo = LessonInfo {
     worker_bounds: None,
     uses_server: false,
     companion_max_size: 1_000_000,
+    claims: CLAIMS,
+    question: QUESTION,
+    speed_matters: false,
 };
 
 /// Producers and consumers for `workers` workers: half and half, at least one of each.
@@ -112,6 +118,67 @@ pub fn expected(size: u64) -> String {
     }
     l.render()
 }
+
+/// What a run of `queue` must show.
+pub static CLAIMS: &[Claim] = &[
+    Claim {
+        id: "backpressure",
+        text: "Producers are faster than consumers, so the 8-slot queue fills and producers wait \
+            for room: backpressure",
+        side: None,
+        test: Test::Custom {
+            about: &[S::Threads, S::Async, S::Processes, S::Workers],
+            check: backpressure,
+        },
+    },
+    Claim {
+        id: "exact",
+        text: "Every item is consumed exactly once, and the queue shuts down cleanly",
+        side: None,
+        test: Test::Exact(&[S::Threads, S::Async, S::Processes, S::Workers]),
+    },
+];
+
+fn backpressure(ev: &Evidence) -> Option<Outcome> {
+    let rows: Vec<_> = ev
+        .records
+        .iter()
+        .filter_map(|r| Some((r, r.fact(Fact::ProducerWaits)?, r.fact(Fact::MaxFill)?)))
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let figures: Vec<String> = rows
+        .iter()
+        .map(|(r, waits, fill)| {
+            format!(
+                "{}: producers waited {waits:.0} times, the queue held up to {fill:.0} of {}",
+                r.strategy, CAPACITY
+            )
+        })
+        .collect();
+    let all = rows.iter().all(|(_, waits, _)| *waits >= 1.0);
+    Some(Outcome::when(all, figures.join("; ")))
+}
+
+fn answer(ev: &Evidence) -> Option<Answer> {
+    let (r, waits) = ev
+        .records
+        .iter()
+        .find_map(|r| Some((r, r.fact(Fact::ProducerWaits)?)))?;
+    Some(Answer {
+        choice: yes_no(waits >= 1.0),
+        because: format!("{}: producers waited {waits:.0} times", r.strategy),
+    })
+}
+
+/// The question before Run.
+pub const QUESTION: Question = Question {
+    text: "Producers make items faster than consumers use them, through a queue of 8 slots. \
+        Will producers have to wait?",
+    choices: YES_NO,
+    answer,
+};
 
 #[cfg(test)]
 mod tests {

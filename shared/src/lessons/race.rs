@@ -12,6 +12,9 @@
 use super::{DefaultWorkers, LessonInfo};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
+use crate::claims::{Claim, Evidence, Test};
+use crate::facts::Fact;
+use crate::prediction::{Answer, Question, YES_NO, yes_no};
 use crate::sync::{AtomicI64, Mutex, Ordering};
 
 /// The catalogue entry.
@@ -24,8 +27,10 @@ pub static INFO: LessonInfo = LessonInfo {
         more rounds for the two workers to run at the same time for long), so the balance must end at 0. Reading the balance and then \
         writing a new one is two steps: when the other worker writes in between, one update is \
         lost and the balance drifts. A mutex makes each read-modify-write one indivisible step \
-        for the other workers; an atomic fetch_add does it in one instruction. The table shows \
-        what each fix costs.",
+        for the other workers; an atomic fetch_add does it in one instruction. Lost updates can \
+        cancel out (a lost deposit and a lost withdrawal), so the run also counts the writes \
+        that overwrote another worker's update: a balance of 0 alone would not prove that \
+        nothing was lost. The table shows what each fix costs.",
     native: &[
         Strategy::new(S::Unsynchronized, Runs::Threads).showing_bug(),
         Strategy::new(S::Mutex, Runs::Threads),
@@ -53,6 +58,9 @@ pub static INFO: LessonInfo = LessonInfo {
     worker_bounds: None,
     uses_server: false,
     companion_max_size: 100_000_000,
+    claims: CLAIMS,
+    question: QUESTION,
+    speed_matters: false,
 };
 
 /// How the balance is updated.
@@ -88,6 +96,8 @@ pub fn amount(worker: u32) -> i64 {
 pub struct Balance {
     atomic: AtomicI64,
     locked: Mutex<i64>,
+    /// Unsynchronized writes that overwrote another worker's update (seen, not prevented).
+    overwritten: AtomicI64,
 }
 
 impl Balance {
@@ -99,16 +109,21 @@ impl Balance {
     /// Worker `worker` deposits and withdraws its amount `rounds` times.
     pub fn work(&self, variant: Variant, worker: u32, rounds: u64) {
         let n = amount(worker);
+        let mut overwritten = 0;
         for _ in 0..rounds {
             match variant {
                 Variant::Unsynchronized => {
                     // black_box hides which balance each access goes to, so the compiler cannot
                     // answer a read from its own previous write: every read goes to memory, as
-                    // Python's `balance = balance + n` does.
+                    // Python's `balance = balance + n` does. The write is a swap only to *see*
+                    // what it replaced: it writes v ± n whatever was there, so another worker's
+                    // update in between is still lost — and counted.
                     let v = std::hint::black_box(&self.atomic).load(Ordering::Relaxed);
-                    std::hint::black_box(&self.atomic).store(v + n, Ordering::Relaxed);
+                    let was = std::hint::black_box(&self.atomic).swap(v + n, Ordering::Relaxed);
+                    overwritten += i64::from(was != v);
                     let v = std::hint::black_box(&self.atomic).load(Ordering::Relaxed);
-                    std::hint::black_box(&self.atomic).store(v - n, Ordering::Relaxed);
+                    let was = std::hint::black_box(&self.atomic).swap(v - n, Ordering::Relaxed);
+                    overwritten += i64::from(was != v);
                 }
                 Variant::Mutex => {
                     // A poisoned lock means another worker panicked; its value is still the
@@ -123,6 +138,16 @@ impl Balance {
                 }
             }
         }
+        if overwritten > 0 {
+            self.overwritten.fetch_add(overwritten, Ordering::Relaxed);
+        }
+    }
+
+    /// How many writes overwrote another worker's update (unsynchronized only; 0 otherwise).
+    /// Lost updates can cancel out — a lost deposit and a lost withdrawal of the same amount —
+    /// so the balance can end at 0 although updates were lost: this count says they were.
+    pub fn overwritten(&self) -> u64 {
+        self.overwritten.load(Ordering::SeqCst).max(0) as u64
     }
 
     /// The final balance (0 unless updates were lost).
@@ -140,6 +165,16 @@ pub fn render(balance: i64) -> String {
         "balance 0".to_string()
     } else {
         format!("balance {balance} (updates were lost)")
+    }
+}
+
+/// The result line of an unsynchronized run that also counted overwritten updates: lost
+/// updates that cancelled out still show.
+pub fn render_counted(balance: i64, overwritten: u64) -> String {
+    match (balance, overwritten) {
+        (0, 0) => "balance 0".to_string(),
+        (0, k) => format!("balance 0, yet {k} updates were overwritten (they cancelled out)"),
+        (b, k) => format!("balance {b} ({k} updates were overwritten)"),
     }
 }
 
@@ -236,3 +271,39 @@ mod loom_tests {
         assert!(LOST.load(O::SeqCst), "no interleaving lost an update");
     }
 }
+
+/// What a run of `race` must show.
+pub static CLAIMS: &[Claim] = &[
+    Claim {
+        id: "unsync-loses",
+        text: "Unsynchronized loses updates: the balance does not end at 0",
+        side: None,
+        test: Test::ShowsBug(S::Unsynchronized),
+    },
+    Claim {
+        id: "fixes-exact",
+        text: "Mutex and atomic lose nothing: the balance ends at exactly 0",
+        side: None,
+        test: Test::Exact(&[S::Mutex, S::Atomic]),
+    },
+];
+
+fn answer(ev: &Evidence) -> Option<Answer> {
+    let r = ev.get(S::Unsynchronized)?;
+    let updates = r.fact(Fact::Updates).unwrap_or(0.0);
+    Some(Answer {
+        choice: yes_no(!r.shows_bug),
+        because: format!(
+            "unsynchronized ended at {} after {updates:.0} updates",
+            r.result
+        ),
+    })
+}
+
+/// The question before Run.
+pub const QUESTION: Question = Question {
+    text: "Two workers each deposit and withdraw the same amounts, without a lock. Will the \
+        balance end at 0?",
+    choices: YES_NO,
+    answer,
+};

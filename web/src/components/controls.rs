@@ -46,6 +46,9 @@ pub fn controls(props: &Props) -> Html {
     let on_latency = props.dispatch.reform(|e: InputEvent| {
         Action::SetLatency(e.target_unchecked_into::<HtmlInputElement>().value())
     });
+    let on_repeat = props.dispatch.reform(|e: InputEvent| {
+        Action::SetRepeat(e.target_unchecked_into::<HtmlInputElement>().value())
+    });
     let on_native = props.dispatch.reform(|_: Event| Action::ToggleNative);
     let connected = matches!(s.companion, Companion::Connected(_));
     let running = s.running.is_some();
@@ -110,6 +113,13 @@ pub fn controls(props: &Props) -> Html {
                     <small>{ format!("{}–{}", spec.min, spec.max) }</small>
                 </label>
             }
+            <label class="field narrow">
+                <span>{ "Repeats" }</span>
+                <input data-testid="param-repeat" inputmode="numeric" value={s.repeat.clone()} oninput={on_repeat}
+                       disabled={running}
+                       title="timed runs per strategy, after one untimed warm-up: the table shows the median and the range" />
+                <small>{ format!("1–{}", crate::url::MAX_REPEAT) }</small>
+            </label>
             if connected && !lesson.native.is_empty() {
                 <label class="toggle native" title="Also run this lesson natively on the companion (interleave serve) and show those rows">
                     <input type="checkbox" data-testid="native-rows" checked={s.native_rows} onchange={on_native} disabled={running} />

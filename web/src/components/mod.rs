@@ -3,12 +3,14 @@
 
 mod controls;
 mod explorer;
+mod prediction;
 mod results;
 mod status;
 mod timeline;
 
 pub use controls::Controls;
 pub use explorer::ExplorerPanel;
+pub use prediction::Prediction;
 pub use results::Results;
 pub use status::StatusChips;
 pub use timeline::Timeline;

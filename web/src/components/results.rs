@@ -29,7 +29,22 @@ fn short(result: &str) -> String {
     }
 }
 
-/// Table (test id `result-row` per record), bars and verdict.
+/// Wall time, with the spread when the run was repeated.
+fn wall(r: &RunRecord) -> String {
+    match &r.repeats {
+        Some(rep) => format!(
+            "{} ({}–{}, {} runs)",
+            fmt_ms(r.wall_ms),
+            fmt_ms(rep.min_ms).trim_end_matches(" ms"),
+            fmt_ms(rep.max_ms),
+            rep.runs
+        ),
+        None => fmt_ms(r.wall_ms),
+    }
+}
+
+/// Table (test id `result-row` per record), bars, verdict and the lesson's claims (test id
+/// `claim`, with `data-id` and `data-held`).
 #[function_component(Results)]
 pub fn results(props: &Props) -> Html {
     let records = &props.records;
@@ -65,34 +80,59 @@ pub fn results(props: &Props) -> Html {
         .filter(|r| r.correct)
         .map(|r| r.wall_ms)
         .fold(f64::INFINITY, f64::min);
+    // A fastest mark only where speed is the lesson's point.
+    let speed_matters = records.iter().all(|r| r.lesson.info().speed_matters);
+    // Columns no record has a number for are left out rather than filled with dashes.
+    let speedups = records.iter().any(|r| r.speedup.is_some());
+    let claims = interleave_shared::claims::listed(records);
+    let two_sides = claims.iter().any(|(s, _)| *s != claims[0].0);
     html! {
         <section class="card results">
             <div class="table-scroll"><table>
                 <thead><tr>
                     <th>{ "strategy" }</th><th>{ "side" }</th><th class="num">{ "workers used" }</th>
-                    <th class="num">{ "wall" }</th><th class="num">{ "speedup" }</th>
-                    <th class="num">{ "efficiency" }</th><th>{ "result" }</th>
+                    <th class="num">{ "wall" }</th>
+                    if speedups {
+                        <th class="num"><abbr title="sequential's time divided by this one's (same side)">{ "speedup" }</abbr></th>
+                        <th class="num"><abbr title="speedup divided by workers: 100% means every worker was fully useful">{ "efficiency" }</abbr></th>
+                    }
+                    <th>{ "result" }</th>
                 </tr></thead>
                 <tbody>
                 { for records.iter().map(|r| {
-                    let best = r.correct && r.wall_ms == fastest && records.len() > 1;
+                    let best = speed_matters && r.correct && r.wall_ms == fastest && records.len() > 1;
+                    let bug_strategy = r.lesson.info().demonstrates_bug(r.strategy);
                     html! {
-                        <tr data-testid="result-row" class={classes!(best.then_some("best"), (!r.correct).then_some("wrong"))}
+                        <tr data-testid="result-row" class={classes!(best.then_some("best"), (!r.correct && !bug_strategy).then_some("wrong"), r.shows_bug.then_some("bug"))}
                             data-side={r.side.as_str()} data-strategy={r.strategy.name()}
                             data-workers={r.workers.to_string()} data-workers-used={r.workers_used.to_string()}
                             data-wall-ms={format!("{:.3}", r.wall_ms)} data-result={r.result.clone()}
                             data-expected={r.expected.clone()} data-correct={r.correct.to_string()}
+                            data-shows-bug={r.shows_bug.to_string()}
                             title={r.note.clone().unwrap_or_default()}>
                             <td>{ r.strategy.name() }{ if best { " ★" } else { "" } }
                                 if r.note.is_some() { <span class="note-mark" title={r.note.clone().unwrap_or_default()}>{ "i" }</span> }</td>
                             <td><span class={classes!("side", r.side.as_str())}>{ r.side.as_str() }</span></td>
                             <td class="num">{ format!("{} / {}", r.workers_used, r.workers) }</td>
-                            <td class="num">{ fmt_ms(r.wall_ms) }</td>
-                            <td class="num">{ r.speedup.map_or("–".into(), |s| format!("{s:.2}×")) }</td>
-                            <td class="num">{ r.efficiency.map_or("–".into(), |e| format!("{:.0}%", e * 100.0)) }</td>
+                            <td class="num">{ wall(r) }</td>
+                            if speedups {
+                                <td class="num">{ r.speedup.map_or("–".into(), |s| format!("{s:.2}×")) }</td>
+                                <td class="num">{ r.efficiency.map_or("–".into(), |e| format!("{:.0}%", e * 100.0)) }</td>
+                            }
                             <td class="result" title={format!("result {}\nexpected {}", r.result, r.expected)}>
-                                if r.correct { <span class="ok">{ "✓ exact " }</span> } else { <span class="bad">{ "✗ wrong " }</span> }
-                                <code>{ short(&r.result) }</code>
+                                if bug_strategy {
+                                    // The bug is the point: one marking everywhere, neither exact nor a
+                                    // failure, and the key result in full, not cut off.
+                                    if r.shows_bug {
+                                        <span class="bug-mark" data-testid="shows-bug">{ "⚑ shows the bug" }</span>
+                                    } else {
+                                        <span class="nobug-mark">{ "bug not shown this run" }</span>
+                                    }
+                                    <div class="key-result">{ &r.result }</div>
+                                } else {
+                                    if r.correct { <span class="ok">{ "✓ exact " }</span> } else { <span class="bad">{ "✗ wrong " }</span> }
+                                    <code>{ short(&r.result) }</code>
+                                }
                                 if let Some(e) = see_how(r) {
                                     <button class="link see-how" data-testid="see-how"
                                             onclick={props.on_explore.reform(move |_: MouseEvent| e.clone())}>
@@ -120,6 +160,23 @@ pub fn results(props: &Props) -> Html {
                 }) }
             </div>
             <p class="verdict" data-testid="verdict">{ verdict(records) }</p>
+            if !claims.is_empty() {
+                <ul class="claims" aria-label="what this lesson says a run shows, checked against this run">
+                    { for claims.iter().map(|(side, c)| html! {
+                        <li data-testid="claim" data-id={c.id.clone()} data-held={c.held.to_string()}
+                            data-side={side.as_str()} class={if c.held { "held" } else { "not-held" }}>
+                            <span class="mark" aria-label={if c.held { "held" } else { "not held" }}>
+                                { if c.held { "✓" } else { "✗" } }
+                            </span>
+                            <span class="claim-text">
+                                { &c.text }
+                                if two_sides { <span class={classes!("side", side.as_str())}>{ side.as_str() }</span> }
+                            </span>
+                            <span class="why">{ if c.held { "" } else { "not this run: " } }{ &c.why }</span>
+                        </li>
+                    }) }
+                </ul>
+            }
             { for records.iter().filter_map(|r| r.note.as_ref().map(|n| html! {
                 <p class="note">{ format!("{} ({}): {n}", r.strategy, r.side.as_str()) }</p>
             })) }

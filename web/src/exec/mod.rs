@@ -30,6 +30,9 @@ pub struct Env {
     pub native_rows: bool,
     /// Set by the Cancel button; checked between strategies and between tasks.
     pub cancel: Rc<Cell<bool>>,
+    /// Timed runs per strategy (after an untimed warm-up at full size); 1 = one timed run,
+    /// after a small warm-up of every strategy where speed is compared.
+    pub repeat: u32,
 }
 
 /// Message of a run stopped by Cancel.

@@ -190,30 +190,70 @@ pub async fn run(
     clock: &PerfClock,
     cancel: &Cell<bool>,
 ) -> Result<(Vec<Output>, Vec<Span>), String> {
+    let (outputs, spans, _) = run_queued(jobs, workers, kind, clock, cancel, 1).await?;
+    Ok((outputs, spans))
+}
+
+/// What the page, as the producer, felt when it sent through a bounded queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Pressure {
+    /// Times it had an item ready but the consumer's share of the queue was full.
+    pub waits: u64,
+    /// Most items sent and not yet answered, across all workers.
+    pub max_fill: u64,
+}
+
+/// [`run`] through a bounded queue: each worker holds up to `depth` posted and unanswered jobs
+/// (its share of the queue; the page is the producer and waits when that share is full).
+pub async fn run_queued(
+    jobs: Vec<Job>,
+    workers: u32,
+    kind: SpanKind,
+    clock: &PerfClock,
+    cancel: &Cell<bool>,
+    depth: usize,
+) -> Result<(Vec<Output>, Vec<Span>, Pressure), String> {
     let tasks: Vec<String> = jobs.iter().map(task::encode).collect();
     let n = (workers as usize).clamp(1, tasks.len().max(1));
+    let depth = depth.max(1);
     let (mut pool, mut spans) = start(n, clock).await?;
     let t0_abs = super::platform::abs_now_ms() - clock.now_ms();
     let next = Cell::new(0usize);
+    let in_flight = Cell::new(0u64);
+    let pressure = Cell::new(Pressure::default());
     let tasks = &tasks;
     let per_worker = futures::future::join_all(pool.0.iter_mut().enumerate().map(|(w, h)| {
-        let next = &next;
+        let (next, in_flight, pressure) = (&next, &in_flight, &pressure);
         async move {
             let mut done = Vec::new();
+            let mut posted_at = std::collections::VecDeque::new();
             loop {
-                let t = next.get();
-                if t >= tasks.len() || cancel.get() {
-                    return Ok::<_, String>(done);
+                // Fill this worker's share of the queue.
+                while posted_at.len() < depth && next.get() < tasks.len() && !cancel.get() {
+                    let t = next.get();
+                    next.set(t + 1);
+                    let msg = js_sys::Object::new();
+                    let _ = js_sys::Reflect::set(&msg, &"id".into(), &(t as u32).into());
+                    let _ = js_sys::Reflect::set(&msg, &"task".into(), &tasks[t].as_str().into());
+                    posted_at.push_back((t, clock.now_ms()));
+                    h.worker
+                        .post_message(&msg)
+                        .map_err(|e| format!("postMessage failed: {e:?}"))?;
+                    in_flight.set(in_flight.get() + 1);
+                    let mut p = pressure.get();
+                    p.max_fill = p.max_fill.max(in_flight.get());
+                    pressure.set(p);
                 }
-                next.set(t + 1);
-                let msg = js_sys::Object::new();
-                let _ = js_sys::Reflect::set(&msg, &"id".into(), &(t as u32).into());
-                let _ = js_sys::Reflect::set(&msg, &"task".into(), &tasks[t].as_str().into());
-                let posted = clock.now_ms();
-                h.worker
-                    .post_message(&msg)
-                    .map_err(|e| format!("postMessage failed: {e:?}"))?;
+                let Some((t, posted)) = posted_at.pop_front() else {
+                    return Ok::<_, String>(done);
+                };
+                if depth > 1 && next.get() < tasks.len() {
+                    let mut p = pressure.get();
+                    p.waits += 1;
+                    pressure.set(p);
+                }
                 let reply = h.inbox.next().await.ok_or("a worker stopped mid-run")?;
+                in_flight.set(in_flight.get().saturating_sub(1));
                 let received = clock.now_ms();
                 if field(&reply, "type").as_string().as_deref() != Some("done") {
                     return Err(format!(
@@ -265,5 +305,5 @@ pub async fn run(
         outputs.push(out);
         spans.extend(task_spans);
     }
-    Ok((outputs, spans))
+    Ok((outputs, spans, pressure.get()))
 }

@@ -5,7 +5,8 @@ use crate::exec::{self, ensure_pool, workers};
 use futures::channel::oneshot;
 use interleave_shared::lessons::cost as lesson;
 use interleave_shared::{
-    Checked, Clock, Execution, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S, Timing,
+    Checked, Clock, Execution, Fact, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S,
+    Timing,
 };
 
 pub async fn execute(
@@ -57,5 +58,7 @@ pub async fn execute(
         kind: SpanKind::Spawn,
     };
     let checked = Checked::exact(lesson::render(done), lesson::render(n));
-    Ok(Execution::new(checked, vec![span], 1, Timing::wall(wall)).with_note(lesson::note(wall, n)))
+    Ok(Execution::new(checked, vec![span], 1, Timing::wall(wall))
+        .with_note(lesson::note(wall, n))
+        .fact(Fact::PerTaskUs, wall * 1000.0 / n.max(1) as f64))
 }

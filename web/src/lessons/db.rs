@@ -9,7 +9,8 @@ use futures::channel::mpsc;
 use futures::{SinkExt, StreamExt};
 use interleave_shared::lessons::queue;
 use interleave_shared::{
-    Checked, Clock, Execution, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S, Timing,
+    Checked, Clock, Execution, Fact, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S,
+    Timing,
 };
 use std::cell::{Cell, RefCell};
 use wasm_bindgen::prelude::*;
@@ -92,12 +93,21 @@ pub async fn execute(
     let producers = p.workers.max(1);
     let produced = Cell::new(0u64);
     let failed_after = Cell::new(0u64);
+    // Transactions committed: one per `put`.
+    let commits = Cell::new(0u64);
     let spans = RefCell::new(Vec::new());
     let clock = PerfClock::start();
     let (tx, mut rx) = mpsc::channel::<(u64, u32)>(BATCH * 2);
     let producer = |pr: u32| {
-        let (mut tx, db, produced, failed_after, spans, clock) =
-            (tx.clone(), &db, &produced, &failed_after, &spans, &clock);
+        let (mut tx, db, produced, failed_after, spans, clock, commits) = (
+            tx.clone(),
+            &db,
+            &produced,
+            &failed_after,
+            &spans,
+            &clock,
+            &commits,
+        );
         async move {
             let all: Vec<u64> = queue::items_of(pr, producers, p.size).collect();
             // Producer 0 fails half-way through its rows, on purpose.
@@ -110,6 +120,7 @@ pub async fn execute(
                 let t0 = clock.now_ms();
                 if contending {
                     put(db, &[(*id, pr)]).await?;
+                    commits.set(commits.get() + 1);
                     spans.borrow_mut().push(Span {
                         worker: pr,
                         task: *id as u32,
@@ -158,6 +169,7 @@ pub async fn execute(
                 }
             }
             put(&db, &batch).await?;
+            commits.set(commits.get() + 1);
             spans.borrow_mut().push(Span {
                 worker: producers,
                 task: first.0 as u32,
@@ -195,5 +207,7 @@ pub async fn execute(
         workers,
         Timing::wall(wall),
     );
-    Ok(e.with_note(note))
+    Ok(e.with_note(note)
+        .fact(Fact::Commits, commits.get() as f64)
+        .fact(Fact::Rows, count))
 }

@@ -5,7 +5,7 @@ use crate::exec::{self, broadcast, ensure_pool};
 use interleave_shared::lessons::deadlock::{self, Locks};
 use interleave_shared::strategy::timed;
 use interleave_shared::{
-    Checked, Clock, Execution, LessonId, Params, SpanKind, Strategy, StrategyId as S, Timing,
+    Checked, Clock, Execution, Fact, LessonId, Params, SpanKind, Strategy, StrategyId as S, Timing,
 };
 use std::sync::Arc;
 
@@ -40,12 +40,16 @@ pub async fn execute(
     let wall = clock.now_ms();
     let (outcomes, spans): (Vec<_>, Vec<_>) = outs.into_iter().flatten().unzip();
     let (result, expected) = deadlock::render(opposite, &outcomes, 2, rounds);
+    let (cycles, done) = deadlock::tally(&outcomes);
     let e = Execution::new(
         Checked::exact(result, expected),
         spans,
         2,
         Timing::wall(wall),
-    );
+    )
+    .fact(Fact::CycleReports, cycles as f64)
+    .fact(Fact::RoundsDone, done as f64)
+    .bug_shown(opposite && cycles > 0);
     Ok(if opposite {
         e.with_note(format!("each worker gave up after {} ms waiting for its second lock, reported the cycle and let go, so the run ended", deadlock::TIMEOUT.as_millis()))
     } else {

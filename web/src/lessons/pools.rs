@@ -5,7 +5,7 @@ use crate::exec::{self, Env, run_workers};
 use interleave_shared::lessons::pools;
 use interleave_shared::task::Job;
 use interleave_shared::{
-    Checked, Clock, Execution, LessonId, Params, SpanKind, Strategy, StrategyId as S, Timing,
+    Checked, Clock, Execution, Fact, LessonId, Params, SpanKind, Strategy, StrategyId as S, Timing,
 };
 
 pub async fn execute(
@@ -42,5 +42,9 @@ pub async fn execute(
         p.size.div_ceil(chunk)
     );
     let checked = Checked::exact(pools::render(total, 0), pools::expected(p.size, false));
-    Ok(Execution::new(checked, spans, p.workers, Timing::wall(wall)).with_note(note))
+    Ok(
+        Execution::new(checked, spans, p.workers, Timing::wall(wall))
+            .with_note(note)
+            .fact(Fact::Tasks, p.size.div_ceil(chunk) as f64),
+    )
 }

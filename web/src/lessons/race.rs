@@ -4,7 +4,9 @@ use crate::exec::platform::PerfClock;
 use crate::exec::{self, broadcast, ensure_pool};
 use interleave_shared::lessons::race::{self, Balance, Variant};
 use interleave_shared::strategy::timed;
-use interleave_shared::{Checked, Clock, Execution, LessonId, Params, SpanKind, Strategy, Timing};
+use interleave_shared::{
+    Checked, Clock, Execution, Fact, LessonId, Params, SpanKind, Strategy, Timing,
+};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -38,10 +40,15 @@ pub async fn execute(
     .await?;
     let wall = clock.now_ms();
     let value = balance.value(variant);
-    let checked = Checked::exact(race::render(value), race::render(0));
-    let e = Execution::new(checked, spans, threads, Timing::wall(wall));
-    Ok(if value != 0 {
-        e.with_note(format!("updates were overwritten between a read and a write, so the balance drifted by {value} — run it again and it drifts by another amount"))
+    let overwritten = balance.overwritten();
+    let checked = Checked::exact(race::render_counted(value, overwritten), race::render(0));
+    let e = Execution::new(checked, spans, threads, Timing::wall(wall))
+        .fact(Fact::Drift, value as f64)
+        .fact(Fact::Overwritten, overwritten as f64)
+        .fact(Fact::Updates, (2 * p.size * u64::from(threads)) as f64)
+        .bug_shown(variant == Variant::Unsynchronized && (value != 0 || overwritten > 0));
+    Ok(if value != 0 || overwritten > 0 {
+        e.with_note(format!("{overwritten} updates were overwritten between a read and a write, so the balance drifted by {value} — run it again and it drifts by another amount"))
     } else {
         e
     })

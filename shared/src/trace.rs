@@ -1,9 +1,9 @@
-//! Chrome Trace Event JSON (`--trace FILE`): opens in ui.perfetto.dev and chrome://tracing. Each
+//! Chrome Trace Event JSON (the CLI's `--trace FILE`, the page's "Export trace"): opens in
+//! ui.perfetto.dev and chrome://tracing. Each
 //! record becomes a "process" (named `lesson · strategy`), each of its workers a thread track, each
 //! span a complete ("X") event.
 
-use interleave_shared::RunRecord;
-use interleave_shared::record::SETUP_TASK;
+use crate::record::{RunRecord, SETUP_TASK};
 use serde_json::{Value, json};
 
 /// The trace document for `records`.
@@ -45,7 +45,7 @@ pub fn trace(records: &[RunRecord]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use interleave_shared::{Side, Span, SpanKind};
+    use crate::{Side, Span, SpanKind};
 
     #[test]
     fn one_process_per_record_one_track_per_worker() {
@@ -56,21 +56,21 @@ mod tests {
             end_ms: 3.5,
             kind: SpanKind::Compute,
         };
-        let params = interleave_shared::Params {
+        let params = crate::Params {
             size: 1,
             workers: 2,
             latency_ms: None,
             bytes: None,
         };
-        let e = interleave_shared::Execution::new(
-            interleave_shared::Checked::exact(1, 1),
+        let e = crate::Execution::new(
+            crate::Checked::exact(1, 1),
             vec![span(0, 0), span(1, 1), span(1, SETUP_TASK)],
             2,
-            interleave_shared::Timing::wall(4.0),
+            crate::Timing::wall(4.0),
         );
         let r = RunRecord::from_execution(
-            interleave_shared::LessonId::Cpu,
-            interleave_shared::StrategyId::Threads,
+            crate::LessonId::Cpu,
+            crate::StrategyId::Threads,
             Side::Native,
             &params,
             e,
