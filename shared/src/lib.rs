@@ -19,6 +19,8 @@
 //! - [`record`]: [`RunRecord`] and [`Span`], the one format every view (table, JSON, trace,
 //!   timeline, verdict) renders.
 //! - [`trace`]: the records as a Chrome Trace Event file (Perfetto), from the CLI or the page.
+//! - [`code`]: the markers that cut the code excerpts the page shows beside a run out of these
+//!   sources (the web crate's build script reads them).
 //! - [`params`]: validated run parameters; bad values become a [`ParamError`] that names the value
 //!   and the allowed range.
 //! - [`clock`]: the [`Clock`] trait, so spans are timed the same way on both targets.
@@ -34,6 +36,7 @@ pub mod catalogue;
 pub mod check;
 pub mod claims;
 pub mod clock;
+pub mod code;
 mod error;
 pub mod explore;
 pub mod facts;

@@ -68,17 +68,20 @@ pub fn timed<T>(
 }
 
 /// Every task, one after another, on the calling thread (worker 0).
+// @code cpu:sequential io:sequential@native
 pub fn sequential<W: Workload>(work: &W, clock: &impl Clock) -> TaskRun<W::Output> {
     let (outputs, spans) = (0..work.task_count())
         .map(|task| timed(clock, 0, task, work.kind(), || work.run_task(task)))
         .unzip();
     TaskRun { outputs, spans }
 }
+// @end
 
 /// Every task through rayon's work stealing, in the rayon pool the caller is in (or the global
 /// one). Each span records `rayon::current_thread_index()`, so the number of threads that really
 /// ran tasks is measured rather than assumed. One task per rayon job (`with_max_len(1)`): tasks are
 /// already sized by the lesson, and stealing whole tasks is what the timeline should show.
+// @code cpu:rayon@native cpu:pool@web
 pub fn rayon_par<W: Workload>(work: &W, clock: &impl Clock) -> TaskRun<W::Output> {
     let (outputs, spans) = (0..work.task_count())
         .into_par_iter()
@@ -92,6 +95,7 @@ pub fn rayon_par<W: Workload>(work: &W, clock: &impl Clock) -> TaskRun<W::Output
         .unzip();
     TaskRun { outputs, spans }
 }
+// @end
 
 /// A future that returns `Pending` once (waking itself), so the event loop can run another task:
 /// the `await asyncio.sleep(0)` of the notes. Works on any executor, in the browser too.
@@ -127,6 +131,7 @@ where
     F: Fn(usize) -> Fut,
     Fut: Future<Output = T>,
 {
+    // @code cpu:async io:async
     let next = Cell::new(0usize);
     let worker = |w: usize| {
         let (next, task) = (&next, &task);
@@ -155,6 +160,7 @@ where
     };
     let per_worker = join_all((0..workers.clamp(1, tasks.max(1))).map(worker)).await;
     TaskRun::in_task_order(per_worker.into_iter().flatten())
+    // @end
 }
 
 #[cfg(test)]

@@ -384,3 +384,62 @@ test('without the companion: io falls back to simulated waits, labelled, still e
   await page.screenshot({ path: artifact('desktop-io-simulated.png'), fullPage: true });
   await page.close();
 });
+
+test('the code beside the run: Rust that ran and the notes\' Python for every strategy of every lesson', { timeout: 180_000 }, async () => {
+  const page = await openPage('/?lesson=cpu');
+  for (const lesson of catalogue()) {
+    await page.goto(`${BASE}/?lesson=${lesson.lesson}`);
+    await page.waitForSelector('[data-testid="code-panel"]');
+    const blocks = await page.$$eval('[data-testid="code"]', (figs) => figs.map((f) => ({
+      strategy: f.dataset.strategy, lang: f.dataset.lang, side: f.dataset.side ?? null,
+      lines: f.querySelector('pre')?.textContent.split('\n').length ?? 0,
+    })));
+    for (const strategy of new Set([...lesson.web, ...lesson.native])) {
+      for (const lang of ['rust', 'python']) {
+        const found = blocks.filter((b) => b.strategy === strategy && b.lang === lang);
+        assert.ok(found.length >= 1, `${lesson.lesson}/${strategy}: no ${lang} code`);
+        assert.ok(found.every((b) => b.lines >= 1), `${lesson.lesson}/${strategy}: empty ${lang} code`);
+      }
+      // A strategy on both sides whose Rust differs shows one figure per side, labelled.
+      const rust = blocks.filter((b) => b.strategy === strategy && b.lang === 'rust');
+      if (rust.length > 1) assert.deepEqual(rust.map((b) => b.side).sort(), ['native', 'web']);
+    }
+    // Each tab shows its own strategy's code and hides the others.
+    const last = [...new Set([...lesson.web, ...lesson.native])].pop();
+    await page.click(`[data-testid="code-tab-${last}"]`);
+    const visible = await page.$$eval('.code-pane', (panes) => panes.filter((p) => !p.hidden).map((p) => p.dataset.strategy));
+    assert.deepEqual(visible, [last], lesson.lesson);
+  }
+  await page.goto(`${BASE}/?lesson=race`);
+  await page.click('[data-testid="code-tab-mutex"]');
+  await page.locator('[data-testid="code-panel"]').screenshot({ path: artifact('code-race-mutex.png') });
+  await page.setViewportSize({ width: 400, height: 900 });
+  await page.goto(`${BASE}/?lesson=queue&embed=1`);
+  // Folded in the embed, so the frame stays short; a tap opens it.
+  assert.equal(await page.$eval('[data-testid="code-panel"]', (d) => d.open), false);
+  await page.click('[data-testid="code-panel"] summary');
+  await page.locator('[data-testid="code-panel"]').screenshot({ path: artifact('code-queue-embed-400px.png') });
+  // Long lines scroll inside their own block; the panel itself never gets wider than its card.
+  const wider = await page.$eval('[data-testid="code-panel"]', (p) => p.scrollWidth - p.clientWidth);
+  assert.ok(wider <= 0, `the code panel is ${wider} px wider than its card`);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('honest controls: the workers input is disabled, with the reason, where the lesson sets its own workers', { timeout: 60_000 }, async () => {
+  const page = await openPage('/?lesson=cpu');
+  for (const [lesson, fixed] of [['cpu', false], ['race', false], ['daemon', true], ['coroutine', true], ['processes', true], ['deadlock', true]]) {
+    await page.goto(`${BASE}/?lesson=${lesson}`);
+    await page.waitForSelector('[data-testid="param-workers"]');
+    const disabled = await page.$eval('[data-testid="param-workers"]', (i) => i.disabled);
+    assert.equal(disabled, fixed, lesson);
+    const why = await page.$$eval('[data-testid="workers-fixed"]', (ps) => ps.map((p) => p.textContent));
+    if (fixed) assert.match(why[0] ?? '', /Workers: (set by the lesson|always 2)/, lesson);
+    else assert.deepEqual(why, [], lesson);
+  }
+  await page.goto(`${BASE}/?lesson=daemon`);
+  // A native-only lesson's rows are all native: no "+ native rows" box to tick.
+  assert.equal(await page.$$eval('[data-testid="native-rows"]', (b) => b.length), 0);
+  await page.locator('.controls').screenshot({ path: artifact('controls-daemon-workers-fixed.png') });
+  await page.close();
+});

@@ -1,6 +1,8 @@
 //! The page: wires state, URL, runner and views together.
 
-use crate::components::{Controls, ExplorerPanel, Prediction, Results, StatusChips, Timeline};
+use crate::components::{
+    CodePanel, Controls, ExplorerPanel, Prediction, Results, StatusChips, Timeline,
+};
 use crate::exec::{self, platform};
 use crate::explorer::{Count, Explorer};
 use crate::run;
@@ -388,6 +390,7 @@ pub fn app() -> Html {
                 }
                 <Results records={s.records.clone()} on_explore={on_explore} />
                 <Timeline records={s.records.clone()} />
+                <CodePanel lesson={lesson} compact={s.embed} />
                 <section class="io-bar">
                     <button class="secondary" data-testid="export" onclick={on_export}
                             disabled={s.records.is_empty()}>{ "Export JSON" }</button>

@@ -11,9 +11,11 @@ use std::time::Duration;
 /// `local` lesson counts.
 pub static CLIENTS_CREATED: AtomicU64 = AtomicU64::new(0);
 
+// @code local:per-thread io:pool
 thread_local! {
     static CLIENT: RefCell<Option<reqwest::blocking::Client>> = const { RefCell::new(None) };
 }
+// @end
 
 /// Where pages come from: the task protocol's [`PageSource`] (natively never simulated).
 pub type Target = PageSource;
@@ -51,6 +53,7 @@ fn new_blocking(target: &Target) -> Result<reqwest::blocking::Client, String> {
 
 /// Make sure this thread has its client (a pool initializer calls this so the connection set-up
 /// is not charged to the first task).
+// @code local:per-thread io:pool
 pub fn init_thread_client(target: &Target) -> Result<(), String> {
     CLIENT.with(|c| {
         if c.borrow().is_none() {
@@ -59,6 +62,7 @@ pub fn init_thread_client(target: &Target) -> Result<(), String> {
         Ok(())
     })
 }
+// @end
 
 /// Fetch one page with this thread's client and check its length.
 pub fn fetch_blocking(target: &Target, page: u64) -> Result<Downloaded, String> {

@@ -19,6 +19,7 @@ pub fn pool<W: Workload>(
     init: &(dyn Fn(u32) + Sync),
 ) -> TaskRun<W::Output> {
     let tasks = work.task_count();
+    // @code cpu:pool io:pool
     let (tx, rx) = unbounded::<usize>();
     for t in 0..tasks {
         // The receiver lives until the scope ends, so sending cannot fail.
@@ -50,6 +51,7 @@ pub fn pool<W: Workload>(
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
+    // @end
     let (init_spans, done): (Vec<Span>, Vec<_>) = per_worker.into_iter().unzip();
     let mut run = TaskRun::in_task_order(done.into_iter().flatten());
     // Initializer spans (task SETUP_TASK) stay, so the timeline shows each worker's start-up.

@@ -54,6 +54,7 @@ impl Credit {
     }
 
     /// Wait for room for one more task; false when the queue was closed meanwhile.
+    // @code queue:processes
     fn take(&self, bound: usize) -> bool {
         let mut s = self.lock();
         if s.in_flight >= bound && !s.closed {
@@ -69,6 +70,7 @@ impl Credit {
         s.max_in_flight = s.max_in_flight.max(s.in_flight);
         true
     }
+    // @end
 
     fn give(&self) {
         let mut s = self.lock();
@@ -233,6 +235,7 @@ pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
     let exe = std::env::current_exe().context("cannot find the interleave binary to re-run")?;
     let mut started = Children(Vec::new(), None);
     let mut spawned_at = Vec::new();
+    // @code cpu:processes cpu:hybrid io:processes io:hybrid pools:processes-map pools:processes-map-chunked queue:processes
     for _ in &plan.per_child {
         spawned_at.push(mono_ns());
         let child = worker_command(&exe)
@@ -241,6 +244,7 @@ pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
             .with_context(|| format!("cannot start a worker process ({})", exe.display()))?;
         started.0.push(Some(child));
     }
+    // @end
     let mut pipes = Vec::new();
     for child in started.0.iter_mut().flatten() {
         let stdin = child
@@ -276,6 +280,7 @@ pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
                             total_only: false,
                         },
                     )?;
+                    // @code cpu:processes cpu:hybrid io:processes io:hybrid pools:processes-map pools:processes-map-chunked queue:processes
                     for t in tasks {
                         if let Some(bound) = plan.bound
                             && !credit.take(bound)
@@ -284,6 +289,7 @@ pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
                         }
                         send(&mut stdin, &ToWorker::Task(t.clone()))?;
                     }
+                    // @end
                     Ok(())
                 });
                 scope.spawn(move || {

@@ -8,6 +8,7 @@ use interleave_shared::{Clock, Span, TaskRun, Workload, strategy::timed};
 pub fn threads<W: Workload>(work: &W, workers: u32, clock: &impl Clock) -> TaskRun<W::Output> {
     let tasks = work.task_count();
     let workers = (workers as usize).clamp(1, tasks.max(1));
+    // @code cpu:threads io:threads
     let per_worker: Vec<Vec<(usize, W::Output, Span)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|w| {
@@ -31,6 +32,7 @@ pub fn threads<W: Workload>(work: &W, workers: u32, clock: &impl Clock) -> TaskR
             })
             .collect()
     });
+    // @end
     TaskRun::in_task_order(per_worker.into_iter().flatten())
 }
 

@@ -73,10 +73,12 @@ pub fn tokio_task(count: u32) -> Result<Rung> {
     let rt = tokio::runtime::Builder::new_current_thread().build()?;
     let us = per_task(count, || {
         rt.block_on(async {
+            // @code cost:async-task
             for i in 0..count {
                 let h = tokio::spawn(async move { std::hint::black_box(i) });
                 h.await?;
             }
+            // @end
             anyhow::Ok(())
         })
     })?;
@@ -90,11 +92,13 @@ pub fn tokio_task(count: u32) -> Result<Rung> {
 /// Spawn and join `count` OS threads, one after another.
 pub fn thread(count: u32) -> Result<Rung> {
     let us = per_task(count, || {
+        // @code cost:thread
         for i in 0..count {
             std::thread::spawn(move || std::hint::black_box(i))
                 .join()
                 .map_err(|_| anyhow::anyhow!("a thread panicked"))?;
         }
+        // @end
         Ok(())
     })?;
     Ok(Rung {
@@ -108,6 +112,7 @@ pub fn thread(count: u32) -> Result<Rung> {
 pub fn pool_job(count: u32) -> Result<Rung> {
     let pool = exec::rayon_pool(1)?;
     let us = per_task(count, || {
+        // @code cost:pool-job
         for i in 0..count {
             let (tx, rx) = crossbeam_channel::bounded(1);
             pool.spawn(move || {
@@ -115,6 +120,7 @@ pub fn pool_job(count: u32) -> Result<Rung> {
             });
             rx.recv()?;
         }
+        // @end
         Ok(())
     })?;
     Ok(Rung {
@@ -130,6 +136,7 @@ pub fn process(count: u32) -> Result<Rung> {
     let exe = std::env::current_exe().context("cannot find the interleave binary")?;
     let us = per_task(count, || {
         for _ in 0..count {
+            // @code cost:process
             let mut child = worker_command(&exe).spawn()?;
             let mut stdin = child.stdin.take().context("no stdin")?;
             let start = ToWorker::Start {
@@ -148,6 +155,7 @@ pub fn process(count: u32) -> Result<Rung> {
                 answered |= matches!(task::decode(&line)?, FromWorker::Done { id: 0, .. });
             }
             let status = child.wait()?;
+            // @end
             if !answered || !status.success() {
                 bail!("a worker process did not answer ({status})");
             }

@@ -15,13 +15,22 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
     let tasks = work.task_count();
     let mut note = None;
     let (run, timing): (TaskRun<u128>, _) = match strategy.id {
+        // @code cpu:sequential
         S::Sequential => measure(|c| Ok(strategy::sequential(&work, c)))?,
+        // @end
+        // @code cpu:threads
         S::Threads => measure(|c| Ok(exec::threads(&work, p.workers, c)))?,
+        // @end
+        // @code cpu:pool
         S::Pool => measure(|c| Ok(exec::pool(&work, p.workers, c, &|_| {})))?,
+        // @end
+        // @code cpu:rayon
         S::Rayon => {
             let pool = exec::rayon_pool(p.workers)?;
             measure(|c| Ok(pool.install(|| strategy::rayon_par(&work, c))))?
         }
+        // @end
+        // @code cpu:async
         S::Async => {
             let rt = exec::event_loop()?;
             note = Some(
@@ -40,6 +49,8 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
                 )))
             })?
         }
+        // @end
+        // @code cpu:processes cpu:hybrid
         S::Processes | S::Hybrid => {
             let jobs = work.ranges().iter().map(|r| Job::SumSquares {
                 start: r.start,
@@ -51,6 +62,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
             let spans = outcome.spans;
             (TaskRun { outputs, spans }, timing)
         }
+        // @end
         _ => return Err(exec::unsupported(LessonId::Cpu, strategy)),
     };
     let checked = Checked::values(

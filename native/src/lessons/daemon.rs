@@ -101,6 +101,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
 /// main prints `main returns` halfway, then joins the thread (`joined`) or just returns (`daemon`).
 pub fn child_main(mode: DaemonMode, steps: u64, step_ms: u64) -> Result<()> {
     use std::io::Write;
+    // @code daemon:daemon daemon:joined
     let worker = std::thread::spawn(move || {
         for k in 1..=steps {
             std::thread::sleep(std::time::Duration::from_millis(step_ms));
@@ -112,15 +113,18 @@ pub fn child_main(mode: DaemonMode, steps: u64, step_ms: u64) -> Result<()> {
     std::thread::sleep(std::time::Duration::from_millis(
         steps * step_ms / 2 + step_ms / 2,
     ));
+    // @end
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "main returns")?;
         out.flush()?;
     }
+    // @code daemon:joined
     if mode == DaemonMode::Joined {
         worker
             .join()
             .map_err(|_| anyhow::anyhow!("the background thread panicked"))?;
     }
+    // @end
     Ok(())
 }

@@ -90,13 +90,17 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
                 handles.push(s.spawn(move || -> Result<Vec<Span>> {
                     let (rows, fails) = rows_of(pr, producers, p.size);
                     let mut spans = Vec::new();
+                    // @code db:contending
                     let own = if contending { Some(open(path)?) } else { None };
+                    // @end
                     for id in &rows {
                         let t0 = clock.now_ms();
                         match &own {
+                            // @code db:contending
                             Some(c) => {
                                 insert(c, *id, pr)?;
                                 commits.fetch_add(1, Ordering::SeqCst);
+                                // @end
                                 spans.push(Span {
                                     worker: pr,
                                     task: *id as u32,
@@ -105,10 +109,12 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
                                     kind: SpanKind::Lock,
                                 });
                             }
+                            // @code db:batched db:per-row
                             None => {
                                 if tx.send((*id, pr)).is_err() {
                                     bail!("the writer stopped");
                                 }
+                                // @end
                                 let t1 = clock.now_ms();
                                 if t1 - t0 > 0.05 {
                                     spans.push(Span {
@@ -136,6 +142,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
                     let mut c = open(path)?;
                     let mut spans = Vec::new();
                     let w = producers;
+                    // @code db:batched db:per-row
                     while let Ok(first) = rx.recv() {
                         let t0 = clock.now_ms();
                         if strategy.id == S::PerRow {
@@ -157,6 +164,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
                             tx.commit()?;
                             commits.fetch_add(1, Ordering::SeqCst);
                         }
+                        // @end
                         spans.push(Span {
                             worker: w,
                             task: first.0 as u32,

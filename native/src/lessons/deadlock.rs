@@ -21,11 +21,13 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
             let handles: Vec<_> = (0..p.workers)
                 .map(|w| {
                     let locks = &locks;
+                    // @code deadlock:opposite-order deadlock:ordered
                     s.spawn(move || {
                         timed(clock, w, w as usize, SpanKind::Lock, || {
                             locks.work(w, opposite, p.size, clock)
                         })
                     })
+                    // @end
                 })
                 .collect();
             handles

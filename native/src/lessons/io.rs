@@ -44,14 +44,21 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
         pages: p.size as usize,
     };
     let (run, timing): (TaskRun<Result<Downloaded, String>>, _) = match strategy.id {
+        // @code io:sequential
         S::Sequential => measure(|c| Ok(strategy::sequential(&work, c)))?,
+        // @end
+        // @code io:threads
         S::Threads => measure(|c| Ok(exec::threads(&work, p.workers, c)))?,
+        // @end
+        // @code io:pool
         S::Pool => {
             let init = |_| {
                 let _ = fetch::init_thread_client(target);
             };
             measure(|c| Ok(exec::pool(&work, p.workers, c, &init)))?
         }
+        // @end
+        // @code io:async
         S::Async => {
             let rt = exec::event_loop()?;
             measure(|c| {
@@ -68,6 +75,8 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
                 )))
             })?
         }
+        // @end
+        // @code io:processes io:hybrid
         S::Processes | S::Hybrid => {
             let jobs = (0..p.size).map(|page| Job::Page {
                 page,
@@ -79,6 +88,7 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
             let spans = outcome.spans;
             (TaskRun { outputs, spans }, timing)
         }
+        // @end
         _ => return Err(exec::unsupported(LessonId::Io, strategy)),
     };
     let total: Downloaded = run

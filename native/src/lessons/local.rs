@@ -50,6 +50,7 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
                     s.spawn(move || {
                         let mut spans = Vec::new();
                         for page in (u64::from(w)..p.size).step_by(p.workers as usize) {
+                            // @code local:per-thread local:shared local:per-request
                             let (r, span) = timed(clock, w, page as usize, SpanKind::Wait, || {
                                 match strategy.id {
                                     S::PerThread => fetch::fetch_blocking(target, page).map(|_| ()),
@@ -57,6 +58,7 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
                                     _ => get(&reqwest::blocking::Client::new(), target, page),
                                 }
                             });
+                            // @end
                             r?;
                             spans.push(span);
                         }

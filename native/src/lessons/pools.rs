@@ -23,6 +23,7 @@ impl Workload for Chunks {
     fn task_count(&self) -> usize {
         self.chunks.len()
     }
+    // @code pools:map pools:map-chunked pools:starmap
     fn run_task(&self, task: usize) -> u128 {
         self.chunks[task]
             .clone()
@@ -35,6 +36,7 @@ impl Workload for Chunks {
             })
             .sum()
     }
+    // @end
 }
 
 fn chunked(items: u64, chunk: u64) -> Vec<std::ops::Range<u64>> {
@@ -44,16 +46,19 @@ fn chunked(items: u64, chunk: u64) -> Vec<std::ops::Range<u64>> {
 }
 
 pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
+    // @code pools:map pools:map-chunked pools:starmap pools:processes-map pools:processes-map-chunked
     let chunk = match strategy.id {
         S::MapChunked | S::ProcessesMapChunked => pools::chunk_size(p.size, p.workers),
         _ => 1,
     };
+    // @end
     let inits = AtomicU32::new(0);
     let init = |_| {
         inits.fetch_add(1, Ordering::Relaxed);
     };
     let mut errors = 0;
     let (total, spans, timing): (u128, Vec<Span>, _) = match strategy.id {
+        // @code pools:map pools:map-chunked pools:starmap
         S::Map | S::MapChunked | S::Starmap => {
             let work = Chunks {
                 chunks: chunked(p.size, chunk),
@@ -62,12 +67,16 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
             let (run, timing) = measure(|c| Ok(exec::pool(&work, p.workers, c, &init)))?;
             (run.outputs.iter().sum(), run.spans, timing)
         }
+        // @end
+        // @code pools:apply-async
         S::ApplyAsync => {
             let ((total, errs, spans), timing) =
                 measure(|c| apply_async(p.size, p.workers, c, &init))?;
             errors = errs;
             (total, spans, timing)
         }
+        // @end
+        // @code pools:processes-map pools:processes-map-chunked
         S::ProcessesMap | S::ProcessesMapChunked => {
             let jobs = chunked(p.size, chunk).into_iter().map(|r| Job::PoolItems {
                 first: r.start,
@@ -78,6 +87,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
             inits.store(outcome.children, Ordering::Relaxed);
             (outcome.sums()?.into_iter().sum(), outcome.spans, timing)
         }
+        // @end
         _ => return Err(exec::unsupported(LessonId::Pools, strategy)),
     };
     let checked = Checked::exact(
@@ -114,6 +124,7 @@ fn apply_async(
         errors: 0,
         spans: Vec::new(),
     });
+    // @code pools:apply-async
     let on_result = |v: u128| acc.lock().unwrap_or_else(|p| p.into_inner()).total += v;
     let on_error = |_e: String| acc.lock().unwrap_or_else(|p| p.into_inner()).errors += 1;
     let pool = rayon::ThreadPoolBuilder::new()
@@ -139,6 +150,7 @@ fn apply_async(
                     Ok(v) => on_result(v),
                     Err(e) => on_error(e),
                 }
+                // @end
                 acc.lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .spans

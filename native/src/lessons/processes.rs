@@ -31,9 +31,11 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
                 let mut ok = 0;
                 for i in 0..n {
                     let t0 = clock.now_ms();
+                    // @code processes:spawn
                     let mut child = worker_command(&exe).stdout(Stdio::null()).spawn()?;
                     send(&mut child.stdin.take().context("no stdin")?, &STREAM)?;
                     ok += u64::from(child.wait()?.success());
+                    // @end
                     spans.push(Span {
                         worker: 0,
                         task: i as u32,
@@ -61,6 +63,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
         S::Queue => {
             let ((count, total, spans), timing) = measure(|clock| {
                 let t0 = clock.now_ms();
+                // @code processes:queue
                 let mut writer = exec::child_command(&exe)
                     .args(["__emit", &n.to_string()])
                     .stdout(Stdio::piped())
@@ -68,6 +71,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
                 let pipe = writer.stdout.take().context("no stdout")?;
                 let reader = worker_command(&exe).stdin(Stdio::from(pipe)).spawn()?;
                 let out = reader.wait_with_output()?;
+                // @end
                 let w_ok = writer.wait()?.success();
                 let t1 = clock.now_ms();
                 let text = String::from_utf8_lossy(&out.stdout);
@@ -106,6 +110,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
 /// The notes' `subprocess.communicate`: write `n` tasks to one child's stdin from a thread of
 /// our own, read its answers from its stdout as they come.
 fn pipe(exe: &std::path::Path, n: u64, clock: &exec::MonoClock) -> Result<(u128, u64, Vec<Span>)> {
+    // @code processes:pipe
     let mut child = worker_command(exe).spawn()?;
     let mut stdin = child.stdin.take().context("no stdin")?;
     let writer = std::thread::spawn(move || -> std::io::Result<()> {
@@ -119,11 +124,14 @@ fn pipe(exe: &std::path::Path, n: u64, clock: &exec::MonoClock) -> Result<(u128,
         }
         Ok(())
     });
+    // @end
     let (mut total, mut answers, mut spans) = (0u128, 0u64, Vec::new());
     let t0 = clock.now_ms();
+    // @code processes:pipe
     for line in BufReader::new(child.stdout.take().context("no stdout")?).lines() {
         if let FromWorker::Done { id, out, .. } = task::decode(&line?)? {
             total += out.sum(id)?;
+            // @end
             answers += 1;
             let now = clock.now_ms();
             spans.push(Span {

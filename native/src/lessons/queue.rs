@@ -56,6 +56,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
             let rt = exec::event_loop()?;
             measure(|clock| Ok(rt.block_on(tasks(roles, clock, &mut ledger, &pressure))))?
         }
+        // @code queue:processes
         S::Processes => {
             // The parent produces; the consumer processes take items through a bounded queue
             // of the same capacity (at most CAPACITY items sent and not yet consumed).
@@ -78,6 +79,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
                 .store(outcome.max_in_flight as u64, Ordering::Relaxed);
             (outcome.spans, timing)
         }
+        // @end
         _ => return Err(exec::unsupported(LessonId::Queue, strategy)),
     };
     Ok(Execution::new(
@@ -117,7 +119,9 @@ fn threads(
         producers,
         consumers,
     } = roles;
+    // @code queue:threads
     let (tx, rx) = crossbeam_channel::bounded::<u64>(queue::CAPACITY);
+    // @end
     let (spans, consumed) = std::thread::scope(|s| {
         let mut handles = Vec::new();
         for pr in 0..producers {
@@ -126,6 +130,7 @@ fn threads(
                 let mut spans = Vec::new();
                 for item in queue::items_of(pr, producers, size) {
                     let t0 = clock.now_ms();
+                    // @code queue:threads
                     let full = match tx.try_send(item) {
                         Ok(()) => false,
                         Err(crossbeam_channel::TrySendError::Full(item)) => {
@@ -136,6 +141,7 @@ fn threads(
                         }
                         Err(crossbeam_channel::TrySendError::Disconnected(_)) => break,
                     };
+                    // @end
                     pressure.put(full, tx.len());
                     spans.extend(wait_span(pr, item, t0, clock.now_ms()));
                 }
@@ -150,10 +156,12 @@ fn threads(
                 let (mut spans, mut got) = (Vec::new(), Vec::new());
                 loop {
                     let t0 = clock.now_ms();
+                    // @code queue:threads
                     let Ok(item) = rx.recv() else { break };
                     let t1 = clock.now_ms();
                     spans.extend(wait_span(w, item, t0, t1));
                     let v = queue::process(item);
+                    // @end
                     spans.push(Span {
                         worker: w,
                         task: item as u32,
@@ -194,7 +202,9 @@ async fn tasks(
         producers,
         consumers,
     } = roles;
+    // @code queue:async
     let (tx, rx) = tokio::sync::mpsc::channel::<u64>(queue::CAPACITY);
+    // @end
     let rx = Rc::new(tokio::sync::Mutex::new(rx));
     let spans = RefCell::new(Vec::new());
     let got = RefCell::new(Vec::new());
@@ -204,6 +214,7 @@ async fn tasks(
         async move {
             for item in queue::items_of(pr, producers, size) {
                 let t0 = clock.now_ms();
+                // @code queue:async
                 let full = match tx.try_send(item) {
                     Ok(()) => false,
                     Err(tokio::sync::mpsc::error::TrySendError::Full(item)) => {
@@ -214,6 +225,7 @@ async fn tasks(
                     }
                     Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => break,
                 };
+                // @end
                 pressure.put(full, tx.max_capacity() - tx.capacity());
                 spans
                     .borrow_mut()
@@ -228,6 +240,7 @@ async fn tasks(
         async move {
             loop {
                 let t0 = clock.now_ms();
+                // @code queue:async
                 let next = rx.lock().await.recv().await;
                 let Some(item) = next else { break };
                 let t1 = clock.now_ms();
@@ -244,6 +257,7 @@ async fn tasks(
                     .extend(wait_span(w, item, t0, t1).into_iter().chain([done]));
                 got.borrow_mut().push((item, v));
                 tokio::task::yield_now().await;
+                // @end
             }
         }
     };

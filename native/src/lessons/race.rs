@@ -39,6 +39,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
             let handles: Vec<_> = (0..p.workers)
                 .map(|w| {
                     let (balance, start) = (&balance, &start);
+                    // @code race:unsynchronized race:mutex race:atomic
                     s.spawn(move || {
                         start();
                         let per = p.size.div_ceil(CHUNKS);
@@ -55,6 +56,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
                         }
                         spans
                     })
+                    // @end
                 })
                 .collect();
             handles

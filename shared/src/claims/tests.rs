@@ -223,3 +223,20 @@ fn the_question_is_answered_from_the_browser_rows_first() {
         .expect("an answer");
     assert_eq!((side, a.choice), (Side::Web, "no"));
 }
+
+/// A race that lost nothing is explained by how long its workers overlapped, and, when they
+/// overlapped for most of the run, by their taking turns on one core — never by "too little
+/// overlap" when the spans say otherwise.
+#[test]
+fn a_race_without_lost_updates_is_explained_by_its_overlap() {
+    let mut full = rec(LessonId::Race, "unsynchronized", Side::Native, 26.0, 2);
+    full.spans[1].start_ms = 7.0;
+    let why = why::explain_no_bug(&full);
+    assert!(why.contains("overlapped for 19"), "{why}");
+    assert!(why.contains("took turns on one core"), "{why}");
+    let mut brief = rec(LessonId::Race, "unsynchronized", Side::Native, 26.0, 2);
+    brief.spans[1].start_ms = 25.0;
+    let why = why::explain_no_bug(&brief);
+    assert!(why.contains("for only 1"), "{why}");
+    assert!(why.contains("too little overlap"), "{why}");
+}

@@ -165,6 +165,7 @@ impl Consumer {
         out: &mut Transcript,
         clock: &impl Clock,
     ) -> Option<&'static str> {
+        // @code coroutine:state-machine
         match (&self.state, value) {
             (State::New, None) => {
                 self.state = State::Suspended;
@@ -179,6 +180,7 @@ impl Consumer {
                 None
             }
         }
+        // @end
     }
 
     /// Python's `c.close()`.
@@ -190,6 +192,7 @@ impl Consumer {
 /// The notes' `produce(c)` driving the state machine.
 pub fn run_state_machine(n: u64, clock: &impl Clock) -> Transcript {
     let mut out = Transcript::default();
+    // @code coroutine:state-machine
     let mut c = Consumer::default();
     c.send(None, &mut out, clock);
     for i in 1..=n {
@@ -202,6 +205,7 @@ pub fn run_state_machine(n: u64, clock: &impl Clock) -> Transcript {
         );
     }
     c.close();
+    // @end
     out
 }
 
@@ -227,6 +231,7 @@ pub fn run_async(n: u64, clock: &impl Clock) -> Transcript {
     let out = RefCell::new(Transcript::default());
     let to_consumer: Slot<Option<u64>> = Rc::default();
     let to_producer: Slot<&'static str> = Rc::default();
+    // @code coroutine:async
     let consumer = {
         let (inbox, outbox, out) = (to_consumer.clone(), to_producer.clone(), &out);
         async move {
@@ -237,6 +242,8 @@ pub fn run_async(n: u64, clock: &impl Clock) -> Transcript {
             }
         }
     };
+    // @end
+    // @code coroutine:async
     let producer = {
         let (outbox, inbox, out) = (to_consumer.clone(), to_producer.clone(), &out);
         async move {
@@ -254,12 +261,15 @@ pub fn run_async(n: u64, clock: &impl Clock) -> Transcript {
             *outbox.borrow_mut() = Some(None);
         }
     };
+    // @end
     let mut tasks: Vec<Pin<Box<dyn Future<Output = ()> + '_>>> =
         vec![Box::pin(producer), Box::pin(consumer)];
     let mut cx = Context::from_waker(Waker::noop());
+    // @code coroutine:async
     while !tasks.is_empty() {
         tasks.retain_mut(|t| t.as_mut().poll(&mut cx).is_pending());
     }
+    // @end
     drop(tasks);
     out.into_inner()
 }

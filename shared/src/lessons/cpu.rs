@@ -317,9 +317,11 @@ impl Workload for SumOfSquares {
     fn task_count(&self) -> usize {
         self.ranges.len()
     }
+    // @code cpu:sequential cpu:threads cpu:pool cpu:rayon cpu:async cpu:processes cpu:hybrid cpu:workers
     fn run_task(&self, task: usize) -> u128 {
         sum_squares(self.ranges[task].clone())
     }
+    // @end
 }
 
 /// What a run of `cpu` must show.

@@ -196,11 +196,14 @@ impl Locks {
     /// Worker `worker`'s part. `opposite`: worker 1 takes B first (the bug); otherwise everyone
     /// takes A first. Every lock taken is released, whatever happens.
     pub fn work(&self, worker: u32, opposite: bool, rounds: u64, clock: &impl Clock) -> Outcome {
+        // @code deadlock:opposite-order deadlock:ordered
         let order = if opposite && worker % 2 == 1 {
             [1, 0]
         } else {
             [0, 1]
         };
+        // @end
+        // @code deadlock:opposite-order
         if opposite {
             // One round is enough: the barrier makes the bad interleaving certain.
             if let Err(e) = self.acquire(worker, order[0], clock) {
@@ -217,6 +220,8 @@ impl Locks {
                 Err(e) => Outcome::Deadlock(e),
             };
         }
+        // @end
+        // @code deadlock:ordered
         for _ in 0..rounds {
             for which in order {
                 if let Err(e) = self.acquire(worker, which, clock) {
@@ -231,6 +236,7 @@ impl Locks {
             }
         }
         Outcome::Completed(rounds)
+        // @end
     }
 }
 

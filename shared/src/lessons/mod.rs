@@ -15,7 +15,7 @@ pub mod processes;
 pub mod queue;
 pub mod race;
 
-use crate::catalogue::{LessonId, Strategy, StrategyId};
+use crate::catalogue::{LessonId, Runs, Strategy, StrategyId};
 use crate::claims::Claim;
 use crate::params::WORKERS;
 use crate::prediction::Question;
@@ -175,6 +175,33 @@ impl LessonInfo {
             .any(|s| s.id == id && s.shows_bug)
     }
 
+    /// Why the workers parameter changes nothing on `side`, if it does not: every strategy there
+    /// runs on the calling thread or on a fixed set of processes the lesson starts itself
+    /// (daemon, coroutine, processes), or the lesson is written for exactly one count
+    /// (deadlock). The page disables its input with this reason instead of accepting a number
+    /// it would ignore.
+    pub fn fixed_workers(&self, side: Side) -> Option<String> {
+        let strategies = self.strategies(side);
+        if !strategies.is_empty() && strategies.iter().all(|s| !s.runs.takes_workers()) {
+            let each: Vec<String> = strategies
+                .iter()
+                .map(|s| match s.runs {
+                    Runs::OwnProcesses(1) => format!("{} starts one process of its own", s.id),
+                    Runs::OwnProcesses(n) => format!("{} starts {n} processes of its own", s.id),
+                    _ => format!("{} runs on the calling thread", s.id),
+                })
+                .collect();
+            return Some(format!(
+                "set by the lesson, not by this input: {}",
+                each.join("; ")
+            ));
+        }
+        match self.worker_bounds {
+            Some(b) if b.min == b.max => Some(format!("always {}{}", b.min, b.why)),
+            _ => None,
+        }
+    }
+
     /// The most workers every strategy of `side` accepts, so one request can run them all.
     pub fn max_workers(&self, side: Side) -> u32 {
         self.strategies(side)
@@ -273,7 +300,35 @@ impl LessonInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::Runs;
+
+    /// The page disables the workers input exactly where it would be ignored, and says why.
+    #[test]
+    fn fixed_workers_where_no_strategy_takes_the_parameter() {
+        let fixed = |l: LessonId, side| l.info().fixed_workers(side);
+        let daemon = fixed(LessonId::Daemon, Side::Native).unwrap();
+        assert!(
+            daemon.contains("daemon starts one process of its own"),
+            "{daemon}"
+        );
+        let processes = fixed(LessonId::Processes, Side::Native).unwrap();
+        assert!(
+            processes.contains("queue starts 2 processes"),
+            "{processes}"
+        );
+        let coroutine = fixed(LessonId::Coroutine, Side::Web).unwrap();
+        assert!(
+            coroutine.contains("async runs on the calling thread"),
+            "{coroutine}"
+        );
+        let deadlock = fixed(LessonId::Deadlock, Side::Web).unwrap();
+        assert!(deadlock.starts_with("always 2"), "{deadlock}");
+        for l in [LessonId::Cpu, LessonId::Io, LessonId::Race, LessonId::Queue] {
+            assert_eq!(fixed(l, Side::Native), None, "{l}");
+            assert_eq!(fixed(l, Side::Web), None, "{l}");
+        }
+        // A side without strategies has nothing to fix.
+        assert_eq!(fixed(LessonId::Daemon, Side::Web), None);
+    }
 
     #[test]
     fn unknown_lesson_lists_the_catalogue() {

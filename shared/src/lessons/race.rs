@@ -112,6 +112,7 @@ impl Balance {
         let mut overwritten = 0;
         for _ in 0..rounds {
             match variant {
+                // @code race:unsynchronized
                 Variant::Unsynchronized => {
                     // black_box hides which balance each access goes to, so the compiler cannot
                     // answer a read from its own previous write: every read goes to memory, as
@@ -125,6 +126,8 @@ impl Balance {
                     let was = std::hint::black_box(&self.atomic).swap(v - n, Ordering::Relaxed);
                     overwritten += i64::from(was != v);
                 }
+                // @end
+                // @code race:mutex
                 Variant::Mutex => {
                     // A poisoned lock means another worker panicked; its value is still the
                     // balance, so keep counting.
@@ -132,10 +135,12 @@ impl Balance {
                     *b += n;
                     *b -= n;
                 }
+                // @end
+                // @code race:atomic
                 Variant::Atomic => {
                     self.atomic.fetch_add(n, Ordering::Relaxed);
                     self.atomic.fetch_sub(n, Ordering::Relaxed);
-                }
+                } // @end
             }
         }
         if overwritten > 0 {

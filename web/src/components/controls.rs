@@ -58,6 +58,13 @@ pub fn controls(props: &Props) -> Html {
         .filter(|st| needs_isolation(lesson, st.id))
         .map(|st| st.id.name())
         .collect();
+    // Where the page's rows come from: the browser, or the companion for native-only lessons.
+    let side = if lesson.web.is_empty() {
+        interleave_shared::Side::Native
+    } else {
+        interleave_shared::Side::Web
+    };
+    let workers_fixed = lesson.fixed_workers(side);
     html! {
         <section class="card controls">
             <label class="field">
@@ -99,11 +106,16 @@ pub fn controls(props: &Props) -> Html {
                        disabled={running} title={format!("{}: {}..={}", lesson.size.help, lesson.size.min, lesson.size.max)} />
                 <small>{ format!("{}–{}", lesson.size.min, lesson.size.max) }</small>
             </label>
-            <label class="field narrow">
+            <label class={classes!("field", "narrow", workers_fixed.is_some().then_some("fixed"))}>
                 <span>{ "Workers" }</span>
                 <input data-testid="param-workers" inputmode="numeric" value={s.workers.clone()} oninput={on_workers}
-                       disabled={running} title={WORKERS.help} />
-                <small>{ format!("{}–{}", WORKERS.min, WORKERS.max) }</small>
+                       disabled={running || workers_fixed.is_some()}
+                       title={workers_fixed.clone().unwrap_or_else(|| WORKERS.help.to_string())} />
+                if let Some(why) = &workers_fixed {
+                    <small class="why" title={why.clone()}>{ "set by the lesson" }</small>
+                } else {
+                    <small>{ format!("{}–{}", WORKERS.min, WORKERS.max) }</small>
+                }
             </label>
             if let Some(spec) = lesson.latency {
                 <label class="field narrow">
@@ -120,7 +132,8 @@ pub fn controls(props: &Props) -> Html {
                        title="timed runs per strategy, after one untimed warm-up: the table shows the median and the range" />
                 <small>{ format!("1–{}", crate::url::MAX_REPEAT) }</small>
             </label>
-            if connected && !lesson.native.is_empty() {
+            // A native-only lesson's rows are all native: there is nothing to add or leave out.
+            if connected && !lesson.native.is_empty() && !lesson.web.is_empty() {
                 <label class="toggle native" title="Also run this lesson natively on the companion (interleave serve) and show those rows">
                     <input type="checkbox" data-testid="native-rows" checked={s.native_rows} onchange={on_native} disabled={running} />
                     { "+ native rows" }
@@ -130,6 +143,9 @@ pub fn controls(props: &Props) -> Html {
                 <button class="run cancel" data-testid="cancel" onclick={props.on_cancel.clone()}>{ "Cancel" }</button>
             } else {
                 <button class="run" data-testid="run" onclick={props.on_run.clone()}>{ "Run ▶" }</button>
+            }
+            if let Some(why) = &workers_fixed {
+                <p class="hint" data-testid="workers-fixed">{ format!("Workers: {why}.") }</p>
             }
             if !isolated && !blocked.is_empty() {
                 <p class="hint">{ format!("{} {} off: this page is not cross-origin isolated (its server sends no COOP/COEP headers), so web workers cannot share memory.{}",

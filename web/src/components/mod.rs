@@ -1,6 +1,7 @@
 //! The page's views. None of them knows any lesson by name: they render the catalogue and
 //! `RunRecord`s.
 
+mod code;
 mod controls;
 mod explorer;
 mod prediction;
@@ -8,6 +9,7 @@ mod results;
 mod status;
 mod timeline;
 
+pub use code::CodePanel;
 pub use controls::Controls;
 pub use explorer::ExplorerPanel;
 pub use prediction::Prediction;

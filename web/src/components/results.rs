@@ -43,6 +43,21 @@ fn wall(r: &RunRecord) -> String {
     }
 }
 
+/// "used / allowed" where the input chose the workers; just the count where the lesson sets them
+/// itself (a daemon's child program has its two threads whatever the input says).
+fn workers_cell(r: &RunRecord) -> String {
+    let takes = r
+        .lesson
+        .info()
+        .strategy(r.side, r.strategy)
+        .is_some_and(|s| s.runs.takes_workers());
+    if takes {
+        format!("{} / {}", r.workers_used, r.workers)
+    } else {
+        r.workers_used.to_string()
+    }
+}
+
 /// Table (test id `result-row` per record), bars, verdict and the lesson's claims (test id
 /// `claim`, with `data-id` and `data-held`).
 #[function_component(Results)]
@@ -113,7 +128,7 @@ pub fn results(props: &Props) -> Html {
                             <td>{ r.strategy.name() }{ if best { " ★" } else { "" } }
                                 if r.note.is_some() { <span class="note-mark" title={r.note.clone().unwrap_or_default()}>{ "i" }</span> }</td>
                             <td><span class={classes!("side", r.side.as_str())}>{ r.side.as_str() }</span></td>
-                            <td class="num">{ format!("{} / {}", r.workers_used, r.workers) }</td>
+                            <td class="num">{ workers_cell(r) }</td>
                             <td class="num">{ wall(r) }</td>
                             if speedups {
                                 <td class="num">{ r.speedup.map_or("–".into(), |s| format!("{s:.2}×")) }</td>

@@ -64,6 +64,7 @@ extern "C" {
 /// script can call it through the JS glue.
 #[wasm_bindgen]
 pub async fn interleave_worker_task(job: String) -> Result<String, JsValue> {
+    // @code cpu:workers io:workers queue:workers pools:workers-map pools:workers-map-chunked
     let job: Job = task::decode(&job).map_err(|e| JsValue::from_str(&e.to_string()))?;
     let out = match &job {
         Job::Page { page, source } => pages::fetch(source, *page)
@@ -76,6 +77,7 @@ pub async fn interleave_worker_task(job: String) -> Result<String, JsValue> {
             .map_err(|e| JsValue::from_str(&e))?,
     };
     Ok(task::encode(&out))
+    // @end
 }
 
 /// One started worker and the messages it sent.
@@ -103,6 +105,7 @@ async fn start(n: usize, clock: &PerfClock) -> Result<(Pool, Vec<Span>), String>
     let module = wasm_bindgen::module();
     let mut pool = Pool(Vec::new());
     let spawn_start = clock.now_ms();
+    // @code cost:worker-start cpu:workers io:workers queue:workers pools:workers-map pools:workers-map-chunked
     for _ in 0..n {
         let (tx, inbox) = mpsc::unbounded();
         let onmessage =
@@ -117,6 +120,7 @@ async fn start(n: usize, clock: &PerfClock) -> Result<(Pool, Vec<Span>), String>
             _onmessage: onmessage,
         });
     }
+    // @end
     let t0_abs = super::platform::abs_now_ms() - clock.now_ms();
     let mut spans = Vec::new();
     for (w, h) in pool.0.iter_mut().enumerate() {
@@ -151,6 +155,7 @@ pub async fn round_trips(n: u64) -> Result<(u64, f64), String> {
     let h = pool.0.first_mut().ok_or("no worker")?;
     let clock = PerfClock::start();
     let mut done = 0;
+    // @code cost:worker-message
     for i in 0..n {
         let msg = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&msg, &"id".into(), &(i as f64).into());
@@ -162,6 +167,7 @@ pub async fn round_trips(n: u64) -> Result<(u64, f64), String> {
         let reply = h.inbox.next().await.ok_or("the worker stopped")?;
         done += u64::from(field(&reply, "type").as_string().as_deref() == Some("done"));
     }
+    // @end
     Ok((done, clock.now_ms()))
 }
 
@@ -169,10 +175,12 @@ pub async fn round_trips(n: u64) -> Result<(u64, f64), String> {
 /// runs, then terminate it.
 pub async fn starts(n: u64) -> Result<u64, String> {
     let mut done = 0;
+    // @code cost:worker-start
     for _ in 0..n {
         drop(start(1, &PerfClock::start()).await?);
         done += 1;
     }
+    // @end
     Ok(done)
 }
 
@@ -228,6 +236,7 @@ pub async fn run_queued(
             let mut done = Vec::new();
             let mut posted_at = std::collections::VecDeque::new();
             loop {
+                // @code cpu:workers io:workers queue:workers pools:workers-map pools:workers-map-chunked
                 // Fill this worker's share of the queue.
                 while posted_at.len() < depth && next.get() < tasks.len() && !cancel.get() {
                     let t = next.get();
@@ -253,6 +262,7 @@ pub async fn run_queued(
                     pressure.set(p);
                 }
                 let reply = h.inbox.next().await.ok_or("a worker stopped mid-run")?;
+                // @end
                 in_flight.set(in_flight.get().saturating_sub(1));
                 let received = clock.now_ms();
                 if field(&reply, "type").as_string().as_deref() != Some("done") {

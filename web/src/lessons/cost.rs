@@ -23,6 +23,7 @@ pub async fn execute(
     let mut done = 0u64;
     let mut trips_ms = None;
     match strategy.id {
+        // @code cost:async-task
         S::AsyncTask => {
             for i in 0..n {
                 let (tx, rx) = oneshot::channel();
@@ -32,6 +33,8 @@ pub async fn execute(
                 done += u64::from(rx.await.is_ok());
             }
         }
+        // @end
+        // @code cost:pool-job
         S::PoolJob => {
             for i in 0..n {
                 let (tx, rx) = oneshot::channel();
@@ -41,6 +44,7 @@ pub async fn execute(
                 done += u64::from(rx.await.is_ok());
             }
         }
+        // @end
         S::WorkerMessage => {
             let (d, ms) = workers::round_trips(n).await?;
             done = d;

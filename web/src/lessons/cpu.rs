@@ -22,6 +22,7 @@ pub async fn execute(
     let mut workers = strategy.workers_given(p.workers);
     let mut note = None;
     let (run, wall_ms) = match strategy.id {
+        // @code cpu:sequential
         S::Sequential => {
             progress("sequential: computing on the main thread, so the page cannot repaint until it ends…".into());
             platform::yield_to_paint().await;
@@ -30,6 +31,8 @@ pub async fn execute(
             let run = strategy::sequential(&work, &clock);
             (run, clock.now_ms())
         }
+        // @end
+        // @code cpu:async
         S::Async => {
             progress("async: computing in async tasks on the main thread's event loop; the page freezes until they end…".into());
             platform::yield_to_paint().await;
@@ -42,6 +45,8 @@ pub async fn execute(
             .await;
             (run, clock.now_ms())
         }
+        // @end
+        // @code cpu:pool
         S::Pool => {
             progress(format!("pool: starting up to {} web workers…", p.workers));
             workers = ensure_pool(p.workers).await?;
@@ -62,6 +67,8 @@ pub async fn execute(
             let run = on_pool(move || strategy::rayon_par(&work, &clock)).await?;
             (run, clock.now_ms())
         }
+        // @end
+        // @code cpu:workers
         S::Workers => {
             progress(format!(
                 "workers: starting {workers} web workers (no shared memory) and sending them tasks…"
@@ -84,6 +91,7 @@ pub async fn execute(
             note = Some("each worker started its own copy of the program; start-up and message copying are included".into());
             (TaskRun { outputs, spans }, clock.now_ms())
         }
+        // @end
         _ => return Err(exec::unsupported(LessonId::Cpu, strategy)),
     };
     let checked = Checked::values(

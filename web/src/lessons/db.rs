@@ -118,9 +118,11 @@ pub async fn execute(
             };
             for id in rows {
                 let t0 = clock.now_ms();
+                // @code db:contending
                 if contending {
                     put(db, &[(*id, pr)]).await?;
                     commits.set(commits.get() + 1);
+                    // @end
                     spans.borrow_mut().push(Span {
                         worker: pr,
                         task: *id as u32,
@@ -129,9 +131,11 @@ pub async fn execute(
                         kind: SpanKind::Lock,
                     });
                 } else {
+                    // @code db:batched db:per-row
                     tx.send((*id, pr))
                         .await
                         .map_err(|_| "the writer stopped".to_string())?;
+                    // @end
                     let t1 = clock.now_ms();
                     if t1 - t0 > 0.05 {
                         spans.borrow_mut().push(Span {
@@ -157,6 +161,7 @@ pub async fn execute(
         if contending {
             return Ok::<(), String>(());
         }
+        // @code db:batched db:per-row
         while let Some(first) = rx.next().await {
             let t0 = clock.now_ms();
             let mut batch = vec![first];
@@ -170,6 +175,7 @@ pub async fn execute(
             }
             put(&db, &batch).await?;
             commits.set(commits.get() + 1);
+            // @end
             spans.borrow_mut().push(Span {
                 worker: producers,
                 task: first.0 as u32,

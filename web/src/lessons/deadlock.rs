@@ -29,6 +29,7 @@ pub async fn execute(
     let locks = Arc::new(Locks::new(2, deadlock::TIMEOUT));
     let clock = PerfClock::start();
     let rounds = p.size;
+    // @code deadlock:opposite-order deadlock:ordered
     let outs = broadcast(move |w| {
         (w < 2).then(|| {
             timed(&clock, w, w as usize, SpanKind::Lock, || {
@@ -37,6 +38,7 @@ pub async fn execute(
         })
     })
     .await?;
+    // @end
     let wall = clock.now_ms();
     let (outcomes, spans): (Vec<_>, Vec<_>) = outs.into_iter().flatten().unzip();
     let (result, expected) = deadlock::render(opposite, &outcomes, 2, rounds);

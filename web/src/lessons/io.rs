@@ -29,6 +29,7 @@ pub async fn execute(
     } else {
         ""
     };
+    // @code io:sequential io:async
     let fetch = |t: usize| {
         let source = &source;
         let cancel = env.cancel.clone();
@@ -39,9 +40,11 @@ pub async fn execute(
             pages::fetch(source, t as u64).await
         }
     };
+    // @end
     let workers = strategy.workers_given(p.workers);
     let clock = PerfClock::start();
     let (outputs, spans): (Vec<Result<Downloaded, String>>, _) = match strategy.id {
+        // @code io:sequential io:async
         S::Sequential | S::Async => {
             progress(if strategy.id == S::Sequential {
                 format!("sequential: fetching {pages_n} pages one after another{label}…")
@@ -51,6 +54,8 @@ pub async fn execute(
             let run = async_workers(pages_n, workers as usize, &clock, SpanKind::Wait, fetch).await;
             (run.outputs, run.spans)
         }
+        // @end
+        // @code io:workers
         S::Workers => {
             progress(format!(
                 "workers: {workers} web workers fetching {pages_n} pages{label}…"
@@ -68,6 +73,7 @@ pub async fn execute(
                 .collect();
             (outputs, spans)
         }
+        // @end
         _ => return Err(exec::unsupported(LessonId::Io, strategy)),
     };
     let wall_ms = clock.now_ms();

@@ -14,15 +14,18 @@ pub async fn execute(
     env: &Env,
     progress: &dyn Fn(String),
 ) -> Result<Execution, String> {
+    // @code pools:workers-map pools:workers-map-chunked
     let chunk = match strategy.id {
         S::WorkersMapChunked => pools::chunk_size(p.size, p.workers),
         S::WorkersMap => 1,
         _ => return Err(exec::unsupported(LessonId::Pools, strategy)),
     };
+    // @end
     progress(format!(
         "pools: {} on {} web workers…",
         strategy.id, p.workers
     ));
+    // @code pools:workers-map pools:workers-map-chunked
     let jobs = (0..p.size.div_ceil(chunk))
         .map(|c| Job::PoolItems {
             first: c * chunk,
@@ -31,6 +34,7 @@ pub async fn execute(
         .collect();
     let clock = PerfClock::start();
     let (outs, spans) = run_workers(jobs, p.workers, SpanKind::Compute, &clock, env).await?;
+    // @end
     let wall = clock.now_ms();
     let total = (0u32..)
         .zip(outs)

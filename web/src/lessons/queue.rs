@@ -26,6 +26,7 @@ pub async fn execute(
     let clock = PerfClock::start();
     // The queue's 8 slots, shared out among the consumers: each worker holds at most its share
     // of posted, unanswered items, and the page (the producer) waits when that share is full.
+    // @code queue:workers
     let depth = queue::CAPACITY.div_ceil(p.workers.max(1) as usize);
     let (outs, spans, pressure) = workers::run_queued(
         jobs,
@@ -36,6 +37,7 @@ pub async fn execute(
         depth,
     )
     .await?;
+    // @end
     if env.cancel.get() {
         return Err(exec::CANCELLED.into());
     }

@@ -28,6 +28,7 @@ pub async fn execute(
         SpanKind::Compute
     };
     let (b, rounds) = (balance.clone(), p.size);
+    // @code race:unsynchronized race:mutex race:atomic
     let spans = broadcast(move |w| {
         // Spin until every worker is here, so their rounds really overlap.
         arrived.fetch_add(1, Ordering::SeqCst);
@@ -38,6 +39,7 @@ pub async fn execute(
         span
     })
     .await?;
+    // @end
     let wall = clock.now_ms();
     let value = balance.value(variant);
     let overwritten = balance.overwritten();
