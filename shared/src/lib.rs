@@ -26,6 +26,9 @@
 //! - [`clock`]: the [`Clock`] trait, so spans are timed the same way on both targets.
 //! - [`strategy`]: the strategies that are identical on both targets (sequential, rayon's
 //!   `par_iter`), generic over a [`Workload`].
+//! - [`glossary`]: the words a learner may not know, with one plain line each.
+//! - [`visual`]: the picture of a lesson's state (steps done, queue fill, connections, cost on a
+//!   log scale) as bars computed from a run's facts.
 //! - [`lessons`]: one module per lesson (its [`lessons::LessonInfo`] and its pure work).
 //!
 //! Nothing in this crate does I/O: no files, sockets, clocks or threads of its own (rayon's pool
@@ -40,6 +43,7 @@ pub mod code;
 mod error;
 pub mod explore;
 pub mod facts;
+pub mod glossary;
 pub mod lessons;
 pub mod params;
 pub mod prediction;
@@ -50,6 +54,7 @@ pub mod sync;
 pub mod task;
 pub mod trace;
 pub mod verdict;
+pub mod visual;
 
 pub use catalogue::{LessonId, Runs, Strategy, StrategyId};
 pub use check::Checked;

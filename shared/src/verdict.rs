@@ -21,6 +21,21 @@ pub fn fmt_ms(ms: f64) -> String {
 /// per side which strategy won and by how much (or that the run cannot tell them apart), then
 /// the lesson's claims as this run checked them, and why.
 pub fn verdict(records: &[RunRecord]) -> String {
+    verdict_at(records, Detail::Full)
+}
+
+/// How much a verdict says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Everything: each claim that did not hold with its reason, the browser's queueing, why.
+    Full,
+    /// For a small frame (the embed): the bug or wrong results, the speed, and how many claims
+    /// held. The claims list beside it gives the reasons.
+    Short,
+}
+
+/// The verdict at a level of detail.
+pub fn verdict_at(records: &[RunRecord], detail: Detail) -> String {
     let mut out = String::new();
     let Some(first) = records.first() else {
         return "Nothing ran.".into();
@@ -58,6 +73,10 @@ pub fn verdict(records: &[RunRecord]) -> String {
     let held = claims.iter().filter(|(_, c)| c.held).count();
     if !claims.is_empty() {
         let _ = write!(out, "Claims: {held} of {} held", claims.len());
+        if detail == Detail::Short {
+            out.push_str(". ");
+            return out.trim_end().to_string();
+        }
         for (side, c) in claims.iter().filter(|(_, c)| !c.held) {
             let side = if two_sides {
                 format!(" ({})", side.as_str())
@@ -245,6 +264,31 @@ mod tests {
         );
         assert!(v.contains("sequential was slowest at 200 ms (2.00×"), "{v}");
         assert!(v.contains("Why: the work is pure computation"), "{v}");
+    }
+
+    /// The embed's verdict keeps the speed and the count of claims, and leaves each claim's
+    /// reason and the "why" to the claims list beside it.
+    #[test]
+    fn a_short_verdict_says_the_outcome_and_the_count_of_claims_only() {
+        let mut rs = vec![
+            rec("sequential", Side::Web, 200.0, true),
+            rec("pool", Side::Web, 198.0, true),
+        ];
+        rs[1].workers_used = 1;
+        annotate_speedups(&mut rs);
+        crate::claims::evaluate(&mut rs);
+        let full = verdict(&rs);
+        let short = verdict_at(&rs, Detail::Short);
+        assert!(full.contains("not held"), "{full}");
+        assert!(
+            short.contains("Claims: ") && short.ends_with("held."),
+            "{short}"
+        );
+        assert!(
+            !short.contains("not held") && !short.contains("Why:"),
+            "{short}"
+        );
+        assert!(short.len() < full.len() / 2, "{short}");
     }
 
     #[test]

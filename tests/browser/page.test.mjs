@@ -443,3 +443,143 @@ test('honest controls: the workers input is disabled, with the reason, where the
   await page.locator('.controls').screenshot({ path: artifact('controls-daemon-workers-fixed.png') });
   await page.close();
 });
+
+/** Pairs of boxes that overlap by more than half a pixel each way. */
+function overlaps(a, b) {
+  return a.x < b.x + b.width - 0.5 && b.x < a.x + a.width - 0.5 && a.y < b.y + b.height - 0.5 && b.y < a.y + a.height - 0.5;
+}
+
+async function timelineBoxes(page) {
+  return page.$eval('[data-testid="timeline"]', (svg) => ({
+    labels: [...svg.querySelectorAll('.lane-label')].map((t) => {
+      const b = t.getBoundingClientRect();
+      return { text: t.textContent, x: b.x, y: b.y, width: b.width, height: b.height };
+    }),
+    bars: [...svg.querySelectorAll('rect.span')].map((r) => {
+      const b = r.getBoundingClientRect();
+      return { x: b.x, y: b.y, width: b.width, height: b.height };
+    }),
+  }));
+}
+
+function assertNoOverlap({ labels, bars }, what) {
+  for (let i = 0; i < labels.length; i++) {
+    for (let j = i + 1; j < labels.length; j++) {
+      assert.ok(!overlaps(labels[i], labels[j]), `${what}: "${labels[i].text}" overlaps "${labels[j].text}"`);
+    }
+    const hit = bars.find((b) => overlaps(labels[i], b));
+    assert.ok(!hit, `${what}: label "${labels[i].text}" overlaps a bar`);
+  }
+}
+
+test('timeline: many lanes fold into a summary, labels never overlap, plurals are right', { timeout: 180_000 }, async () => {
+  for (const size of [20, 200]) {
+    const page = await openPage(`/?lesson=io&strategies=sequential,async&size=${size}&latency=20&workers=${size}`);
+    await page.getByTestId('native-rows').uncheck();
+    await page.getByTestId('run').click();
+    await runFinished(page, 2, 120_000);
+    const groups = await page.$$eval('[data-testid="lane-group"]', (gs) => gs.map((g) => ({ ...g.dataset, text: g.textContent })));
+    assert.equal(groups.length, 2);
+    assert.match(groups[0].text, /web · sequential · 1 lane\b/);
+    assert.match(groups[1].text, new RegExp(`web · async · ${size} lanes`));
+    assert.equal(groups[1].folded, 'true', `${size} async lanes start folded`);
+    assertNoOverlap(await timelineBoxes(page), `io ${size} folded`);
+    const folded = await page.$eval('[data-testid="timeline"]', (s) => s.getBoundingClientRect().height);
+    await page.locator('[data-testid="lane-group"][data-lanes="' + size + '"]').click();
+    await page.waitForSelector('[data-testid="lane-group"][data-folded="false"][data-lanes="' + size + '"]');
+    assert.equal(await page.$$eval('[data-testid="timeline"] g.lane', (ls) => ls.length), size + 1);
+    assertNoOverlap(await timelineBoxes(page), `io ${size} open`);
+    const open = await page.$eval('[data-testid="timeline"]', (s) => s.getBoundingClientRect().height);
+    assert.ok(folded < 200, `folded, the timeline is ${folded} px tall`);
+    assert.ok(open > folded);
+    await page.locator('.timeline-card').screenshot({ path: artifact(`timeline-io-${size}-open.png`) });
+    await page.close();
+  }
+  const page = await openPage('/?lesson=cost');
+  await page.getByTestId('native-rows').uncheck();
+  await page.getByTestId('run').click();
+  await runFinished(page, 4, 120_000);
+  assertNoOverlap(await timelineBoxes(page), 'cost');
+  await page.locator('.timeline-card').screenshot({ path: artifact('timeline-cost.png') });
+  await page.close();
+});
+
+test('the embed fits its frame at 320, 400 and 800 px: nothing wider than the viewport', { timeout: 240_000 }, async () => {
+  const lessons = [['cpu', 'size=200000000'], ['io', 'size=20&latency=20'], ['race', 'size=1000000'], ['queue', ''], ['cost', '']];
+  for (const width of [320, 400, 800]) {
+    for (const [lesson, params] of lessons) {
+      const page = await openPage('/?lesson=cpu&embed=1');
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto(`${BASE}/?lesson=${lesson}&embed=1&autorun=1&${params}`);
+      await runFinished(page, 1, 120_000);
+      // Open the folded code too: it must fit as well.
+      await page.click('[data-testid="code-panel"] summary');
+      const wide = await page.evaluate(() => {
+        const inScroller = (el) => {
+          for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+            const o = getComputedStyle(p).overflowX;
+            if (o === 'auto' || o === 'scroll' || o === 'hidden') return true;
+          }
+          return false;
+        };
+        const out = [];
+        for (const el of document.body.querySelectorAll('*')) {
+          const r = el.getBoundingClientRect();
+          if (r.width === 0 || inScroller(el)) continue;
+          if (r.right > window.innerWidth + 1 || r.left < -1) {
+            out.push(`${el.tagName.toLowerCase()}.${[...el.classList].join('.')} [${Math.round(r.left)}, ${Math.round(r.right)}]`);
+          }
+        }
+        return { scroll: document.documentElement.scrollWidth - window.innerWidth, out: out.slice(0, 5) };
+      });
+      assert.ok(wide.scroll <= 0 && wide.out.length === 0, `${lesson} at ${width} px: ${JSON.stringify(wide)}`);
+      if (width === 320) await page.screenshot({ path: artifact(`embed-320px-${lesson}.png`), fullPage: true });
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    }
+  }
+});
+
+test('the lesson\'s state is drawn from the run: steps done, connections, queue fill, rows per commit, cost on a log scale', { timeout: 240_000 }, async () => {
+  const cases = [
+    ['daemon', 'size=6&latency=10', /of 6 steps done/],
+    ['local', 'size=20', /\d+ connections/],
+    ['queue', 'size=200', /of 8 slots taken at most/],
+    ['db', 'size=500', /rows per commit/],
+    ['race', 'size=1000000', /updates overwritten/],
+    ['cost', '', /µs per task/],
+  ];
+  for (const [lesson, params, text] of cases) {
+    const page = await openPage(`/?lesson=${lesson}&autorun=1&${params}`);
+    await runFinished(page, 1, 120_000);
+    const view = page.getByTestId('visual');
+    await view.waitFor();
+    const bars = await page.$$eval('[data-testid="visual-bar"]', (bs) => bs.map((b) => b.textContent));
+    const rowsShown = await page.$$eval('[data-testid="result-row"]', (rs) => rs.length);
+    assert.equal(bars.length, rowsShown, `${lesson}: a bar per result row`);
+    assert.ok(bars.every((b) => text.test(b)), `${lesson}: ${bars.join(' | ')}`);
+    await view.screenshot({ path: artifact(`visual-${lesson}.png`) });
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  }
+});
+
+test('words a learner knows: terms explained on hover or tap, and the notes\' source linked with what it teaches', { timeout: 60_000 }, async () => {
+  const page = await openPage('/?lesson=race');
+  const terms = await page.$$eval('[data-testid="term"]', (ts) => ts.map((t) => [t.textContent, t.dataset.tip]));
+  assert.ok(terms.some(([t]) => t === 'mutex'), JSON.stringify(terms));
+  assert.ok(terms.every(([, tip]) => tip && tip.length > 10));
+  // A tap focuses the term, and its meaning shows.
+  await page.locator('[data-testid="term"]').first().focus();
+  const tip = await page.$eval('[data-testid="term"]:focus', (t) => getComputedStyle(t, '::after').content);
+  assert.ok(tip.length > 10, tip);
+  await page.locator('.explain').screenshot({ path: artifact('terms-race-focused.png') });
+  for (const lesson of catalogue()) {
+    await page.goto(`${BASE}/?lesson=${lesson.lesson}`);
+    const source = page.getByTestId('source');
+    const href = await source.locator('a').getAttribute('href');
+    assert.match(href, /^https:\/\/(realpython\.com|docs\.python\.org|peps\.python\.org)\//, lesson.lesson);
+    assert.ok((await source.textContent()).length > 80, lesson.lesson);
+  }
+  await page.close();
+});

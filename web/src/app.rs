@@ -1,7 +1,8 @@
 //! The page: wires state, URL, runner and views together.
 
 use crate::components::{
-    CodePanel, Controls, ExplorerPanel, Prediction, Results, StatusChips, Timeline,
+    CodePanel, Controls, ExplorerPanel, Prediction, Results, SourceLine, StateView, StatusChips,
+    Timeline, glossed,
 };
 use crate::exec::{self, platform};
 use crate::explorer::{Count, Explorer};
@@ -373,7 +374,8 @@ pub fn app() -> Html {
                 if !s.embed {
                     <section class="card explain">
                         <h2>{ lesson.title }</h2>
-                        <p>{ lesson.explanation }</p>
+                        <p>{ glossed(lesson.explanation) }</p>
+                        <SourceLine source={lesson.source} />
                     </section>
                 } else {
                     <p class="summary">{ lesson.summary }</p>
@@ -388,7 +390,8 @@ pub fn app() -> Html {
                 if let Some(e) = &s.explorer {
                     <ExplorerPanel explorer={e.clone()} dispatch={dispatch.clone()} on_count={on_count} />
                 }
-                <Results records={s.records.clone()} on_explore={on_explore} />
+                <Results records={s.records.clone()} on_explore={on_explore} compact={s.embed} />
+                <StateView lesson={lesson} records={s.records.clone()} />
                 <Timeline records={s.records.clone()} />
                 <CodePanel lesson={lesson} compact={s.embed} />
                 <section class="io-bar">

@@ -7,4 +7,5 @@
 
 pub mod code;
 pub mod explorer;
+pub mod lanes;
 pub mod url;

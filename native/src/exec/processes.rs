@@ -302,12 +302,15 @@ pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
                         read_child(&lane, BufReader::new(stdout), clock, &|| credit.give());
                     let answered = answers.as_ref().map_or(0, |a| a.outputs.len());
                     if answered < tasks.len() {
+                        // Its stdout closed early: it died, or broke the protocol. Stop the rest
+                        // now, so the run ends with this child's story instead of their work.
+                        // This claims "first to fail" before anything else can end: closing the
+                        // queue first would let the other writers stop, their children exit
+                        // cleanly with tasks unanswered, and one of those could be blamed.
+                        let died = stop_all_but(children, c);
                         // No more answers from this child: a writer waiting for room must not
                         // wait for it.
                         credit.close();
-                        // Its stdout closed early: it died, or broke the protocol. Stop the rest
-                        // now, so the run ends with this child's story instead of their work.
-                        let died = stop_all_but(children, c);
                         let running = unanswered(tasks, answers.as_ref().ok());
                         return Err(match (died, answers) {
                             (Some(d), _) => anyhow!("{}", d.story(c, running)),

@@ -4,7 +4,7 @@
 //! async blocks to), polled by a minimal executor. Both must produce the reference transcript,
 //! step by step.
 
-use super::{DefaultWorkers, LessonInfo};
+use super::{DefaultWorkers, LessonInfo, Source};
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Test};
 use crate::prediction::{Answer, Question, YES_NO, yes_no};
@@ -54,6 +54,12 @@ pub static INFO: LessonInfo = LessonInfo {
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: false,
+    visual: None,
+    source: Source {
+        title: "PEP 342: coroutines via enhanced generators",
+        url: "https://peps.python.org/pep-0342/",
+        teaches: "A generator can receive values with send() and hand results back with yield, so two functions take turns on one thread, each stopping exactly where it chooses.",
+    },
 };
 
 /// Who spoke in a transcript line.

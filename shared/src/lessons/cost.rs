@@ -1,12 +1,13 @@
 //! `cost`: what one task costs to start and finish, per kind of worker.
 
-use super::{DefaultWorkers, LessonInfo};
+use super::{DefaultWorkers, LessonInfo, Source};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Outcome, Test};
 use crate::facts::Fact;
 use crate::prediction::{Answer, Choice, Question};
 use crate::record::Side;
+use crate::visual::Visual;
 
 /// `cost`: what one task costs to start and finish, per kind of worker.
 pub static INFO: LessonInfo = LessonInfo {
@@ -54,6 +55,16 @@ pub static INFO: LessonInfo = LessonInfo {
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: true,
+    visual: Some(Visual::Log {
+        title: "What one task costs (log scale)",
+        fact: Fact::PerTaskUs,
+        unit: "µs per task",
+    }),
+    source: Source {
+        title: "Python docs: asyncio — coroutines and tasks",
+        url: "https://docs.python.org/3/library/asyncio-task.html",
+        teaches: "A task on an event loop is cheap to create compared with a thread or a process, which is why one loop can juggle thousands of waiting tasks while pools keep threads and processes alive.",
+    },
 };
 
 /// The result line.

@@ -5,7 +5,7 @@
 //! web-worker pool; async tasks on one thread cannot help; processes help but pay to start and to
 //! copy. The answer is checked against the closed form (N−1)·N·(2N−1)/6.
 
-use super::{DefaultWorkers, LessonInfo};
+use super::{DefaultWorkers, LessonInfo, Source};
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Test};
 use crate::prediction::{Answer, Choice, Question};
@@ -68,6 +68,12 @@ pub static INFO: LessonInfo = LessonInfo {
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: true,
+    visual: None,
+    source: Source {
+        title: "Speed Up Your Python Program With Concurrency (Real Python), “CPU-bound” sections",
+        url: "https://realpython.com/python-concurrency/",
+        teaches: "Splitting pure computation across threads does not help in CPython, because the GIL lets one thread compute at a time; only separate processes put several cores to work, and they pay to start and to copy data.",
+    },
 };
 
 /// The exact answer, Σ i² for i in 0..n, from the closed form (n−1)·n·(2n−1)/6 with checked

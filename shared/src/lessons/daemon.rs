@@ -1,11 +1,13 @@
 //! `daemon`: background threads that do not keep the program alive. The runner starts a child
 //! program whose background thread is joined, or left to be cut off when main returns.
 
-use super::{DefaultWorkers, LessonInfo};
+use super::{DefaultWorkers, LessonInfo, Source};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Test};
+use crate::facts::Fact;
 use crate::prediction::{Answer, Question, YES_NO, yes_no};
+use crate::visual::Visual;
 
 /// `daemon`: background threads that do not keep the program alive.
 pub static INFO: LessonInfo = LessonInfo {
@@ -49,6 +51,17 @@ pub static INFO: LessonInfo = LessonInfo {
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: false,
+    visual: Some(Visual::Share {
+        title: "Steps the background thread finished",
+        part: Fact::StepsDone,
+        whole: Fact::StepsWanted,
+        noun: "steps done",
+    }),
+    source: Source {
+        title: "Python docs: threading — Thread objects (daemon)",
+        url: "https://docs.python.org/3/library/threading.html#thread-objects",
+        teaches: "The program exits when only daemon threads are left, stopping them wherever they are; join() the threads whose work must finish.",
+    },
 };
 
 /// The result line.

@@ -1,7 +1,7 @@
 //! `db`: the database insertion worker — producers feed rows to one batching writer, to a writer
 //! that commits every row, or each writes for itself; SQLite natively, IndexedDB in the browser.
 
-use super::{DefaultWorkers, LessonInfo};
+use super::{DefaultWorkers, LessonInfo, Source};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Test};
@@ -9,6 +9,7 @@ use crate::facts::Fact;
 use crate::prediction::{Answer, Choice, Question};
 use crate::record::Side;
 use crate::verdict::fmt_ms;
+use crate::visual::Visual;
 
 /// `db`: the database insertion worker.
 pub static INFO: LessonInfo = LessonInfo {
@@ -56,6 +57,17 @@ pub static INFO: LessonInfo = LessonInfo {
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: true,
+    visual: Some(Visual::Ratio {
+        title: "Rows per commit",
+        top: Fact::Rows,
+        bottom: Fact::Commits,
+        noun: "rows per commit",
+    }),
+    source: Source {
+        title: "Python docs: sqlite3 — transactions",
+        url: "https://docs.python.org/3/library/sqlite3.html#transaction-control",
+        teaches: "Every commit is a trip to the disk; a single writer that takes rows from a queue and commits them in batches does far fewer trips than committing each row or letting every producer write.",
+    },
 };
 
 /// What a run of `db` must show.

@@ -4,10 +4,12 @@
 //! reads the wait-for table and reports the cycle (who holds what, who waits for what), then lets
 //! go, so the run ends. Taking the locks in one global order (A before B) cannot deadlock.
 
-use super::{DefaultWorkers, LessonInfo, WorkerBounds};
+use super::{DefaultWorkers, LessonInfo, Source, WorkerBounds};
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Test};
+use crate::facts::Fact;
 use crate::prediction::{Answer, Choice, Question};
+use crate::visual::Visual;
 use crate::{Clock, ParamSpec};
 use std::sync::{Barrier, Condvar, Mutex};
 use std::time::Duration;
@@ -57,6 +59,16 @@ pub static INFO: LessonInfo = LessonInfo {
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: false,
+    visual: Some(Visual::Count {
+        title: "Workers that found themselves in a wait-for cycle",
+        fact: Fact::CycleReports,
+        noun: "workers reported the cycle",
+    }),
+    source: Source {
+        title: "Python docs: threading — Lock objects",
+        url: "https://docs.python.org/3/library/threading.html#lock-objects",
+        teaches: "A thread that holds one lock and waits for another can wait forever when a second thread does the reverse; taking locks in one agreed order prevents it.",
+    },
 };
 
 const NAMES: [&str; 2] = ["A", "B"];

@@ -7,7 +7,7 @@
 //! latency is exact and the bytes are known in advance: the result is the total byte count plus a
 //! checksum of every page, checked exactly.
 
-use super::{DefaultWorkers, LessonInfo};
+use super::{DefaultWorkers, LessonInfo, Source};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Outcome, Test, setup_ms};
@@ -80,6 +80,12 @@ pub static INFO: LessonInfo = LessonInfo {
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: true,
+    visual: None,
+    source: Source {
+        title: "Speed Up Your Python Program With Concurrency (Real Python), “I/O-bound” sections",
+        url: "https://realpython.com/python-concurrency/",
+        teaches: "Downloading one site after another spends almost all its time waiting; threads or asyncio start the next request while earlier ones wait, so the total shrinks towards a single wait.",
+    },
 };
 
 /// Byte `i` of page `page`: a cheap pattern that differs between pages, so a page delivered twice

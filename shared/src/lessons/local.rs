@@ -2,12 +2,13 @@
 //! against one shared client and a client per request. The companion counts the connections it
 //! accepts, so the numbers are measured on the server side.
 
-use super::{DefaultWorkers, LessonInfo};
+use super::{DefaultWorkers, LessonInfo, Source};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Outcome, Test};
 use crate::facts::Fact;
 use crate::prediction::{Answer, Choice, Question};
+use crate::visual::Visual;
 
 /// `local`: thread-local state, one HTTP client per thread (the notes' thread-local session).
 pub static INFO: LessonInfo = LessonInfo {
@@ -53,6 +54,16 @@ pub static INFO: LessonInfo = LessonInfo {
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: false,
+    visual: Some(Visual::Count {
+        title: "Connections the server accepted",
+        fact: Fact::Connections,
+        noun: "connections",
+    }),
+    source: Source {
+        title: "Python docs: threading — thread-local data",
+        url: "https://docs.python.org/3/library/threading.html#thread-local-data",
+        teaches: "threading.local() gives each thread its own copy of a value, such as an HTTP session that must not be shared; each thread then reuses its own connection.",
+    },
 };
 
 /// The expected connection count (exact for per-thread and per-request; for a

@@ -62,6 +62,23 @@ pub struct LessonInfo {
     /// Whether speed is the lesson's point: only then does a verdict name a fastest and a
     /// slowest strategy (a daemon thread that ends sooner is not "faster").
     pub speed_matters: bool,
+    /// The state the lesson is about, drawn from its facts beside the table (none where the
+    /// timeline says it all).
+    pub visual: Option<crate::visual::Visual>,
+    /// The public text the notes summarise for this topic, and what it teaches, in our words.
+    pub source: Source,
+}
+
+/// A public text a lesson's notes summarise: shown with a link, so a learner can read the
+/// original, and with what it teaches in our own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Source {
+    /// Its title.
+    pub title: &'static str,
+    /// Where it is.
+    pub url: &'static str,
+    /// What that passage teaches, in one or two sentences of our own.
+    pub teaches: &'static str,
 }
 
 /// How a lesson picks its workers when none are given.

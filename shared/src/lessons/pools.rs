@@ -2,7 +2,7 @@
 //! `apply_async` with result and error callbacks — on a pool whose workers each run an
 //! initializer once. Every item's result is a sum of squares, so the total has a closed form.
 
-use super::{DefaultWorkers, LessonInfo, cpu};
+use super::{DefaultWorkers, LessonInfo, Source, cpu};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Outcome, Test, speedup};
@@ -10,6 +10,7 @@ use crate::facts::Fact;
 use crate::prediction::{Answer, Question, YES_NO, yes_no};
 use crate::record::{RunRecord, Side};
 use crate::verdict::fmt_ms;
+use crate::visual::Visual;
 
 /// Numbers per item: item x stands for Σ i² over x·K..(x+1)·K.
 pub const K: u64 = 200;
@@ -62,6 +63,16 @@ pub static INFO: LessonInfo = LessonInfo {
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: true,
+    visual: Some(Visual::Count {
+        title: "Tasks handed to the pool",
+        fact: Fact::Tasks,
+        noun: "tasks",
+    }),
+    source: Source {
+        title: "Python docs: multiprocessing — process pools",
+        url: "https://docs.python.org/3/library/multiprocessing.html#module-multiprocessing.pool",
+        teaches: "A pool keeps workers alive and feeds them: map sends items (in chunks if asked), starmap unpacks arguments, apply_async reports through callbacks, and an initializer prepares each worker once.",
+    },
 };
 
 /// The function mapped over items.

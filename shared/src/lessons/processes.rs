@@ -1,6 +1,6 @@
 //! `processes`: fork/spawn, a subprocess with pipes, a queue between two processes.
 
-use super::{DefaultWorkers, LessonInfo};
+use super::{DefaultWorkers, LessonInfo, Source};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Test};
@@ -44,6 +44,12 @@ pub static INFO: LessonInfo = LessonInfo {
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: true,
+    visual: None,
+    source: Source {
+        title: "Python docs: subprocess — Popen.communicate",
+        url: "https://docs.python.org/3/library/subprocess.html#subprocess.Popen.communicate",
+        teaches: "A child process is a separate program: start it, write to its stdin, read its stdout, wait for its exit code; processes can also pass data to each other through a pipe or a queue.",
+    },
 };
 
 /// What a run of `processes` must show.

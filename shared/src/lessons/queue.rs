@@ -3,12 +3,13 @@
 //! consumers finish (clean shutdown, no sentinel lost). The check: every item was consumed exactly
 //! once, and the sum of what consumers computed equals the sum over all items.
 
-use super::{DefaultWorkers, LessonInfo, cpu};
+use super::{DefaultWorkers, LessonInfo, Source, cpu};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Outcome, Test};
 use crate::facts::Fact;
 use crate::prediction::{Answer, Question, YES_NO, yes_no};
+use crate::visual::Visual;
 
 /// Slots in the bounded queue: small, so producers feel the backpressure.
 pub const CAPACITY: usize = 8;
@@ -54,6 +55,17 @@ pub static INFO: LessonInfo = LessonInfo {
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: false,
+    visual: Some(Visual::Share {
+        title: "How full the queue got",
+        part: Fact::MaxFill,
+        whole: Fact::Capacity,
+        noun: "slots taken at most",
+    }),
+    source: Source {
+        title: "Python docs: queue — a synchronized queue class",
+        url: "https://docs.python.org/3/library/queue.html",
+        teaches: "A queue with a maximum size hands items from producers to consumers safely: put() waits while it is full and get() while it is empty, so nobody needs a lock of their own.",
+    },
 };
 
 /// Producers and consumers for `workers` workers: half and half, at least one of each.

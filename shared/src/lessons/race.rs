@@ -9,13 +9,14 @@
 //!
 //! The Loom tests (`cargo test --cfg loom`, see README) check all three over every interleaving.
 
-use super::{DefaultWorkers, LessonInfo};
+use super::{DefaultWorkers, LessonInfo, Source};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Test};
 use crate::facts::Fact;
 use crate::prediction::{Answer, Question, YES_NO, yes_no};
 use crate::sync::{AtomicI64, Mutex, Ordering};
+use crate::visual::Visual;
 
 /// The catalogue entry.
 pub static INFO: LessonInfo = LessonInfo {
@@ -61,6 +62,16 @@ pub static INFO: LessonInfo = LessonInfo {
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: false,
+    visual: Some(Visual::Count {
+        title: "Updates overwritten by the other worker",
+        fact: Fact::Overwritten,
+        noun: "updates overwritten",
+    }),
+    source: Source {
+        title: "Python docs: threading — Lock objects",
+        url: "https://docs.python.org/3/library/threading.html#lock-objects",
+        teaches: "Two threads that read and write one variable can overwrite each other; a lock held around each read-modify-write makes it one step for everyone else.",
+    },
 };
 
 /// How the balance is updated.

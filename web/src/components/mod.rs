@@ -8,6 +8,8 @@ mod prediction;
 mod results;
 mod status;
 mod timeline;
+mod visual;
+mod words;
 
 pub use code::CodePanel;
 pub use controls::Controls;
@@ -16,3 +18,5 @@ pub use prediction::Prediction;
 pub use results::Results;
 pub use status::StatusChips;
 pub use timeline::Timeline;
+pub use visual::StateView;
+pub use words::{SourceLine, glossed};

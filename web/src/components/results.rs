@@ -3,7 +3,7 @@
 
 use crate::explorer::{Explorer, see_how};
 use interleave_shared::RunRecord;
-use interleave_shared::verdict::{fmt_ms, verdict};
+use interleave_shared::verdict::{Detail, fmt_ms, verdict_at};
 use yew::prelude::*;
 
 /// Props of [`Results`].
@@ -14,6 +14,9 @@ pub struct Props {
     /// "See how it happens" on a row that showed a bug the explorer models.
     #[prop_or_default]
     pub on_explore: Callback<Explorer>,
+    /// A short verdict (the embed): the claims list gives the reasons.
+    #[prop_or_default]
+    pub compact: bool,
 }
 
 /// Long numbers keep both ends (…); text keeps its beginning. The full value is in the tooltip.
@@ -174,7 +177,9 @@ pub fn results(props: &Props) -> Html {
                     </div>
                 }) }
             </div>
-            <p class="verdict" data-testid="verdict">{ verdict(records) }</p>
+            <p class="verdict" data-testid="verdict">{
+                verdict_at(records, if props.compact { Detail::Short } else { Detail::Full })
+            }</p>
             if !claims.is_empty() {
                 <ul class="claims" aria-label="what this lesson says a run shows, checked against this run">
                     { for claims.iter().map(|(side, c)| html! {

@@ -3,6 +3,7 @@
 
 use interleave_shared::verdict::fmt_ms;
 use interleave_shared::{RunRecord, SpanKind};
+use interleave_web::lanes::{self, Group, Row};
 use yew::prelude::*;
 
 /// Props of [`Timeline`].
@@ -13,8 +14,8 @@ pub struct Props {
 }
 
 const WIDTH: f64 = 1000.0;
-const LABEL: f64 = 170.0;
-const LANE: f64 = 22.0;
+/// Where bars start: lane labels ("w12", "all 200") end here.
+const LABEL: f64 = 64.0;
 const AXIS: f64 = 26.0;
 
 fn kind_name(kind: SpanKind) -> &'static str {
@@ -58,38 +59,86 @@ fn tick_label(t: f64, step: f64) -> String {
 }
 
 /// The SVG timeline (test id `timeline`). Each record's lanes start at its own zero, so runs
-/// that happened one after another are compared side by side.
+/// that happened one after another are compared side by side. Each run has a header row of its
+/// own (so labels never sit on bars or on each other), a lane per worker, or one summary lane
+/// when it has more than [`lanes::FOLD_ABOVE`] workers (click the header to open it); runs whose
+/// lengths differ by orders of magnitude are each drawn to their own scale.
 #[function_component(Timeline)]
 pub fn timeline(props: &Props) -> Html {
+    let opened = use_state(Vec::<String>::new);
     let records = &props.records;
     if records.iter().all(|r| r.spans.is_empty()) {
         return html! {};
     }
-    let total = records
+    let groups: Vec<Group> = records
         .iter()
-        .flat_map(|r| r.spans.iter().map(|s| s.end_ms))
-        .chain(records.iter().map(|r| r.wall_ms))
-        .fold(f64::MIN_POSITIVE, f64::max);
-    let x = |ms: f64| LABEL + (WIDTH - LABEL - 34.0) * ms / total;
-    let mut lanes = Vec::new();
-    for r in records {
-        let mut workers: Vec<u32> = r.spans.iter().map(|s| s.worker).collect();
-        workers.sort_unstable();
-        workers.dedup();
-        for w in workers {
-            lanes.push((r, w));
-        }
-    }
-    // Many lanes (an io run with dozens of workers per strategy) get thin lanes and one label per
-    // strategy, so the picture stays one screen tall.
-    let compact = lanes.len() > 40;
-    let lane_h = if compact { 9.0 } else { LANE };
-    let height = AXIS + lane_h * lanes.len() as f64 + 6.0;
-    let step = tick_step(total);
-    let ticks: Vec<f64> = (0..)
-        .map(|i| i as f64 * step)
-        .take_while(|t| *t <= total)
+        .map(|r| {
+            let mut workers: Vec<u32> = r.spans.iter().map(|s| s.worker).collect();
+            workers.sort_unstable();
+            workers.dedup();
+            let end = r.spans.iter().map(|s| s.end_ms).fold(r.wall_ms, f64::max);
+            Group {
+                label: format!("{} · {}", r.side.as_str(), r.strategy),
+                workers,
+                length_ms: end,
+            }
+        })
         .collect();
+    let open_idx: Vec<usize> = groups
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| opened.contains(&g.label))
+        .map(|(i, _)| i)
+        .collect();
+    let scale = lanes::scale(&groups);
+    let top = match scale {
+        lanes::Scale::Shared(_) => AXIS,
+        lanes::Scale::PerRun => 4.0,
+    };
+    let rows = lanes::rows(&groups, &open_idx, top);
+    let height = lanes::height(&rows, top) + 4.0;
+    let right = WIDTH - 16.0;
+    let x = |ms: f64, g: &Group| LABEL + (right - LABEL) * ms / lanes::span_of(scale, g);
+    let ticks: Vec<(f64, String)> = match scale {
+        lanes::Scale::Shared(total) => {
+            let step = tick_step(total);
+            (0..)
+                .map(|i| i as f64 * step)
+                .take_while(|t| *t <= total)
+                .map(|t| (LABEL + (right - LABEL) * t / total, tick_label(t, step)))
+                .collect()
+        }
+        lanes::Scale::PerRun => Vec::new(),
+    };
+    let toggle = |label: String| {
+        let opened = opened.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut now = (*opened).clone();
+            match now.iter().position(|l| *l == label) {
+                Some(i) => {
+                    now.remove(i);
+                }
+                None => now.push(label.clone()),
+            }
+            opened.set(now);
+        })
+    };
+    let bar = |r: &RunRecord,
+               g: &Group,
+               s: &interleave_shared::Span,
+               y: f64,
+               h: f64,
+               class: &'static str| {
+        let x0 = x(s.start_ms, g);
+        let wd = (x(s.end_ms, g) - x0).max(0.8);
+        html! {
+            <rect class={classes!("span", kind_name(s.kind), class)} x={format!("{x0:.2}")} y={format!("{:.1}", y + 2.0)}
+                  width={format!("{wd:.2}")} height={format!("{:.1}", h - 4.0)} rx="2">
+                <title>{ format!("{} {} · w{} · {} · {} · {} → {} ({})", r.side.as_str(), r.strategy, s.worker, task_label(s.task),
+                    kind_name(s.kind), fmt_ms(s.start_ms), fmt_ms(s.end_ms), fmt_ms(s.end_ms - s.start_ms)) }</title>
+            </rect>
+        }
+    };
     html! {
         <section class="card timeline-card">
             <h3>{ "Timeline" }<span class="legend">
@@ -97,46 +146,69 @@ pub fn timeline(props: &Props) -> Html {
                     <span class={classes!("key", kind_name(*k))}>{ kind_name(*k) }</span>
                 }) }
             </span></h3>
-            <svg data-testid="timeline" class="timeline" viewBox={format!("0 0 {WIDTH} {height}")}
+            if scale == lanes::Scale::PerRun {
+                <p class="hint-text scale-note" data-testid="timeline-scale">{ format!(
+                    "The runs' lengths differ by more than {}×, so each run is drawn to its own length (given in its header) instead of one shared axis.",
+                    lanes::SPLIT_ABOVE) }</p>
+            }
+            <svg data-testid="timeline" class="timeline" viewBox={format!("0 0 {WIDTH} {height:.1}")}
                  preserveAspectRatio="xMinYMin meet" role="img" aria-label="who ran what when">
-                { for ticks.iter().map(|t| html! {
+                { for ticks.iter().map(|(tx, label)| html! {
                     <g class="tick">
-                        <line x1={format!("{:.1}", x(*t))} x2={format!("{:.1}", x(*t))} y1="18" y2={format!("{height}")} />
-                        <text x={format!("{:.1}", x(*t))} y="12">{ tick_label(*t, step) }</text>
+                        <line x1={format!("{tx:.1}")} x2={format!("{tx:.1}")} y1="18" y2={format!("{height:.1}")} />
+                        <text x={format!("{tx:.1}")} y="12">{ label }</text>
                     </g>
                 }) }
-                { for lanes.iter().enumerate().map(|(i, (r, w))| {
-                    let y = AXIS + lane_h * i as f64;
-                    let first_of_record = i == 0 || !std::ptr::eq(lanes[i - 1].0, *r);
-                    let label = if !compact {
-                        Some(format!("{} · {} · w{}", r.side.as_str(), r.strategy, w))
-                    } else if first_of_record {
-                        Some(format!("{} · {} ({} lanes)", r.side.as_str(), r.strategy,
-                            lanes.iter().filter(|(o, _)| std::ptr::eq(*o, *r)).count()))
-                    } else {
-                        None
-                    };
-                    let label_y = if compact { y + 9.0 } else { y + 15.0 };
-                    html! {
-                        <g class="lane">
-                            if first_of_record && i > 0 {
-                                <line class="group-sep" x1="0" x2={format!("{WIDTH}")} y1={format!("{y:.1}")} y2={format!("{y:.1}")} />
+                { for rows.iter().map(|(row, y)| {
+                    let y = *y;
+                    match *row {
+                        Row::Header { group } => {
+                            let g = &groups[group];
+                            let n = g.workers.len();
+                            let foldable = n > lanes::FOLD_ABOVE;
+                            let is_folded = lanes::folded(g, group, &open_idx);
+                            let mut text = format!("{} · {}", g.label, lanes::count(n, "lane"));
+                            if scale == lanes::Scale::PerRun {
+                                text.push_str(&format!(" · 0 – {}", fmt_ms(g.length_ms)));
                             }
-                            if let Some(label) = label {
-                                <text class="lane-label" x="4" y={format!("{label_y:.1}")}>{ label }</text>
+                            let action = if !foldable { "" } else if is_folded { "  ▸ show each lane" } else { "  ▾ fold" };
+                            html! {
+                                <g class={classes!("lane-group", foldable.then_some("foldable"))} data-testid="lane-group"
+                                   data-folded={is_folded.to_string()} data-lanes={n.to_string()}
+                                   onclick={foldable.then(|| toggle(g.label.clone()))}>
+                                    <rect class="hit" x="0" y={format!("{y:.1}")} width={format!("{WIDTH}")}
+                                          height={format!("{}", lanes::HEADER_H)} fill="transparent" />
+                                    if group > 0 {
+                                        <line class="group-sep" x1="0" x2={format!("{WIDTH}")} y1={format!("{y:.1}")} y2={format!("{y:.1}")} />
+                                    }
+                                    <text class="lane-label group-label" x="4" y={format!("{:.1}", y + 13.0)}>
+                                        { lanes::fit(&text, 110) }<tspan class="fold">{ action }</tspan>
+                                    </text>
+                                </g>
                             }
-                            { for r.spans.iter().filter(|s| s.worker == *w).map(|s| {
-                                let x0 = x(s.start_ms);
-                                let wd = (x(s.end_ms) - x0).max(0.8);
-                                html! {
-                                    <rect class={classes!("span", kind_name(s.kind))} x={format!("{x0:.2}")} y={format!("{:.1}", y + if compact { 1.0 } else { 3.0 })}
-                                          width={format!("{wd:.2}")} height={format!("{:.1}", if compact { lane_h - 2.0 } else { LANE - 6.0 })} rx="2">
-                                        <title>{ format!("{} {} · {} · {} · {} → {} ({})", r.side.as_str(), r.strategy, task_label(s.task),
-                                            kind_name(s.kind), fmt_ms(s.start_ms), fmt_ms(s.end_ms), fmt_ms(s.end_ms - s.start_ms)) }</title>
-                                    </rect>
-                                }
-                            }) }
-                        </g>
+                        }
+                        Row::Lane { group, worker } => {
+                            let (r, g) = (&records[group], &groups[group]);
+                            html! {
+                                <g class="lane">
+                                    <text class="lane-label" x={format!("{:.1}", LABEL - 8.0)} y={format!("{:.1}", y + 12.0)} text-anchor="end">
+                                        { format!("w{worker}") }
+                                    </text>
+                                    { for r.spans.iter().filter(|s| s.worker == worker).map(|s| bar(r, g, s, y, lanes::LANE_H, "")) }
+                                </g>
+                            }
+                        }
+                        Row::Summary { group } => {
+                            let (r, g) = (&records[group], &groups[group]);
+                            html! {
+                                <g class="lane summary">
+                                    <text class="lane-label" x={format!("{:.1}", LABEL - 8.0)} y={format!("{:.1}", y + 12.0)} text-anchor="end">
+                                        { format!("all {}", g.workers.len()) }
+                                    </text>
+                                    { for r.spans.iter().map(|s| bar(r, g, s, y, lanes::LANE_H, "stacked")) }
+                                </g>
+                            }
+                        }
                     }
                 }) }
             </svg>

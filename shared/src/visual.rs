@@ -1,0 +1,262 @@
+//! The state a lesson is about, drawn from its run's facts: how many updates were overwritten,
+//! how many steps a daemon thread finished of its plan, how full the queue got, how many
+//! connections the server saw, how many rows each commit carried, what one task costs on a log
+//! scale. A lesson says which picture it wants ([`Visual`], in its `LessonInfo`); [`bars`] turns
+//! a run's records into the bars both the page and any other view can draw, so no view needs
+//! to know a lesson by name.
+
+use crate::facts::Fact;
+use crate::record::RunRecord;
+
+/// The picture a lesson draws beside its table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Visual {
+    /// Per strategy, `part` out of `whole` (steps done of steps wanted).
+    Share {
+        /// The title over the bars.
+        title: &'static str,
+        /// The counted part.
+        part: Fact,
+        /// What it is a part of.
+        whole: Fact,
+        /// What is counted, plural ("steps done").
+        noun: &'static str,
+    },
+    /// Per strategy, a count; the longest bar is the largest count.
+    Count {
+        /// The title over the bars.
+        title: &'static str,
+        /// The count.
+        fact: Fact,
+        /// What is counted, plural ("connections").
+        noun: &'static str,
+    },
+    /// Per strategy, `top / bottom` (rows per commit).
+    Ratio {
+        /// The title over the bars.
+        title: &'static str,
+        /// Numerator.
+        top: Fact,
+        /// Denominator.
+        bottom: Fact,
+        /// What the ratio is ("rows per commit").
+        noun: &'static str,
+    },
+    /// Per strategy, a value on a log scale (the cost of one task, from µs to ms).
+    Log {
+        /// The title over the bars.
+        title: &'static str,
+        /// The value.
+        fact: Fact,
+        /// Its unit ("µs per task").
+        unit: &'static str,
+    },
+}
+
+/// One bar: a record's value, how long to draw it (0..=1), and the words beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bar {
+    /// "web · daemon".
+    pub label: String,
+    /// The value drawn.
+    pub value: f64,
+    /// Its length as a fraction of the widest bar (0..=1).
+    pub fraction: f64,
+    /// "2 of 4 steps done", "12 connections", "100.0 rows per commit", "41.2 µs per task".
+    pub text: String,
+}
+
+impl Visual {
+    /// The title over the bars.
+    pub fn title(&self) -> &'static str {
+        match self {
+            Visual::Share { title, .. }
+            | Visual::Count { title, .. }
+            | Visual::Ratio { title, .. }
+            | Visual::Log { title, .. } => title,
+        }
+    }
+
+    /// Whether the bars are on a log scale (said under them).
+    pub fn is_log(&self) -> bool {
+        matches!(self, Visual::Log { .. })
+    }
+}
+
+/// A number as a count when it is whole, else with one decimal.
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else if v >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// The bars of `visual` for the records that measured its facts, in record order. Records
+/// without the facts (an imported run of another version, a strategy that does not measure
+/// them) are left out rather than drawn as zero.
+pub fn bars(visual: &Visual, records: &[RunRecord]) -> Vec<Bar> {
+    let label = |r: &RunRecord| format!("{} · {}", r.side.as_str(), r.strategy);
+    let values: Vec<(String, f64, String, f64)> = records
+        .iter()
+        .filter_map(|r| {
+            Some(match *visual {
+                Visual::Share {
+                    part, whole, noun, ..
+                } => {
+                    let (p, w) = (r.fact(part)?, r.fact(whole)?);
+                    let text = format!("{} of {} {noun}", number(p), number(w));
+                    (label(r), p, text, if w > 0.0 { p / w } else { 0.0 })
+                }
+                Visual::Count { fact, noun, .. } => {
+                    let v = r.fact(fact)?;
+                    (label(r), v, format!("{} {noun}", number(v)), f64::NAN)
+                }
+                Visual::Ratio {
+                    top, bottom, noun, ..
+                } => {
+                    let (t, b) = (r.fact(top)?, r.fact(bottom)?);
+                    if b <= 0.0 {
+                        return None;
+                    }
+                    let v = t / b;
+                    (label(r), v, format!("{} {noun}", number(v)), f64::NAN)
+                }
+                Visual::Log { fact, unit, .. } => {
+                    let v = r.fact(fact)?;
+                    (label(r), v, format!("{} {unit}", number(v)), f64::NAN)
+                }
+            })
+        })
+        .collect();
+    let max = values.iter().map(|v| v.1).fold(0.0, f64::max);
+    let min_pos = values
+        .iter()
+        .map(|v| v.1)
+        .filter(|v| *v > 0.0)
+        .fold(f64::MAX, f64::min);
+    values
+        .into_iter()
+        .map(|(label, value, text, share)| {
+            let fraction = match visual {
+                Visual::Share { .. } => share,
+                Visual::Log { .. } if value > 0.0 && max > min_pos => {
+                    // The smallest value still gets a tenth of the width: a bar, not a dot.
+                    0.1 + 0.9 * (value / min_pos).log10() / (max / min_pos).log10()
+                }
+                Visual::Log { .. } => 1.0,
+                _ if max > 0.0 => value / max,
+                _ => 0.0,
+            };
+            Bar {
+                label,
+                value,
+                fraction: fraction.clamp(0.0, 1.0),
+                text,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::LessonId;
+    use crate::record::{Side, fixture};
+
+    fn rec(strategy: &str, facts: &[(Fact, f64)]) -> RunRecord {
+        let mut r = fixture(LessonId::Daemon, strategy, Side::Native, 10.0, 1, true);
+        for (k, v) in facts {
+            r.facts.insert(*k, *v);
+        }
+        r
+    }
+
+    #[test]
+    fn a_share_is_drawn_as_a_part_of_its_whole() {
+        let v = Visual::Share {
+            title: "steps",
+            part: Fact::StepsDone,
+            whole: Fact::StepsWanted,
+            noun: "steps done",
+        };
+        let got = bars(
+            &v,
+            &[
+                rec(
+                    "daemon",
+                    &[(Fact::StepsDone, 5.0), (Fact::StepsWanted, 10.0)],
+                ),
+                rec(
+                    "joined",
+                    &[(Fact::StepsDone, 10.0), (Fact::StepsWanted, 10.0)],
+                ),
+            ],
+        );
+        assert_eq!(got[0].text, "5 of 10 steps done");
+        assert_eq!(got[0].fraction, 0.5);
+        assert_eq!(got[1].fraction, 1.0);
+        assert_eq!(got[0].label, "native · daemon");
+    }
+
+    #[test]
+    fn counts_and_ratios_are_scaled_to_the_largest() {
+        let count = Visual::Count {
+            title: "connections",
+            fact: Fact::Connections,
+            noun: "connections",
+        };
+        let got = bars(
+            &count,
+            &[
+                rec("per-thread", &[(Fact::Connections, 4.0)]),
+                rec("per-request", &[(Fact::Connections, 40.0)]),
+                rec("shared", &[]),
+            ],
+        );
+        assert_eq!(got.len(), 2, "a record without the fact is left out");
+        assert_eq!(got[0].fraction, 0.1);
+        assert_eq!(got[1].text, "40 connections");
+        let ratio = Visual::Ratio {
+            title: "rows per commit",
+            top: Fact::Rows,
+            bottom: Fact::Commits,
+            noun: "rows per commit",
+        };
+        let got = bars(
+            &ratio,
+            &[
+                rec("batched", &[(Fact::Rows, 1000.0), (Fact::Commits, 10.0)]),
+                rec("per-row", &[(Fact::Rows, 1000.0), (Fact::Commits, 1000.0)]),
+                rec("contending", &[(Fact::Rows, 5.0), (Fact::Commits, 0.0)]),
+            ],
+        );
+        assert_eq!(got.len(), 2, "no commits: no ratio to draw");
+        assert_eq!(got[0].text, "100 rows per commit");
+        assert_eq!(got[1].fraction, 0.01);
+    }
+
+    #[test]
+    fn a_log_scale_keeps_microseconds_and_milliseconds_both_visible() {
+        let v = Visual::Log {
+            title: "cost",
+            fact: Fact::PerTaskUs,
+            unit: "µs per task",
+        };
+        let got = bars(
+            &v,
+            &[
+                rec("async-task", &[(Fact::PerTaskUs, 0.2)]),
+                rec("thread", &[(Fact::PerTaskUs, 20.0)]),
+                rec("process", &[(Fact::PerTaskUs, 2000.0)]),
+            ],
+        );
+        assert_eq!(got[0].fraction, 0.1);
+        assert!((got[1].fraction - 0.55).abs() < 1e-9, "{}", got[1].fraction);
+        assert_eq!(got[2].fraction, 1.0);
+        assert_eq!(got[0].text, "0.2 µs per task");
+        assert!(v.is_log());
+    }
+}

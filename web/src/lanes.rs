@@ -1,0 +1,218 @@
+//! The timeline's layout, kept pure so it is tested on the host: which rows are drawn (a header
+//! per run, a lane per worker, or one summary lane for a run with many workers), where each row
+//! sits, and the time scale — shared, or each run on its own when their lengths differ by orders
+//! of magnitude (the cost ladder: microseconds next to seconds would leave all but one run a
+//! sliver).
+
+/// A run to lay out: its label and the workers that have spans, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// "web · async".
+    pub label: String,
+    /// Workers with spans, ascending.
+    pub workers: Vec<u32>,
+    /// The run's length in ms (its wall time or its last span's end).
+    pub length_ms: f64,
+}
+
+/// One drawn row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Row {
+    /// The run's title row: its label, lane count, and whether it is folded.
+    Header {
+        /// Index into the groups.
+        group: usize,
+    },
+    /// One worker's lane.
+    Lane {
+        /// Index into the groups.
+        group: usize,
+        /// The worker.
+        worker: u32,
+    },
+    /// All of a folded run's workers in one lane.
+    Summary {
+        /// Index into the groups.
+        group: usize,
+    },
+}
+
+/// Runs with more workers than this are folded into one summary lane until opened.
+pub const FOLD_ABOVE: usize = 8;
+
+/// Height of a header row and of a lane, in SVG units.
+pub const HEADER_H: f64 = 18.0;
+/// Height of one lane.
+pub const LANE_H: f64 = 16.0;
+
+/// The rows to draw, in order, with each row's top y (starting at `top`). A run is folded when
+/// it has more than [`FOLD_ABOVE`] workers and is not in `opened`.
+pub fn rows(groups: &[Group], opened: &[usize], top: f64) -> Vec<(Row, f64)> {
+    let mut out = Vec::new();
+    let mut y = top;
+    for (g, group) in groups.iter().enumerate() {
+        out.push((Row::Header { group: g }, y));
+        y += HEADER_H;
+        if folded(group, g, opened) {
+            out.push((Row::Summary { group: g }, y));
+            y += LANE_H;
+        } else {
+            for &worker in &group.workers {
+                out.push((Row::Lane { group: g, worker }, y));
+                y += LANE_H;
+            }
+        }
+    }
+    out
+}
+
+/// Whether run `g` is drawn as one summary lane.
+pub fn folded(group: &Group, g: usize, opened: &[usize]) -> bool {
+    group.workers.len() > FOLD_ABOVE && !opened.contains(&g)
+}
+
+/// Total height of `rows` from `top`.
+pub fn height(rows: &[(Row, f64)], top: f64) -> f64 {
+    rows.last().map_or(top, |(row, y)| {
+        y + match row {
+            Row::Header { .. } => HEADER_H,
+            _ => LANE_H,
+        }
+    })
+}
+
+/// "1 lane", "20 lanes".
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// How times map to x.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Scale {
+    /// Every run on one axis from 0 to the longest run: who finished first is visible.
+    Shared(f64),
+    /// Every run on its own axis from 0 to its own length, said in its header.
+    PerRun,
+}
+
+/// Runs whose lengths differ by more than this factor get a scale each.
+pub const SPLIT_ABOVE: f64 = 30.0;
+
+/// The scale for these runs: shared unless the longest is more than [`SPLIT_ABOVE`] times the
+/// shortest, where a shared axis would draw the short runs as slivers.
+pub fn scale(groups: &[Group]) -> Scale {
+    let lengths = groups.iter().map(|g| g.length_ms).filter(|l| *l > 0.0);
+    let longest = lengths.clone().fold(f64::MIN_POSITIVE, f64::max);
+    let shortest = lengths.fold(f64::MAX, f64::min);
+    if shortest < f64::MAX && longest / shortest > SPLIT_ABOVE {
+        Scale::PerRun
+    } else {
+        Scale::Shared(longest)
+    }
+}
+
+/// The length a run's lane is scaled to.
+pub fn span_of(scale: Scale, group: &Group) -> f64 {
+    match scale {
+        Scale::Shared(total) => total,
+        Scale::PerRun => group.length_ms.max(f64::MIN_POSITIVE),
+    }
+}
+
+/// `text` cut to at most `chars` characters, with an ellipsis when cut, so a label never runs
+/// into the bars beside it.
+pub fn fit(text: &str, chars: usize) -> String {
+    if text.chars().count() <= chars {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(chars.saturating_sub(1)).collect();
+    format!("{kept}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(label: &str, workers: u32, length_ms: f64) -> Group {
+        Group {
+            label: label.into(),
+            workers: (0..workers).collect(),
+            length_ms,
+        }
+    }
+
+    #[test]
+    fn small_runs_get_a_header_and_a_lane_per_worker() {
+        let groups = [
+            group("web · sequential", 1, 10.0),
+            group("web · pool", 2, 6.0),
+        ];
+        let r = rows(&groups, &[], 20.0);
+        let kinds: Vec<Row> = r.iter().map(|(row, _)| *row).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                Row::Header { group: 0 },
+                Row::Lane {
+                    group: 0,
+                    worker: 0
+                },
+                Row::Header { group: 1 },
+                Row::Lane {
+                    group: 1,
+                    worker: 0
+                },
+                Row::Lane {
+                    group: 1,
+                    worker: 1
+                },
+            ]
+        );
+        // Rows never overlap: each starts where the previous one ends.
+        assert_eq!(r[1].1, 20.0 + HEADER_H);
+        assert_eq!(r[2].1, 20.0 + HEADER_H + LANE_H);
+        assert_eq!(height(&r, 20.0), 20.0 + 2.0 * HEADER_H + 3.0 * LANE_H);
+    }
+
+    #[test]
+    fn a_run_with_many_workers_folds_into_one_lane_until_opened() {
+        let groups = [group("web · async", 200, 400.0)];
+        let folded_rows = rows(&groups, &[], 0.0);
+        assert_eq!(folded_rows.len(), 2);
+        assert_eq!(folded_rows[1].0, Row::Summary { group: 0 });
+        let open = rows(&groups, &[0], 0.0);
+        assert_eq!(open.len(), 201);
+        // 200 lanes stay one lane tall each: no label can sit on another.
+        assert!(open.windows(2).all(|w| w[1].1 - w[0].1 >= LANE_H));
+    }
+
+    #[test]
+    fn plurals_are_right() {
+        assert_eq!(count(1, "lane"), "1 lane");
+        assert_eq!(count(20, "lane"), "20 lanes");
+    }
+
+    #[test]
+    fn runs_of_very_different_lengths_get_a_scale_each() {
+        let ladder = [
+            group("async-task", 1, 0.5),
+            group("thread", 1, 40.0),
+            group("process", 1, 900.0),
+        ];
+        assert_eq!(scale(&ladder), Scale::PerRun);
+        assert_eq!(span_of(Scale::PerRun, &ladder[0]), 0.5);
+        let close = [group("sequential", 1, 100.0), group("pool", 2, 55.0)];
+        assert_eq!(scale(&close), Scale::Shared(100.0));
+        assert_eq!(span_of(scale(&close), &close[1]), 100.0);
+    }
+
+    #[test]
+    fn long_labels_are_cut_with_an_ellipsis() {
+        assert_eq!(fit("native · unsynchronized", 12), "native · un…");
+        assert_eq!(fit("web · pool", 12), "web · pool");
+    }
+}
