@@ -125,6 +125,14 @@ pub static TERMS: &[(&str, &str)] = &[
         "can be used by several threads at once without corrupting its state",
     ),
     (
+        "hybrid",
+        "one process per core, each running many async tasks: cores for computing, tasks for waiting",
+    ),
+    (
+        "digest",
+        "a short fingerprint of a long text: equal digests mean the texts were the same",
+    ),
+    (
         "latency",
         "how long one request waits before its answer arrives",
     ),

@@ -129,9 +129,29 @@ pub struct RunRecord {
     /// The numbers the lesson's point rests on (lost updates, producer waits, connections...).
     #[serde(default, skip_serializing_if = "Facts::is_empty")]
     pub facts: Facts,
+    /// queue: how many items waited in the queue over time, as `[ms, items]` at each change,
+    /// thinned to at most [`MAX_LEVELS`] points (each kept point the fullest of its stretch).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub levels: Vec<(f64, u32)>,
     /// The lesson's claims about this strategy, checked against this run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub claims: Vec<ClaimResult>,
+}
+
+/// Most points kept of a queue's fill over time: enough for a chart as wide as a page.
+pub const MAX_LEVELS: usize = 400;
+
+/// At most `max` of `samples` (sorted by time): the samples are cut into `max` stretches of
+/// equal count and the fullest of each is kept, so a short burst to the top survives thinning.
+pub fn thin(samples: Vec<(f64, u32)>, max: usize) -> Vec<(f64, u32)> {
+    if samples.len() <= max || max == 0 {
+        return samples;
+    }
+    let per = samples.len().div_ceil(max);
+    samples
+        .chunks(per)
+        .filter_map(|c| c.iter().copied().max_by_key(|s| s.1))
+        .collect()
 }
 
 /// How long one execution took and what it used, as far as the platform tells.
@@ -172,6 +192,8 @@ pub struct Execution {
     pub shows_bug: bool,
     /// Measured numbers the lesson's claims read.
     pub facts: Facts,
+    /// See [`RunRecord::levels`].
+    pub levels: Vec<(f64, u32)>,
 }
 
 impl Execution {
@@ -185,6 +207,7 @@ impl Execution {
             timing,
             shows_bug: false,
             facts: Facts::new(),
+            levels: Vec::new(),
         }
     }
 
@@ -210,6 +233,13 @@ impl Execution {
         }
         e.shows_bug = bug;
         Some((e, repeats))
+    }
+
+    /// The same with the queue's fill over time (thinned to [`MAX_LEVELS`] points).
+    pub fn levels(mut self, mut samples: Vec<(f64, u32)>) -> Self {
+        samples.sort_by(|a, b| a.0.total_cmp(&b.0));
+        self.levels = thin(samples, MAX_LEVELS);
+        self
     }
 
     /// The same with a measured fact.
@@ -262,6 +292,7 @@ impl RunRecord {
             spans: e.spans,
             shows_bug: e.shows_bug,
             facts: e.facts,
+            levels: e.levels,
             claims: Vec::new(),
         }
     }
@@ -339,6 +370,22 @@ mod tests {
 
     fn record(strategy: &str, side: Side, wall_ms: f64, workers: u32) -> RunRecord {
         fixture(LessonId::Cpu, strategy, side, wall_ms, workers, true)
+    }
+
+    /// Thinning keeps the peaks: a queue that was full for one instant still shows full.
+    #[test]
+    fn thinning_keeps_at_most_max_points_and_every_stretch_s_peak() {
+        let mut samples: Vec<(f64, u32)> =
+            (0..10_000).map(|i| (i as f64, (i % 7) as u32)).collect();
+        samples[5_001].1 = 8;
+        let thin = thin(samples.clone(), 400);
+        assert!(thin.len() <= 400, "{}", thin.len());
+        assert!(thin.contains(&(5_001.0, 8)));
+        assert!(thin.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(super::thin(samples[..10].to_vec(), 400).len(), 10);
+        let e = Execution::new(Checked::exact("a", "a"), vec![], 1, Timing::wall(1.0))
+            .levels(vec![(2.0, 1), (1.0, 0)]);
+        assert_eq!(e.levels, vec![(1.0, 0), (2.0, 1)]);
     }
 
     #[test]

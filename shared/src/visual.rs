@@ -6,6 +6,7 @@
 //! to know a lesson by name.
 
 use crate::facts::Fact;
+use crate::lessons::deadlock::{WaitFor, parse_cycle};
 use crate::record::RunRecord;
 
 /// The picture a lesson draws beside its table.
@@ -42,6 +43,18 @@ pub enum Visual {
         /// What the ratio is ("rows per commit").
         noun: &'static str,
     },
+    /// The wait-for cycle a run reported, as a graph: who holds which lock, who waits for it.
+    WaitFor {
+        /// The title over the graphs.
+        title: &'static str,
+    },
+    /// Per strategy, how full the queue was over the run, against its capacity.
+    Fill {
+        /// The title over the charts.
+        title: &'static str,
+        /// The queue's slots.
+        capacity: Fact,
+    },
     /// Per strategy, a value on a log scale (the cost of one task, from µs to ms).
     Log {
         /// The title over the bars.
@@ -73,6 +86,8 @@ impl Visual {
             Visual::Share { title, .. }
             | Visual::Count { title, .. }
             | Visual::Ratio { title, .. }
+            | Visual::WaitFor { title }
+            | Visual::Fill { title, .. }
             | Visual::Log { title, .. } => title,
         }
     }
@@ -128,6 +143,7 @@ pub fn bars(visual: &Visual, records: &[RunRecord]) -> Vec<Bar> {
                     let v = r.fact(fact)?;
                     (label(r), v, format!("{} {unit}", number(v)), f64::NAN)
                 }
+                Visual::WaitFor { .. } | Visual::Fill { .. } => return None,
             })
         })
         .collect();
@@ -158,6 +174,43 @@ pub fn bars(visual: &Visual, records: &[RunRecord]) -> Vec<Bar> {
             }
         })
         .collect()
+}
+
+/// For [`Visual::WaitFor`]: each record's label and the cycle it reported, or `None` where it
+/// finished without one (the ordered strategy: nothing to draw but the fact that it finished).
+pub fn cycles(records: &[RunRecord]) -> Vec<(String, Option<Vec<WaitFor>>)> {
+    records
+        .iter()
+        .map(|r| {
+            (
+                format!("{} · {}", r.side.as_str(), r.strategy),
+                parse_cycle(&r.result),
+            )
+        })
+        .collect()
+}
+
+/// An SVG path of a queue's fill over time as steps: `levels` (`[ms, items]`, sorted) drawn in
+/// a `width` × `height` box where the top is `capacity` items and the right edge `length_ms`.
+/// Empty when there is nothing to draw.
+pub fn fill_path(
+    levels: &[(f64, u32)],
+    capacity: f64,
+    length_ms: f64,
+    width: f64,
+    height: f64,
+) -> String {
+    if levels.is_empty() || capacity <= 0.0 || length_ms <= 0.0 {
+        return String::new();
+    }
+    let x = |ms: f64| (ms / length_ms).clamp(0.0, 1.0) * width;
+    let y = |items: u32| height - (f64::from(items) / capacity).min(1.0) * height;
+    let mut d = format!("M 0 {:.1}", height);
+    for &(ms, items) in levels {
+        d.push_str(&format!(" H {:.1} V {:.1}", x(ms), y(items)));
+    }
+    d.push_str(&format!(" H {width:.1}"));
+    d
 }
 
 #[cfg(test)]
@@ -236,6 +289,18 @@ mod tests {
         assert_eq!(got.len(), 2, "no commits: no ratio to draw");
         assert_eq!(got[0].text, "100 rows per commit");
         assert_eq!(got[1].fraction, 0.01);
+    }
+
+    #[test]
+    fn a_fill_chart_steps_up_and_down_within_its_box() {
+        let d = fill_path(&[(0.0, 1), (5.0, 8), (10.0, 0)], 8.0, 10.0, 100.0, 40.0);
+        assert_eq!(
+            d,
+            "M 0 40.0 H 0.0 V 35.0 H 50.0 V 0.0 H 100.0 V 40.0 H 100.0"
+        );
+        // Above capacity (a sample taken mid-update) still stays inside the box.
+        assert!(fill_path(&[(1.0, 12)], 8.0, 10.0, 100.0, 40.0).contains("V 0.0"));
+        assert_eq!(fill_path(&[], 8.0, 10.0, 100.0, 40.0), "");
     }
 
     #[test]

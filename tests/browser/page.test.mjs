@@ -383,6 +383,8 @@ test('without the companion: io falls back to simulated waits, labelled, still e
   assert.equal(await page.getByTestId('native-rows').count(), 0);
   await page.screenshot({ path: artifact('desktop-io-simulated.png'), fullPage: true });
   await page.close();
+  // The tests after this one need the companion again.
+  companion = await startCompanion();
 });
 
 test('the code beside the run: Rust that ran and the notes\' Python for every strategy of every lesson', { timeout: 180_000 }, async () => {
@@ -504,10 +506,14 @@ test('timeline: many lanes fold into a summary, labels never overlap, plurals ar
   await page.close();
 });
 
-test('the embed fits its frame at 320, 400 and 800 px: nothing wider than the viewport', { timeout: 240_000 }, async () => {
-  const lessons = [['cpu', 'size=200000000'], ['io', 'size=20&latency=20'], ['race', 'size=1000000'], ['queue', ''], ['cost', '']];
+test('the embed fits its frame at 320, 400 and 800 px: nothing wider than the viewport', { timeout: 420_000 }, async () => {
+  const quick = { cpu: 'size=200000000', io: 'size=20&latency=20', race: 'size=1000000' };
+  const some = ['cpu', 'io', 'race', 'queue', 'cost'];
+  const all = catalogue().map((l) => l.lesson);
   for (const width of [320, 400, 800]) {
-    for (const [lesson, params] of lessons) {
+    // Every lesson at 400 px (a screenshot each); a spread of them at 320 and 800.
+    for (const lesson of width === 400 ? all : some) {
+      const params = quick[lesson] ?? '';
       const page = await openPage('/?lesson=cpu&embed=1');
       await page.setViewportSize({ width, height: 900 });
       await page.goto(`${BASE}/?lesson=${lesson}&embed=1&autorun=1&${params}`);
@@ -533,7 +539,7 @@ test('the embed fits its frame at 320, 400 and 800 px: nothing wider than the vi
         return { scroll: document.documentElement.scrollWidth - window.innerWidth, out: out.slice(0, 5) };
       });
       assert.ok(wide.scroll <= 0 && wide.out.length === 0, `${lesson} at ${width} px: ${JSON.stringify(wide)}`);
-      if (width === 320) await page.screenshot({ path: artifact(`embed-320px-${lesson}.png`), fullPage: true });
+      if (width !== 800) await page.screenshot({ path: artifact(`embed-${width}px-${lesson}.png`), fullPage: true });
       assert.deepEqual(page.errors, []);
       await page.close();
     }
@@ -544,7 +550,6 @@ test('the lesson\'s state is drawn from the run: steps done, connections, queue 
   const cases = [
     ['daemon', 'size=6&latency=10', /of 6 steps done/],
     ['local', 'size=20', /\d+ connections/],
-    ['queue', 'size=200', /of 8 slots taken at most/],
     ['db', 'size=500', /rows per commit/],
     ['race', 'size=1000000', /updates overwritten/],
     ['cost', '', /µs per task/],
@@ -581,5 +586,42 @@ test('words a learner knows: terms explained on hover or tap, and the notes\' so
     assert.match(href, /^https:\/\/(realpython\.com|docs\.python\.org|peps\.python\.org)\//, lesson.lesson);
     assert.ok((await source.textContent()).length > 80, lesson.lesson);
   }
+  await page.close();
+});
+
+test('queue: the fill over time is drawn per run, and it reaches the capacity where producers waited', { timeout: 120_000 }, async () => {
+  const page = await openPage('/?lesson=queue&autorun=1');
+  await runFinished(page, 4, 90_000);
+  const fills = await page.$$eval('[data-testid="fill"]', (fs) => fs.map((f) => ({ ...f.dataset, text: f.textContent })));
+  const rowsShown = await page.$$eval('[data-testid="result-row"]', (rs) => rs.length);
+  assert.equal(fills.length, rowsShown, JSON.stringify(fills));
+  for (const f of fills) {
+    assert.equal(f.capacity, '8');
+    assert.ok(Number(f.max) >= 1 && Number(f.max) <= 8, JSON.stringify(f));
+    assert.match(f.text, /at most \d+ of 8 slots; producers waited \d+ times/);
+  }
+  await page.getByTestId('visual').screenshot({ path: artifact('visual-queue.png') });
+  await page.close();
+});
+
+test('deadlock: the reported wait-for cycle is drawn as a ring, the ordered run says it had none', { timeout: 120_000 }, async () => {
+  const page = await openPage('/?lesson=deadlock&autorun=1');
+  await runFinished(page, 2, 90_000);
+  const figs = await page.$$eval('[data-testid="wait-for"]', (fs) => fs.map((f) => ({
+    label: f.querySelector('figcaption').textContent,
+    cycle: f.dataset.cycle,
+    nodes: [...f.querySelectorAll('text.node')].map((t) => t.textContent),
+    waits: f.querySelectorAll('line.edge.waits').length,
+  })));
+  const opposite = figs.filter((f) => f.label.endsWith('opposite-order'));
+  const ordered = figs.filter((f) => f.label.endsWith('ordered'));
+  assert.ok(opposite.length >= 1 && ordered.length >= 1, JSON.stringify(figs));
+  for (const f of opposite) {
+    assert.equal(f.cycle, 'true');
+    assert.deepEqual([...f.nodes].sort(), ['A', 'B', 'w0', 'w1']);
+    assert.equal(f.waits, 2);
+  }
+  for (const f of ordered) assert.equal(f.cycle, 'false');
+  await page.getByTestId('visual').screenshot({ path: artifact('visual-deadlock.png') });
   await page.close();
 });

@@ -237,12 +237,20 @@ pub fn app() -> Html {
                 s.size.clone(),
                 s.workers.clone(),
                 s.latency.clone(),
-                (s.repeat.clone(), s.predict, s.embed),
+                (s.repeat.clone(), s.predict, s.embed, s.native_rows),
                 s.explorer
                     .as_ref()
                     .map(|e| (e.strategy, e.workers, e.rounds, e.schedule.clone())),
             ),
-            move |(lesson, strategies, size, workers, latency, (repeat, predict, embed), _)| {
+            move |(
+                lesson,
+                strategies,
+                size,
+                workers,
+                latency,
+                (repeat, predict, embed, native),
+                _,
+            )| {
                 let explorer = explorer.clone();
                 url::write(
                     *lesson,
@@ -250,7 +258,7 @@ pub fn app() -> Html {
                     size,
                     workers,
                     latency,
-                    (repeat, *predict, *embed),
+                    (repeat, *predict, *embed, *native),
                     explorer.as_ref(),
                 );
             },
@@ -392,7 +400,7 @@ pub fn app() -> Html {
                 }
                 <Results records={s.records.clone()} on_explore={on_explore} compact={s.embed} />
                 <StateView lesson={lesson} records={s.records.clone()} />
-                <Timeline records={s.records.clone()} />
+                <Timeline records={s.records.clone()} compact={s.embed} />
                 <CodePanel lesson={lesson} compact={s.embed} />
                 <section class="io-bar">
                     <button class="secondary" data-testid="export" onclick={on_export}

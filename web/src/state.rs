@@ -131,7 +131,7 @@ impl State {
             latency: url.latency,
             // An embed shows the browser's rows only: a tutorial's frame is small, and its
             // visitor runs no companion.
-            native_rows: !url.embed,
+            native_rows: url.native.unwrap_or(!url.embed),
             embed: url.embed,
             cancel: Rc::new(Cell::new(false)),
             running: None,

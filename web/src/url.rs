@@ -25,6 +25,9 @@ pub struct UrlSettings {
     pub autorun: bool,
     /// Compact view for iframes.
     pub embed: bool,
+    /// `native=1` / `native=0`: run the lesson natively on the companion too, or not. Absent:
+    /// on for the page, off for an embed (a tutorial shows its readers' browsers).
+    pub native: Option<bool>,
     /// Timed runs per strategy (`repeat=K`, 1..=20), as typed.
     pub repeat: String,
     /// Ask the lesson's question before Run (`predict=0` hides it, e.g. in an embed).
@@ -160,6 +163,22 @@ pub fn parse(search: &str, cores: u32) -> UrlSettings {
     };
     let autorun = flag("autorun", &mut problems);
     let embed = flag("embed", &mut problems);
+    let native = match get("native").as_deref() {
+        None => None,
+        Some("1") | Some("true") | Some("") => Some(true),
+        Some("0") | Some("false") => Some(false),
+        Some(other) => {
+            problems.push(format!(
+                "native '{other}' must be 1 or 0; using {}",
+                if embed {
+                    "0 (an embed shows browser rows)"
+                } else {
+                    "1"
+                }
+            ));
+            None
+        }
+    };
     let explorer = if flag("explore", &mut problems) {
         explorer_of(
             lesson,
@@ -180,6 +199,7 @@ pub fn parse(search: &str, cores: u32) -> UrlSettings {
         latency,
         autorun,
         embed,
+        native,
         repeat,
         predict,
         explorer,
@@ -270,7 +290,7 @@ pub fn write(
     size: &str,
     workers: &str,
     latency: &str,
-    (repeat, predict, embed): (&str, bool, bool),
+    (repeat, predict, embed, native): (&str, bool, bool, bool),
     explorer: Option<&Explorer>,
 ) {
     let mut query = query(lesson, strategies, size, workers, latency);
@@ -283,6 +303,10 @@ pub fn write(
     if embed {
         query.push_str("&embed=1");
     }
+    // Only a choice that differs from the view's default goes into the link.
+    if native == embed {
+        query.push_str(if native { "&native=1" } else { "&native=0" });
+    }
     if let Some(e) = explorer {
         query.push_str(&explorer_query(e));
     }
@@ -294,6 +318,21 @@ pub fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Native rows follow the view unless the link says otherwise; a bad value names itself.
+    #[test]
+    fn native_rows_follow_the_view_unless_the_link_asks() {
+        assert_eq!(parse("?lesson=cpu", 2).native, None);
+        assert_eq!(parse("?lesson=cpu&embed=1&native=1", 2).native, Some(true));
+        assert_eq!(parse("?lesson=cpu&native=0", 2).native, Some(false));
+        let u = parse("?lesson=cpu&embed=1&native=maybe", 2);
+        assert_eq!(u.native, None);
+        assert!(
+            u.problems[0].contains("native 'maybe' must be 1 or 0"),
+            "{:?}",
+            u.problems
+        );
+    }
 
     #[test]
     fn an_empty_query_shows_the_first_lesson_with_its_defaults() {

@@ -46,6 +46,19 @@ struct CreditState {
     max_in_flight: usize,
     /// A reader stopped (a child ended): nobody will make room any more.
     closed: bool,
+    /// `(ms, tasks in flight)` at every change, for the queue's fill over time.
+    levels: Vec<(f64, u32)>,
+}
+
+/// Raw fill samples kept before thinning: bounds memory on a run of a million tasks.
+const MAX_RAW_LEVELS: usize = 200_000;
+
+impl CreditState {
+    fn level(&mut self, at_ms: f64) {
+        if self.levels.len() < MAX_RAW_LEVELS {
+            self.levels.push((at_ms, self.in_flight as u32));
+        }
+    }
 }
 
 impl Credit {
@@ -55,7 +68,7 @@ impl Credit {
 
     /// Wait for room for one more task; false when the queue was closed meanwhile.
     // @code queue:processes
-    fn take(&self, bound: usize) -> bool {
+    fn take(&self, bound: usize, clock: &MonoClock) -> bool {
         let mut s = self.lock();
         if s.in_flight >= bound && !s.closed {
             s.waits += 1;
@@ -68,13 +81,15 @@ impl Credit {
         }
         s.in_flight += 1;
         s.max_in_flight = s.max_in_flight.max(s.in_flight);
+        s.level(clock.now_ms());
         true
     }
     // @end
 
-    fn give(&self) {
+    fn give(&self, clock: &MonoClock) {
         let mut s = self.lock();
         s.in_flight = s.in_flight.saturating_sub(1);
+        s.level(clock.now_ms());
         self.room.notify_all();
     }
 
@@ -99,6 +114,8 @@ pub struct Outcome {
     pub producer_waits: u64,
     /// With a bound: most tasks in flight at once.
     pub max_in_flight: usize,
+    /// With a bound: `(ms, tasks in flight)` at every change.
+    pub levels: Vec<(f64, u32)>,
 }
 
 impl Outcome {
@@ -283,7 +300,7 @@ pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
                     // @code cpu:processes cpu:hybrid io:processes io:hybrid pools:processes-map pools:processes-map-chunked queue:processes
                     for t in tasks {
                         if let Some(bound) = plan.bound
-                            && !credit.take(bound)
+                            && !credit.take(bound, clock)
                         {
                             break;
                         }
@@ -299,7 +316,7 @@ pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
                         kind,
                     };
                     let answers =
-                        read_child(&lane, BufReader::new(stdout), clock, &|| credit.give());
+                        read_child(&lane, BufReader::new(stdout), clock, &|| credit.give(clock));
                     let answered = answers.as_ref().map_or(0, |a| a.outputs.len());
                     if answered < tasks.len() {
                         // Its stdout closed early: it died, or broke the protocol. Stop the rest
@@ -367,9 +384,10 @@ pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
     }
     outcome.outputs.sort_by_key(|(id, _)| *id);
     outcome.children = plan.per_child.len() as u32;
-    let credit = credit.lock();
+    let mut credit = credit.lock();
     outcome.producer_waits = credit.waits;
     outcome.max_in_flight = credit.max_in_flight;
+    outcome.levels = std::mem::take(&mut credit.levels);
     Ok(outcome)
 }
 

@@ -17,14 +17,32 @@ use std::sync::atomic::{AtomicU64, Ordering};
 struct Pressure {
     waits: AtomicU64,
     max_fill: AtomicU64,
+    /// `(ms, items in the queue)` after every put and take, for the fill-over-time chart.
+    levels: std::sync::Mutex<Vec<(f64, u32)>>,
 }
 
+/// Raw fill samples kept before thinning: bounds memory on a run of a million items.
+const MAX_RAW_LEVELS: usize = 200_000;
+
 impl Pressure {
-    fn put(&self, was_full: bool, fill: usize) {
+    fn put(&self, was_full: bool, fill: usize, at_ms: f64) {
         if was_full {
             self.waits.fetch_add(1, Ordering::Relaxed);
         }
         self.max_fill.fetch_max(fill as u64, Ordering::Relaxed);
+        self.level(fill, at_ms);
+    }
+
+    /// The queue held `fill` items at `at_ms`.
+    fn level(&self, fill: usize, at_ms: f64) {
+        let mut levels = self.levels.lock().unwrap_or_else(|p| p.into_inner());
+        if levels.len() < MAX_RAW_LEVELS {
+            levels.push((at_ms, fill as u32));
+        }
+    }
+
+    fn take_levels(&self) -> Vec<(f64, u32)> {
+        std::mem::take(&mut *self.levels.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
 
@@ -77,6 +95,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
             pressure
                 .max_fill
                 .store(outcome.max_in_flight as u64, Ordering::Relaxed);
+            *pressure.levels.lock().unwrap_or_else(|p| p.into_inner()) = outcome.levels;
             (outcome.spans, timing)
         }
         // @end
@@ -96,7 +115,8 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
         Fact::MaxFill,
         pressure.max_fill.load(Ordering::Relaxed) as f64,
     )
-    .fact(Fact::Capacity, queue::CAPACITY as f64))
+    .fact(Fact::Capacity, queue::CAPACITY as f64)
+    .levels(pressure.take_levels()))
 }
 
 /// Who produces and who consumes how many items.
@@ -142,7 +162,7 @@ fn threads(
                         Err(crossbeam_channel::TrySendError::Disconnected(_)) => break,
                     };
                     // @end
-                    pressure.put(full, tx.len());
+                    pressure.put(full, tx.len(), clock.now_ms());
                     spans.extend(wait_span(pr, item, t0, clock.now_ms()));
                 }
                 (spans, Vec::new())
@@ -159,6 +179,7 @@ fn threads(
                     // @code queue:threads
                     let Ok(item) = rx.recv() else { break };
                     let t1 = clock.now_ms();
+                    pressure.level(rx.len(), t1);
                     spans.extend(wait_span(w, item, t0, t1));
                     let v = queue::process(item);
                     // @end
@@ -226,7 +247,7 @@ async fn tasks(
                     Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => break,
                 };
                 // @end
-                pressure.put(full, tx.max_capacity() - tx.capacity());
+                pressure.put(full, tx.max_capacity() - tx.capacity(), clock.now_ms());
                 spans
                     .borrow_mut()
                     .extend(wait_span(pr, item, t0, clock.now_ms()));
@@ -244,6 +265,8 @@ async fn tasks(
                 let next = rx.lock().await.recv().await;
                 let Some(item) = next else { break };
                 let t1 = clock.now_ms();
+                let fill = rx.lock().await.len();
+                pressure.level(fill, t1);
                 let v = queue::process(item);
                 let done = Span {
                     worker: w,

@@ -7,7 +7,6 @@
 use super::{DefaultWorkers, LessonInfo, Source, WorkerBounds};
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Test};
-use crate::facts::Fact;
 use crate::prediction::{Answer, Choice, Question};
 use crate::visual::Visual;
 use crate::{Clock, ParamSpec};
@@ -59,10 +58,8 @@ pub static INFO: LessonInfo = LessonInfo {
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: false,
-    visual: Some(Visual::Count {
-        title: "Workers that found themselves in a wait-for cycle",
-        fact: Fact::CycleReports,
-        noun: "workers reported the cycle",
+    visual: Some(Visual::WaitFor {
+        title: "Who holds what, who waits for what",
     }),
     source: Source {
         title: "Python docs: threading — Lock objects",
@@ -252,6 +249,42 @@ impl Locks {
     }
 }
 
+/// One step of a reported wait-for cycle: `worker` holds `holds` and waits for `wants`, which
+/// `held_by` holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitFor {
+    /// The waiting worker.
+    pub worker: u32,
+    /// The locks it holds ("A", or "A+B").
+    pub holds: String,
+    /// The lock it waits for.
+    pub wants: String,
+    /// Who holds that lock.
+    pub held_by: u32,
+}
+
+/// The cycle in a run's result line ("deadlock: w0 holds A and waits for B held by w1; …"),
+/// as this module writes it in `describe_cycle`; `None` for a run that reported no cycle. The
+/// page draws it as a graph.
+pub fn parse_cycle(result: &str) -> Option<Vec<WaitFor>> {
+    let steps = result.strip_prefix("deadlock: ")?;
+    steps
+        .split("; ")
+        .map(|step| {
+            let (worker, rest) = step.strip_prefix('w')?.split_once(" holds ")?;
+            let (holds, rest) = rest.split_once(" and waits for ")?;
+            let (wants, held_by) = rest.split_once(" held by w")?;
+            Some(WaitFor {
+                worker: worker.parse().ok()?,
+                holds: holds.to_string(),
+                wants: wants.to_string(),
+                held_by: held_by.parse().ok()?,
+            })
+        })
+        .collect::<Option<Vec<_>>>()
+        .filter(|c| !c.is_empty())
+}
+
 /// How many workers reported a wait-for cycle, and how many rounds were completed in all.
 pub fn tally(outcomes: &[Outcome]) -> (u64, u64) {
     outcomes.iter().fold((0, 0), |(c, r), o| match o {
@@ -337,6 +370,19 @@ pub const QUESTION: Question = Question {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The graph on the page reads exactly what a real run reports.
+    #[test]
+    fn a_reported_cycle_parses_into_its_steps() {
+        let (result, _) = run(true, 1, 50);
+        let cycle = parse_cycle(&result).expect("a cycle");
+        assert_eq!(cycle.len(), 2, "{result}");
+        assert_eq!(cycle[0].worker, 0);
+        assert_eq!(cycle[0].held_by, 1);
+        assert_eq!(cycle[1].held_by, 0);
+        assert_eq!(parse_cycle("4 rounds completed, no deadlock"), None);
+        assert_eq!(parse_cycle("deadlock: nonsense"), None);
+    }
 
     struct StdClock(std::time::Instant);
     impl Clock for StdClock {

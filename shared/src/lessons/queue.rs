@@ -55,11 +55,9 @@ pub static INFO: LessonInfo = LessonInfo {
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: false,
-    visual: Some(Visual::Share {
-        title: "How full the queue got",
-        part: Fact::MaxFill,
-        whole: Fact::Capacity,
-        noun: "slots taken at most",
+    visual: Some(Visual::Fill {
+        title: "How full the queue was, over the run",
+        capacity: Fact::Capacity,
     }),
     source: Source {
         title: "Python docs: queue — a synchronized queue class",

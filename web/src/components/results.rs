@@ -189,7 +189,7 @@ pub fn results(props: &Props) -> Html {
                                 { if c.held { "✓" } else { "✗" } }
                             </span>
                             <span class="claim-text">
-                                { &c.text }
+                                { super::glossed(&c.text) }
                                 if two_sides { <span class={classes!("side", side.as_str())}>{ side.as_str() }</span> }
                             </span>
                             <span class="why">{ if c.held { "" } else { "not this run: " } }{ &c.why }</span>

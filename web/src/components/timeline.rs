@@ -11,9 +11,15 @@ use yew::prelude::*;
 pub struct Props {
     /// Records whose spans to draw.
     pub records: Vec<RunRecord>,
+    /// Draw for a narrow frame (the embed).
+    #[prop_or_default]
+    pub compact: bool,
 }
 
+/// The drawing's width in SVG units on the page; an embed draws narrower, so that scaled into a
+/// 320–400 px frame its text stays readable.
 const WIDTH: f64 = 1000.0;
+const WIDTH_COMPACT: f64 = 420.0;
 /// Where bars start: lane labels ("w12", "all 200") end here.
 const LABEL: f64 = 64.0;
 const AXIS: f64 = 26.0;
@@ -97,7 +103,9 @@ pub fn timeline(props: &Props) -> Html {
     };
     let rows = lanes::rows(&groups, &open_idx, top);
     let height = lanes::height(&rows, top) + 4.0;
-    let right = WIDTH - 16.0;
+    let width = if props.compact { WIDTH_COMPACT } else { WIDTH };
+    let label_chars = if props.compact { 46 } else { 110 };
+    let right = width - 16.0;
     let x = |ms: f64, g: &Group| LABEL + (right - LABEL) * ms / lanes::span_of(scale, g);
     let ticks: Vec<(f64, String)> = match scale {
         lanes::Scale::Shared(total) => {
@@ -151,7 +159,7 @@ pub fn timeline(props: &Props) -> Html {
                     "The runs' lengths differ by more than {}×, so each run is drawn to its own length (given in its header) instead of one shared axis.",
                     lanes::SPLIT_ABOVE) }</p>
             }
-            <svg data-testid="timeline" class="timeline" viewBox={format!("0 0 {WIDTH} {height:.1}")}
+            <svg data-testid="timeline" class="timeline" viewBox={format!("0 0 {width} {height:.1}")}
                  preserveAspectRatio="xMinYMin meet" role="img" aria-label="who ran what when">
                 { for ticks.iter().map(|(tx, label)| html! {
                     <g class="tick">
@@ -176,13 +184,13 @@ pub fn timeline(props: &Props) -> Html {
                                 <g class={classes!("lane-group", foldable.then_some("foldable"))} data-testid="lane-group"
                                    data-folded={is_folded.to_string()} data-lanes={n.to_string()}
                                    onclick={foldable.then(|| toggle(g.label.clone()))}>
-                                    <rect class="hit" x="0" y={format!("{y:.1}")} width={format!("{WIDTH}")}
+                                    <rect class="hit" x="0" y={format!("{y:.1}")} width={format!("{width}")}
                                           height={format!("{}", lanes::HEADER_H)} fill="transparent" />
                                     if group > 0 {
-                                        <line class="group-sep" x1="0" x2={format!("{WIDTH}")} y1={format!("{y:.1}")} y2={format!("{y:.1}")} />
+                                        <line class="group-sep" x1="0" x2={format!("{width}")} y1={format!("{y:.1}")} y2={format!("{y:.1}")} />
                                     }
                                     <text class="lane-label group-label" x="4" y={format!("{:.1}", y + 13.0)}>
-                                        { lanes::fit(&text, 110) }<tspan class="fold">{ action }</tspan>
+                                        { lanes::fit(&text, label_chars) }<tspan class="fold">{ action }</tspan>
                                     </text>
                                 </g>
                             }

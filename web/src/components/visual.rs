@@ -3,8 +3,11 @@
 //! lesson chooses the picture in its catalogue entry; this view draws whatever it is given.
 
 use interleave_shared::RunRecord;
+use interleave_shared::facts::Fact;
 use interleave_shared::lessons::LessonInfo;
-use interleave_shared::visual::bars;
+use interleave_shared::lessons::deadlock::WaitFor;
+use interleave_shared::verdict::fmt_ms;
+use interleave_shared::visual::{Visual, bars, cycles, fill_path};
 use yew::prelude::*;
 
 /// Props of [`StateView`].
@@ -22,6 +25,11 @@ pub fn state_view(props: &Props) -> Html {
     let Some(visual) = props.lesson.visual else {
         return html! {};
     };
+    match visual {
+        Visual::WaitFor { title } => return wait_for(title, &props.records),
+        Visual::Fill { title, capacity } => return fill(title, capacity, &props.records),
+        _ => {}
+    }
     let drawn = bars(&visual, &props.records);
     if drawn.is_empty() {
         return html! {};
@@ -46,6 +54,116 @@ pub fn state_view(props: &Props) -> Html {
             if visual.is_log() {
                 <p class="hint-text">{ "Log scale: each step to the right is ten times the cost." }</p>
             }
+        </section>
+    }
+}
+
+/// The reported wait-for cycle of each run as a ring: workers (circles) and locks (squares) in
+/// cycle order, a dashed arrow from a worker to the lock it waits for, a solid one from a lock
+/// to the worker holding it. A run without a cycle says what it did instead.
+fn wait_for(title: &'static str, records: &[RunRecord]) -> Html {
+    let runs = cycles(records);
+    if runs.is_empty() {
+        return html! {};
+    }
+    html! {
+        <section class="card visual" data-testid="visual" data-title={title}>
+            <h3>{ title }</h3>
+            <div class="cycles">
+                { for runs.iter().zip(records).enumerate().map(|(i, ((label, cycle), r))| html! {
+                    <figure class="cycle" data-testid="wait-for" data-cycle={cycle.is_some().to_string()}>
+                        <figcaption>{ label }</figcaption>
+                        { match cycle {
+                            Some(steps) => ring(steps, i),
+                            None => html! { <p class="no-cycle">{ format!("no cycle: {}", r.result) }</p> },
+                        } }
+                    </figure>
+                }) }
+            </div>
+            <p class="hint-text">{ "Dashed: waits for. Solid: held by. A closed ring means nobody can move." }</p>
+        </section>
+    }
+}
+
+/// Node positions around a circle, in cycle order: w0, the lock it wants, its holder, …
+fn ring(steps: &[WaitFor], id: usize) -> Html {
+    let marker = format!("arrow-{id}");
+    let marker_url = format!("url(#{marker})");
+    let n = steps.len() * 2;
+    let (cx, cy, rad) = (110.0, 80.0, 58.0);
+    let at = |i: usize| {
+        let a = std::f64::consts::TAU * i as f64 / n as f64 - std::f64::consts::FRAC_PI_2;
+        (cx + rad * a.cos(), cy + rad * a.sin())
+    };
+    // Shorten a line so its arrow head stops at the node's edge.
+    let edge = |from: (f64, f64), to: (f64, f64), dashed: bool| {
+        let (dx, dy) = (to.0 - from.0, to.1 - from.1);
+        let len = (dx * dx + dy * dy).sqrt().max(1.0);
+        let cut = 17.0 / len;
+        let (x1, y1) = (from.0 + dx * cut, from.1 + dy * cut);
+        let (x2, y2) = (to.0 - dx * cut, to.1 - dy * cut);
+        html! {
+            <line class={classes!("edge", dashed.then_some("waits"))} marker-end={marker_url.clone()}
+                  x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} />
+        }
+    };
+    html! {
+        <svg viewBox="0 0 220 160" class="ring" role="img"
+             aria-label={steps.iter().map(|s| format!("w{} holds {} and waits for {} held by w{}", s.worker, s.holds, s.wants, s.held_by)).collect::<Vec<_>>().join("; ")}>
+            <defs>
+                <marker id={marker.clone()} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
+                    <path d="M 0 0 L 10 5 L 0 10 z" class="arrow-head" />
+                </marker>
+            </defs>
+            { for steps.iter().enumerate().map(|(k, s)| {
+                let (w, l, next) = (at(2 * k), at(2 * k + 1), at((2 * k + 2) % n));
+                html! {
+                    <g>
+                        { edge(w, l, true) }
+                        { edge(l, next, false) }
+                        <circle class="worker" cx={format!("{:.1}", w.0)} cy={format!("{:.1}", w.1)} r="15" />
+                        <text class="node" x={format!("{:.1}", w.0)} y={format!("{:.1}", w.1 + 4.0)}>{ format!("w{}", s.worker) }</text>
+                        <rect class="lock" x={format!("{:.1}", l.0 - 14.0)} y={format!("{:.1}", l.1 - 14.0)} width="28" height="28" rx="4" />
+                        <text class="node" x={format!("{:.1}", l.0)} y={format!("{:.1}", l.1 + 4.0)}>{ &s.wants }</text>
+                    </g>
+                }
+            }) }
+        </svg>
+    }
+}
+
+/// Each run's queue fill over time as a step chart under a dashed capacity line, with the most
+/// it held and how often a producer had to wait (test id `fill`, one per run that measured it).
+fn fill(title: &'static str, capacity: Fact, records: &[RunRecord]) -> Html {
+    const W: f64 = 300.0;
+    const H: f64 = 48.0;
+    let runs: Vec<&RunRecord> = records.iter().filter(|r| !r.levels.is_empty()).collect();
+    if runs.is_empty() {
+        return html! {};
+    }
+    html! {
+        <section class="card visual" data-testid="visual" data-title={title}>
+            <h3>{ title }</h3>
+            <div class="fills">
+                { for runs.iter().map(|r| {
+                    let cap = r.fact(capacity).unwrap_or(0.0);
+                    let length = r.levels.last().map_or(r.wall_ms, |l| l.0).max(r.wall_ms);
+                    let most = r.levels.iter().map(|l| l.1).max().unwrap_or(0);
+                    let waits = r.fact(Fact::ProducerWaits).unwrap_or(0.0);
+                    html! {
+                        <figure class="fill" data-testid="fill" data-max={most.to_string()} data-capacity={cap.to_string()}>
+                            <figcaption>{ format!("{} · {}", r.side.as_str(), r.strategy) }</figcaption>
+                            <svg viewBox={format!("0 0 {W} {}", H + 2.0)} preserveAspectRatio="none" class="fill-chart" role="img"
+                                 aria-label={format!("queue fill over {}: at most {most} of {cap} items", fmt_ms(length))}>
+                                <line class="capacity" x1="0" x2={W.to_string()} y1="1" y2="1" />
+                                <path class="level" d={fill_path(&r.levels, cap, length, W, H)} transform="translate(0 1)" />
+                            </svg>
+                            <p class="fill-text">{ format!("at most {most} of {cap} slots; producers waited {waits} times; over {}", fmt_ms(length)) }</p>
+                        </figure>
+                    }
+                }) }
+            </div>
+            <p class="hint-text">{ "Dashed: the queue's capacity. Where the line touches it, the queue was full and producers had to wait." }</p>
         </section>
     }
 }

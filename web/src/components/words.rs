@@ -7,13 +7,13 @@ use interleave_shared::lessons::Source;
 use yew::prelude::*;
 
 /// `text` with its glossary terms marked (test id `term`, meaning in `data-tip`).
-pub fn glossed(text: &'static str) -> Html {
+pub fn glossed(text: &str) -> Html {
     pieces(text)
         .into_iter()
         .map(|p| match p {
-            Piece::Text(t) => html! { { t } },
+            Piece::Text(t) => html! { { t.to_string() } },
             Piece::Term(t, tip) => html! {
-                <span class="term" tabindex="0" data-testid="term" data-tip={tip} title={tip}>{ t }</span>
+                <span class="term" tabindex="0" data-testid="term" data-tip={tip} title={tip}>{ t.to_string() }</span>
             },
         })
         .collect()

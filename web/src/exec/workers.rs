@@ -198,7 +198,7 @@ pub async fn run(
     clock: &PerfClock,
     cancel: &Cell<bool>,
 ) -> Result<(Vec<Output>, Vec<Span>), String> {
-    let (outputs, spans, _) = run_queued(jobs, workers, kind, clock, cancel, 1).await?;
+    let (outputs, spans, _, _) = run_queued(jobs, workers, kind, clock, cancel, 1).await?;
     Ok((outputs, spans))
 }
 
@@ -212,7 +212,8 @@ pub struct Pressure {
 }
 
 /// [`run`] through a bounded queue: each worker holds up to `depth` posted and unanswered jobs
-/// (its share of the queue; the page is the producer and waits when that share is full).
+/// (its share of the queue; the page is the producer and waits when that share is full). Also
+/// returns `(ms, jobs in flight)` at every change: the queue's fill over time.
 pub async fn run_queued(
     jobs: Vec<Job>,
     workers: u32,
@@ -220,7 +221,7 @@ pub async fn run_queued(
     clock: &PerfClock,
     cancel: &Cell<bool>,
     depth: usize,
-) -> Result<(Vec<Output>, Vec<Span>, Pressure), String> {
+) -> Result<(Vec<Output>, Vec<Span>, Pressure, Vec<(f64, u32)>), String> {
     let tasks: Vec<String> = jobs.iter().map(task::encode).collect();
     let n = (workers as usize).clamp(1, tasks.len().max(1));
     let depth = depth.max(1);
@@ -229,9 +230,10 @@ pub async fn run_queued(
     let next = Cell::new(0usize);
     let in_flight = Cell::new(0u64);
     let pressure = Cell::new(Pressure::default());
+    let levels = std::cell::RefCell::new(Vec::new());
     let tasks = &tasks;
     let per_worker = futures::future::join_all(pool.0.iter_mut().enumerate().map(|(w, h)| {
-        let (next, in_flight, pressure) = (&next, &in_flight, &pressure);
+        let (next, in_flight, pressure, levels) = (&next, &in_flight, &pressure, &levels);
         async move {
             let mut done = Vec::new();
             let mut posted_at = std::collections::VecDeque::new();
@@ -249,6 +251,9 @@ pub async fn run_queued(
                         .post_message(&msg)
                         .map_err(|e| format!("postMessage failed: {e:?}"))?;
                     in_flight.set(in_flight.get() + 1);
+                    levels
+                        .borrow_mut()
+                        .push((clock.now_ms(), in_flight.get() as u32));
                     let mut p = pressure.get();
                     p.max_fill = p.max_fill.max(in_flight.get());
                     pressure.set(p);
@@ -265,6 +270,7 @@ pub async fn run_queued(
                 // @end
                 in_flight.set(in_flight.get().saturating_sub(1));
                 let received = clock.now_ms();
+                levels.borrow_mut().push((received, in_flight.get() as u32));
                 if field(&reply, "type").as_string().as_deref() != Some("done") {
                     return Err(format!(
                         "task {t} failed in a worker: {}",
@@ -315,5 +321,5 @@ pub async fn run_queued(
         outputs.push(out);
         spans.extend(task_spans);
     }
-    Ok((outputs, spans, pressure.get()))
+    Ok((outputs, spans, pressure.get(), levels.into_inner()))
 }

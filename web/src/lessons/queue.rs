@@ -28,7 +28,7 @@ pub async fn execute(
     // of posted, unanswered items, and the page (the producer) waits when that share is full.
     // @code queue:workers
     let depth = queue::CAPACITY.div_ceil(p.workers.max(1) as usize);
-    let (outs, spans, pressure) = workers::run_queued(
+    let (outs, spans, pressure, levels) = workers::run_queued(
         jobs,
         p.workers,
         SpanKind::Compute,
@@ -58,6 +58,7 @@ pub async fn execute(
             .with_note(note)
             .fact(Fact::ProducerWaits, pressure.waits as f64)
             .fact(Fact::MaxFill, pressure.max_fill as f64)
-            .fact(Fact::Capacity, queue::CAPACITY as f64),
+            .fact(Fact::Capacity, queue::CAPACITY as f64)
+            .levels(levels),
     )
 }
