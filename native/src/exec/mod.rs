@@ -5,6 +5,7 @@
 //! Imports point one way: the coordinator (`run`) → `lessons` → `exec` → `interleave-shared`.
 //! Nothing here knows a lesson by name, and this file only names what its modules offer.
 
+pub mod broker;
 pub mod clock;
 mod ctx;
 pub mod fetch;
