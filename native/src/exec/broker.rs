@@ -54,14 +54,19 @@ impl Broker {
     /// [`Broker::start`] with a given token.
     pub fn start_with(host: Ipv4Addr, token: &str) -> Result<Self> {
         let port = free_port(host)?;
-        let store = std::env::temp_dir().join(format!(
-            "interleave-broker-{}-{port}",
-            std::process::id()
-        ));
+        let store =
+            std::env::temp_dir().join(format!("interleave-broker-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&store)
             .with_context(|| format!("cannot create the broker's store {}", store.display()))?;
         let child = Command::new(NATS_SERVER)
-            .args(["-a", &host.to_string(), "-p", &port.to_string(), "-js", "-sd"])
+            .args([
+                "-a",
+                &host.to_string(),
+                "-p",
+                &port.to_string(),
+                "-js",
+                "-sd",
+            ])
             .arg(&store)
             .args(["--auth", token])
             .stdin(Stdio::null())
@@ -100,7 +105,9 @@ impl Broker {
                 bail!("{NATS_SERVER} on {addr} exited at start ({status})");
             }
             if Instant::now() > deadline {
-                bail!("{NATS_SERVER} on {addr} did not accept connections within {START_TIMEOUT:?}");
+                bail!(
+                    "{NATS_SERVER} on {addr} did not accept connections within {START_TIMEOUT:?}"
+                );
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -145,7 +152,10 @@ mod tests {
         unsafe { libc::kill(pid as libc::pid_t, 0) == 0 }
     }
 
-    async fn connect(url: &str, token: &str) -> Result<async_nats::Client, async_nats::ConnectError> {
+    async fn connect(
+        url: &str,
+        token: &str,
+    ) -> Result<async_nats::Client, async_nats::ConnectError> {
         async_nats::ConnectOptions::with_token(token.to_string())
             .connection_timeout(Duration::from_secs(3))
             .connect(url)
@@ -165,7 +175,9 @@ mod tests {
             .build()
             .unwrap();
         rt.block_on(async {
-            let client = connect(&broker.url, &broker.token).await.expect("right token");
+            let client = connect(&broker.url, &broker.token)
+                .await
+                .expect("right token");
             client.flush().await.unwrap();
             let refused = connect(&broker.url, "not-the-token").await.unwrap_err();
             assert_eq!(

@@ -19,6 +19,7 @@ mod testing;
 mod threads;
 pub mod usage;
 pub mod worker;
+pub mod workqueue;
 
 pub use clock::MonoClock;
 pub use ctx::{Ctx, expect, unsupported};

@@ -1,0 +1,357 @@
+//! Tasks through a broker: the notes' distributed master/worker (a `QueueManager` exposing a
+//! task queue and a result queue on the network, behind an auth key) on NATS JetStream.
+//!
+//! - Tasks go into a work-queue stream (`il.<run>.tasks`); workers share one durable pull
+//!   consumer, take one task at a time, compute, publish the result to the results stream
+//!   (`il.<run>.results`), and only then acknowledge the task. A worker that dies holding a task
+//!   never acknowledges it, so after `ack_wait` the broker hands it to another worker:
+//!   at-least-once delivery.
+//! - The master keeps one result per task id, so a task computed twice is counted once:
+//!   exactly-once *effect*. It also counts deliveries, so the redelivery is visible.
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use async_nats::jetstream::{self, consumer, stream};
+use futures::StreamExt;
+use interleave_shared::task::{self, Output, Task};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// What a worker publishes for each task it computed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Answer {
+    /// The task's id.
+    pub task: u32,
+    /// Which worker computed it.
+    pub worker: u32,
+    /// How many times the broker had delivered this task when this worker got it (1 = first).
+    pub delivered: i64,
+    /// The result.
+    pub out: Output,
+}
+
+/// The two streams and the workers' consumer of one run, named by `run`.
+#[derive(Debug, Clone)]
+pub struct Names {
+    run: String,
+}
+
+impl Names {
+    /// Names for run `run` (letters and digits only: it goes into subjects and stream names).
+    pub fn new(run: &str) -> Result<Self> {
+        if run.is_empty() || !run.chars().all(|c| c.is_ascii_alphanumeric()) {
+            bail!("run id '{run}' must be letters and digits");
+        }
+        Ok(Self {
+            run: run.to_string(),
+        })
+    }
+    fn tasks_stream(&self) -> String {
+        format!("IL_TASKS_{}", self.run)
+    }
+    fn results_stream(&self) -> String {
+        format!("IL_RESULTS_{}", self.run)
+    }
+    fn tasks_subject(&self) -> String {
+        format!("il.{}.tasks", self.run)
+    }
+    fn results_subject(&self) -> String {
+        format!("il.{}.results", self.run)
+    }
+}
+
+/// The workers' shared consumer name.
+const WORKERS: &str = "workers";
+
+/// Create the run's streams and the workers' consumer. `ack_wait`: how long a task may stay
+/// unacknowledged before the broker gives it to another worker.
+pub async fn create(js: &jetstream::Context, names: &Names, ack_wait: Duration) -> Result<()> {
+    let tasks = js
+        .create_stream(stream::Config {
+            name: names.tasks_stream(),
+            subjects: vec![names.tasks_subject()],
+            retention: stream::RetentionPolicy::WorkQueue,
+            storage: stream::StorageType::Memory,
+            ..Default::default()
+        })
+        .await
+        .context("cannot create the task stream")?;
+    js.create_stream(stream::Config {
+        name: names.results_stream(),
+        subjects: vec![names.results_subject()],
+        storage: stream::StorageType::Memory,
+        ..Default::default()
+    })
+    .await
+    .context("cannot create the result stream")?;
+    tasks
+        .create_consumer(consumer::pull::Config {
+            durable_name: Some(WORKERS.to_string()),
+            ack_policy: consumer::AckPolicy::Explicit,
+            ack_wait,
+            ..Default::default()
+        })
+        .await
+        .context("cannot create the workers' consumer")?;
+    Ok(())
+}
+
+/// Put every task on the queue, waiting for the broker to store each.
+pub async fn publish(js: &jetstream::Context, names: &Names, tasks: &[Task]) -> Result<()> {
+    for t in tasks {
+        js.publish(names.tasks_subject(), task::encode(t).into())
+            .await
+            .context("cannot publish a task")?
+            .await
+            .context("the broker did not store a task")?;
+    }
+    Ok(())
+}
+
+/// One worker: take a task, compute it, publish the answer, acknowledge the task; until the
+/// queue has been empty for `idle` (all tasks taken) or `stop` says so. Returns how many tasks
+/// this worker answered.
+pub async fn work(
+    js: &jetstream::Context,
+    names: &Names,
+    worker: u32,
+    idle: Duration,
+) -> Result<u64> {
+    let consumer: consumer::PullConsumer = js
+        .get_stream(names.tasks_stream())
+        .await
+        .context("no task stream: is the master running?")?
+        .get_consumer(WORKERS)
+        .await
+        .map_err(|e| anyhow!("no workers' consumer: {e}"))?;
+    let mut answered = 0;
+    loop {
+        // One task at a time: a worker that dies holds at most one unacknowledged task.
+        let mut batch = consumer
+            .fetch()
+            .max_messages(1)
+            .expires(idle)
+            .messages()
+            .await
+            .map_err(|e| anyhow!(e))?;
+        let Some(msg) = batch.next().await else {
+            return Ok(answered);
+        };
+        let msg = msg.map_err(|e| anyhow!(e))?;
+        let delivered = msg.info().map_err(|e| anyhow!(e))?.delivered;
+        let text = std::str::from_utf8(&msg.payload).context("a task that is not UTF-8")?;
+        let t: Task = task::decode(text)?;
+        let out = t
+            .job
+            .run()
+            .unwrap_or_else(|| Err("a job no worker can run".to_string()))
+            .map_err(|e| anyhow!("task {}: {e}", t.id))?;
+        let answer = Answer {
+            task: t.id,
+            worker,
+            delivered,
+            out,
+        };
+        js.publish(names.results_subject(), task::encode(&answer).into())
+            .await?
+            .await
+            .context("the broker did not store an answer")?;
+        msg.ack().await.map_err(|e| anyhow!(e))?;
+        answered += 1;
+    }
+}
+
+/// What the master collected.
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// One output per task id.
+    pub outputs: BTreeMap<u32, Output>,
+    /// Answers received in all (a redelivered task may be answered twice).
+    pub answers: u64,
+    /// Tasks whose accepted answer came from a redelivery.
+    pub redelivered: u64,
+    /// Answers per worker.
+    pub per_worker: BTreeMap<u32, u64>,
+}
+
+/// Read answers until every one of `tasks` task ids has one, or `timeout` passes.
+pub async fn collect(
+    js: &jetstream::Context,
+    names: &Names,
+    tasks: usize,
+    timeout: Duration,
+) -> Result<Collected> {
+    let consumer: consumer::PullConsumer = js
+        .get_stream(names.results_stream())
+        .await?
+        .create_consumer(consumer::pull::Config {
+            ack_policy: consumer::AckPolicy::None,
+            ..Default::default()
+        })
+        .await
+        .context("cannot read the answers")?;
+    let mut messages = consumer.messages().await.map_err(|e| anyhow!(e))?;
+    let mut got = Collected::default();
+    let deadline = tokio::time::Instant::now() + timeout;
+    while got.outputs.len() < tasks {
+        let next = tokio::time::timeout_at(deadline, messages.next()).await;
+        let msg = match next {
+            Ok(Some(m)) => m.map_err(|e| anyhow!(e))?,
+            Ok(None) => bail!("the answer stream ended"),
+            Err(_) => bail!(
+                "{} of {tasks} tasks answered after {timeout:?}",
+                got.outputs.len()
+            ),
+        };
+        let a: Answer = task::decode(std::str::from_utf8(&msg.payload)?)?;
+        got.answers += 1;
+        *got.per_worker.entry(a.worker).or_default() += 1;
+        // Idempotent by task id: the first answer counts, a second one is a duplicate.
+        if let std::collections::btree_map::Entry::Vacant(slot) = got.outputs.entry(a.task) {
+            slot.insert(a.out);
+            got.redelivered += u64::from(a.delivered > 1);
+        }
+    }
+    Ok(got)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::broker::Broker;
+    use interleave_shared::task::Job;
+    use std::net::Ipv4Addr;
+
+    /// A worker that takes a task and vanishes without acknowledging it (as a killed process
+    /// would) loses nothing: after `ack_wait` the broker delivers the task again, another worker
+    /// answers it, and the master counts it once, as redelivered.
+    #[test]
+    fn a_task_taken_and_never_acknowledged_is_redelivered_and_counted_once() {
+        let broker = Broker::start(Ipv4Addr::LOCALHOST).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let client = async_nats::ConnectOptions::with_token(broker.token.clone())
+                .connect(&broker.url)
+                .await
+                .unwrap();
+            let js = jetstream::new(client);
+            let names = Names::new("t2").unwrap();
+            create(&js, &names, Duration::from_millis(300))
+                .await
+                .unwrap();
+            let tasks: Vec<Task> = (0..5u64)
+                .map(|i| Task {
+                    id: i as u32,
+                    job: Job::SumSquares {
+                        start: i * 10,
+                        end: (i + 1) * 10,
+                    },
+                })
+                .collect();
+            publish(&js, &names, &tasks).await.unwrap();
+            // The doomed worker: takes one task and drops it unacknowledged.
+            let consumer: consumer::PullConsumer = js
+                .get_stream(names.tasks_stream())
+                .await
+                .unwrap()
+                .get_consumer(WORKERS)
+                .await
+                .unwrap();
+            let mut batch = consumer.fetch().max_messages(1).messages().await.unwrap();
+            let taken = batch.next().await.unwrap().unwrap();
+            drop(taken);
+            drop(batch);
+            let answered = work(&js, &names, 1, Duration::from_millis(800))
+                .await
+                .unwrap();
+            let got = collect(&js, &names, 5, Duration::from_secs(10))
+                .await
+                .unwrap();
+            assert_eq!(
+                answered, 5,
+                "the survivor answered all five, one of them redelivered"
+            );
+            assert_eq!(got.outputs.len(), 5);
+            assert_eq!(got.redelivered, 1);
+            let total: u128 = got
+                .outputs
+                .iter()
+                .map(|(id, o)| o.clone().sum(*id).unwrap())
+                .sum();
+            assert_eq!(total, (49 * 50 * 99) / 6);
+        });
+    }
+
+    /// Two workers drain 40 tasks through a real broker; the master gets every task once and
+    /// the exact sum.
+    #[test]
+    fn workers_drain_the_queue_and_the_master_gets_every_task_once() {
+        let broker = Broker::start(Ipv4Addr::LOCALHOST).unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let connect = || {
+                async_nats::ConnectOptions::with_token(broker.token.clone()).connect(&broker.url)
+            };
+            let js = jetstream::new(connect().await.unwrap());
+            let names = Names::new("t1").unwrap();
+            create(&js, &names, Duration::from_secs(5)).await.unwrap();
+            let n = 40u64;
+            let per = 1000;
+            let tasks: Vec<Task> = (0..n)
+                .map(|i| Task {
+                    id: i as u32,
+                    job: Job::SumSquares {
+                        start: i * per,
+                        end: (i + 1) * per,
+                    },
+                })
+                .collect();
+            publish(&js, &names, &tasks).await.unwrap();
+            let workers: Vec<_> = (0..2)
+                .map(|w| {
+                    let names = names.clone();
+                    let (url, token) = (broker.url.clone(), broker.token.clone());
+                    tokio::spawn(async move {
+                        let client = async_nats::ConnectOptions::with_token(token)
+                            .connect(&url)
+                            .await
+                            .unwrap();
+                        work(
+                            &jetstream::new(client),
+                            &names,
+                            w,
+                            Duration::from_millis(300),
+                        )
+                        .await
+                        .unwrap()
+                    })
+                })
+                .collect();
+            let got = collect(&js, &names, n as usize, Duration::from_secs(20))
+                .await
+                .unwrap();
+            let answered: u64 = futures::future::join_all(workers)
+                .await
+                .into_iter()
+                .map(|r| r.unwrap())
+                .sum();
+            assert_eq!(answered, n);
+            assert_eq!(got.outputs.len(), n as usize);
+            assert_eq!(got.redelivered, 0);
+            let total: u128 = got
+                .outputs
+                .iter()
+                .map(|(id, o)| o.clone().sum(*id).unwrap())
+                .sum();
+            let m = u128::from(n * per);
+            assert_eq!(total, (m - 1) * m * (2 * m - 1) / 6);
+        });
+    }
+}
