@@ -53,6 +53,14 @@ pub enum Command {
         Example:\n  cargo run --release -p interleave -- bench"
     )]
     Bench(BenchArgs),
+    /// Join a distributed run as one worker: take tasks from a master's broker, answer them.
+    #[command(
+        name = "worker",
+        after_help = "A worker on another machine joins a master's run (interleave run distributed) \
+        through its broker:\n\n  INTERLEAVE_TOKEN=KEY interleave worker --broker nats://10.0.0.5:4222\n\n\
+        A wrong key or an unreachable broker exits with status 2 and says which."
+    )]
+    BrokerWorker(WorkerArgs),
     /// Internal: the child side of the processes strategies (reads tasks on stdin).
     #[command(name = "__worker", hide = true)]
     Worker,
@@ -204,6 +212,26 @@ pub struct RunArgs {
     /// Companion base URL for I/O lessons [default: start one in-process on a loopback port].
     #[arg(long, value_name = "URL")]
     pub server: Option<String>,
+}
+
+/// Flags of `interleave worker`.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// The master's broker, `nats://HOST:PORT`.
+    #[arg(long, value_name = "URL")]
+    pub broker: String,
+    /// The broker's key (better: the INTERLEAVE_TOKEN variable, which `ps` does not show).
+    #[arg(long, env = "INTERLEAVE_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// The run to join (letters and digits; the master prints it).
+    #[arg(long, default_value = "main")]
+    pub run: String,
+    /// This worker's number in answers and on the timeline.
+    #[arg(long, default_value_t = 0)]
+    pub id: u32,
+    /// Stop after the queue has been empty this long (milliseconds).
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    pub idle_ms: u64,
 }
 
 /// Flags of `interleave serve`.

@@ -25,6 +25,25 @@ pub enum UsageError {
         /// What went wrong.
         reason: String,
     },
+    /// The broker refused our key.
+    #[error(
+        "the broker at {url} refused the connection: authorization violation (wrong or missing \
+         key); give the master's key with --token or INTERLEAVE_TOKEN"
+    )]
+    BrokerRefused {
+        /// The broker's URL.
+        url: String,
+    },
+    /// No broker answered.
+    #[error("cannot reach a broker at {url} within {secs} s: {reason}")]
+    BrokerUnreachable {
+        /// The broker's URL.
+        url: String,
+        /// How long we tried.
+        secs: u64,
+        /// What went wrong.
+        reason: String,
+    },
     /// A flag that does not fit the chosen subcommand or lesson.
     #[error("{0}")]
     Other(String),

@@ -124,6 +124,11 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             lessons::processes::emit_main(n)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::BrokerWorker(args) => {
+            let answered = exec::workqueue::join(&args)?;
+            eprintln!("worker {}: answered {answered} tasks", args.id);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Worker => {
             exec::die_with_parent();
             exec::worker::main()?;

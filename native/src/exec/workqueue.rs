@@ -9,6 +9,8 @@
 //! - The master keeps one result per task id, so a task computed twice is counted once:
 //!   exactly-once *effect*. It also counts deliveries, so the redelivery is visible.
 
+use crate::cli::WorkerArgs;
+use crate::error::UsageError;
 use anyhow::{Context as _, Result, anyhow, bail};
 use async_nats::jetstream::{self, consumer, stream};
 use futures::StreamExt;
@@ -159,6 +161,60 @@ pub async fn work(
         msg.ack().await.map_err(|e| anyhow!(e))?;
         answered += 1;
     }
+}
+
+/// How long a worker tries to reach its broker before it gives up.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Connect to `url` with `token`, telling a refused key from an unreachable broker: both exit 2
+/// with a message that names the address.
+pub async fn connect(url: &str, token: Option<&str>) -> Result<async_nats::Client> {
+    let options = match token {
+        Some(t) => async_nats::ConnectOptions::with_token(t.to_string()),
+        None => async_nats::ConnectOptions::new(),
+    };
+    let connecting = options.connection_timeout(CONNECT_TIMEOUT).connect(url);
+    match tokio::time::timeout(CONNECT_TIMEOUT * 2, connecting).await {
+        Ok(Ok(client)) => Ok(client),
+        Ok(Err(e)) if e.kind() == async_nats::ConnectErrorKind::AuthorizationViolation => {
+            Err(UsageError::BrokerRefused {
+                url: url.to_string(),
+            }
+            .into())
+        }
+        Ok(Err(e)) => Err(UsageError::BrokerUnreachable {
+            url: url.to_string(),
+            secs: (CONNECT_TIMEOUT * 2).as_secs(),
+            reason: e.to_string(),
+        }
+        .into()),
+        Err(_) => Err(UsageError::BrokerUnreachable {
+            url: url.to_string(),
+            secs: (CONNECT_TIMEOUT * 2).as_secs(),
+            reason: "no answer".into(),
+        }
+        .into()),
+    }
+}
+
+/// `interleave worker`: join run `args.run` on `args.broker` and answer tasks until the queue
+/// stays empty for `args.idle_ms`.
+pub fn join(args: &WorkerArgs) -> Result<u64> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the tokio runtime")?;
+    rt.block_on(async {
+        let client = connect(&args.broker, args.token.as_deref()).await?;
+        let names = Names::new(&args.run)?;
+        work(
+            &jetstream::new(client),
+            &names,
+            args.id,
+            Duration::from_millis(args.idle_ms),
+        )
+        .await
+    })
 }
 
 /// What the master collected.

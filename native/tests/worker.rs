@@ -1,0 +1,108 @@
+//! `interleave worker` against a real `nats-server`: the right key gets in, a wrong key and an
+//! unreachable broker exit 2 with a message that names what went wrong and where.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A nats-server on a free loopback port with `token`, stopped when dropped.
+struct Server {
+    child: Child,
+    url: String,
+    store: std::path::PathBuf,
+}
+
+impl Server {
+    fn start(token: &str) -> Server {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let store = std::env::temp_dir().join(format!("interleave-worker-test-{port}"));
+        std::fs::create_dir_all(&store).unwrap();
+        let child = Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
+            .arg(&store)
+            .args(["--auth", token])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nats-server is installed (scripts/setup installs it)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "nats-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Server {
+            child,
+            url: format!("nats://127.0.0.1:{port}"),
+            store,
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.store);
+    }
+}
+
+fn worker(url: &str, token: Option<&str>) -> (Option<i32>, String, Duration) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_interleave"));
+    cmd.args([
+        "worker",
+        "--broker",
+        url,
+        "--run",
+        "nothing",
+        "--idle-ms",
+        "200",
+    ]);
+    cmd.env_remove("INTERLEAVE_TOKEN");
+    if let Some(t) = token {
+        cmd.env("INTERLEAVE_TOKEN", t);
+    }
+    let started = Instant::now();
+    let out = cmd.output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        started.elapsed(),
+    )
+}
+
+#[test]
+fn a_wrong_key_is_refused_with_exit_2_and_the_right_one_gets_in() {
+    let server = Server::start("s3cret");
+    let (code, stderr, _) = worker(&server.url, Some("wrong"));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("authorization violation"), "{stderr}");
+    assert!(stderr.contains(&server.url), "{stderr}");
+    let (code, stderr, _) = worker(&server.url, None);
+    assert_eq!(code, Some(2), "no key at all: {stderr}");
+    // The right key gets past the broker's door; there is no run called "nothing" to join.
+    let (code, stderr, _) = worker(&server.url, Some("s3cret"));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(!stderr.contains("authorization"), "{stderr}");
+    assert!(stderr.contains("no task stream"), "{stderr}");
+}
+
+#[test]
+fn an_unreachable_broker_exits_2_within_seconds_naming_the_address() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("nats://127.0.0.1:{port}");
+    let (code, stderr, took) = worker(&url, Some("k"));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot reach a broker at {url}")),
+        "{stderr}"
+    );
+    assert!(took < Duration::from_secs(15), "gave up after {took:?}");
+}
