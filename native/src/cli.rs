@@ -229,6 +229,9 @@ pub struct WorkerArgs {
     /// This worker's number in answers and on the timeline.
     #[arg(long, default_value_t = 0)]
     pub id: u32,
+    /// Internal (`--kill-worker`): take the first task and hold it until killed.
+    #[arg(long, hide = true)]
+    pub hold_first: bool,
     /// Stop after the queue has been empty this long (milliseconds).
     #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(100..=600_000))]
     pub idle_ms: u64,

@@ -125,6 +125,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::BrokerWorker(args) => {
+            // A worker the master started ends with the master; one started by hand does not
+            // have the variable and runs on its own.
+            exec::die_with_parent();
             let answered = exec::workqueue::join(&args)?;
             eprintln!("worker {}: answered {answered} tasks", args.id);
             Ok(ExitCode::SUCCESS)

@@ -30,6 +30,21 @@ pub struct Answer {
     pub delivered: i64,
     /// The result.
     pub out: Output,
+    /// Wall-clock times (ms since the Unix epoch, so a master on another machine can place
+    /// them on its timeline): when the worker asked for the task, got it, and finished
+    /// computing. The master adds when the answer reached it.
+    pub asked_at: f64,
+    /// See `asked_at`.
+    pub took_at: f64,
+    /// See `asked_at`.
+    pub computed_at: f64,
+}
+
+/// Milliseconds since the Unix epoch: the one clock a master and its workers share.
+pub fn epoch_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1e3)
 }
 
 /// The two streams and the workers' consumer of one run, named by `run`.
@@ -59,6 +74,11 @@ impl Names {
     }
     fn results_subject(&self) -> String {
         format!("il.{}.results", self.run)
+    }
+    /// Where a worker told to hold its first task says it is holding it (core NATS: the
+    /// master is listening before it starts that worker).
+    pub fn holding_subject(&self) -> String {
+        format!("il.{}.holding", self.run)
     }
 }
 
@@ -119,6 +139,19 @@ pub async fn work(
     worker: u32,
     idle: Duration,
 ) -> Result<u64> {
+    work_holding(js, None, names, worker, idle).await
+}
+
+/// [`work`], and with `hold` (the lesson's `--kill-worker`), take the first task, say so on
+/// [`Names::holding_subject`] and never finish it: the master kills this worker while it holds
+/// a task nobody acknowledged, which makes the redelivery certain rather than a race.
+pub async fn work_holding(
+    js: &jetstream::Context,
+    hold: Option<&async_nats::Client>,
+    names: &Names,
+    worker: u32,
+    idle: Duration,
+) -> Result<u64> {
     let consumer: consumer::PullConsumer = js
         .get_stream(names.tasks_stream())
         .await
@@ -129,6 +162,7 @@ pub async fn work(
     let mut answered = 0;
     loop {
         // One task at a time: a worker that dies holds at most one unacknowledged task.
+        let asked_at = epoch_ms();
         let mut batch = consumer
             .fetch()
             .max_messages(1)
@@ -140,19 +174,32 @@ pub async fn work(
             return Ok(answered);
         };
         let msg = msg.map_err(|e| anyhow!(e))?;
+        let took_at = epoch_ms();
         let delivered = msg.info().map_err(|e| anyhow!(e))?.delivered;
         let text = std::str::from_utf8(&msg.payload).context("a task that is not UTF-8")?;
         let t: Task = task::decode(text)?;
+        if let Some(client) = hold {
+            client
+                .publish(names.holding_subject(), format!("{worker} {}", t.id).into())
+                .await?;
+            client.flush().await?;
+            // Held until killed: the master's --kill-worker ends this process.
+            std::future::pending::<()>().await;
+        }
         let out = t
             .job
             .run()
             .unwrap_or_else(|| Err("a job no worker can run".to_string()))
             .map_err(|e| anyhow!("task {}: {e}", t.id))?;
+        let computed_at = epoch_ms();
         let answer = Answer {
             task: t.id,
             worker,
             delivered,
             out,
+            asked_at,
+            took_at,
+            computed_at,
         };
         js.publish(names.results_subject(), task::encode(&answer).into())
             .await?
@@ -207,8 +254,10 @@ pub fn join(args: &WorkerArgs) -> Result<u64> {
     rt.block_on(async {
         let client = connect(&args.broker, args.token.as_deref()).await?;
         let names = Names::new(&args.run)?;
-        work(
-            &jetstream::new(client),
+        let hold = args.hold_first.then_some(&client);
+        work_holding(
+            &jetstream::new(client.clone()),
+            hold,
             &names,
             args.id,
             Duration::from_millis(args.idle_ms),
@@ -228,6 +277,8 @@ pub struct Collected {
     pub redelivered: u64,
     /// Answers per worker.
     pub per_worker: BTreeMap<u32, u64>,
+    /// Every answer as received, with the master's receive time (epoch ms): the timeline.
+    pub received: Vec<(Answer, f64)>,
 }
 
 /// Read answers until every one of `tasks` task ids has one, or `timeout` passes.
@@ -260,15 +311,146 @@ pub async fn collect(
             ),
         };
         let a: Answer = task::decode(std::str::from_utf8(&msg.payload)?)?;
+        let received_at = epoch_ms();
         got.answers += 1;
         *got.per_worker.entry(a.worker).or_default() += 1;
         // Idempotent by task id: the first answer counts, a second one is a duplicate.
         if let std::collections::btree_map::Entry::Vacant(slot) = got.outputs.entry(a.task) {
-            slot.insert(a.out);
+            slot.insert(a.out.clone());
             got.redelivered += u64::from(a.delivered > 1);
         }
+        got.received.push((a, received_at));
     }
     Ok(got)
+}
+
+/// How a master runs its tasks through a broker.
+#[derive(Debug, Clone)]
+pub struct MasterOptions {
+    /// Worker processes to start on this machine.
+    pub workers: u32,
+    /// An existing broker (`nats://HOST:PORT`) and its key; `None`: start a private one.
+    pub broker: Option<(String, Option<String>)>,
+    /// Kill this worker with SIGKILL while it holds a task nobody acknowledged.
+    pub kill_worker: Option<u32>,
+    /// How long a task may stay unacknowledged before the broker hands it out again.
+    pub ack_wait: Duration,
+}
+
+/// What a master's run gave.
+#[derive(Debug)]
+pub struct MasterRun {
+    /// The answers.
+    pub collected: Collected,
+    /// The master's start (epoch ms): the timeline's zero.
+    pub t0: f64,
+    /// Tasks published.
+    pub tasks: usize,
+    /// The worker that was killed, and the task it held.
+    pub killed: Option<(u32, u32)>,
+}
+
+/// Child worker processes, killed and reaped on drop whatever ends the master.
+struct Workers(Vec<std::process::Child>);
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// A run id: 8 hex digits from the kernel's randomness, so two runs on one broker never share
+/// streams.
+fn run_id() -> Result<String> {
+    Ok(super::broker::random_token()?[..8].to_string())
+}
+
+/// The master: start (or use) a broker, put `tasks` on its work queue, start
+/// `options.workers` `interleave worker` processes on this machine, and collect one answer per
+/// task. Every process and the private broker are stopped before it returns, also on error.
+pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun> {
+    let private = match &options.broker {
+        Some(_) => None,
+        None => Some(super::broker::Broker::start(std::net::Ipv4Addr::LOCALHOST)?),
+    };
+    let (url, token) = match (&options.broker, &private) {
+        (Some((url, token)), _) => (url.clone(), token.clone()),
+        (None, Some(b)) => (b.url.clone(), Some(b.token.clone())),
+        (None, None) => unreachable!("a private broker was started above"),
+    };
+    let exe = std::env::current_exe().context("cannot find the interleave binary")?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the tokio runtime")?;
+    let t0 = epoch_ms();
+    let names = Names::new(&run_id()?)?;
+    rt.block_on(async {
+        let client = connect(&url, token.as_deref()).await?;
+        let js = jetstream::new(client.clone());
+        create(&js, &names, options.ack_wait).await?;
+        publish(&js, &names, &tasks).await?;
+        let mut holding = match options.kill_worker {
+            Some(_) => Some(client.subscribe(names.holding_subject()).await?),
+            None => None,
+        };
+        let mut workers = Workers(Vec::new());
+        for w in 0..options.workers {
+            let mut cmd = super::child_command(&exe);
+            cmd.args(["worker", "--broker", &url, "--run", &names.run])
+                .args(["--id", &w.to_string(), "--idle-ms", "1500"])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null());
+            match &token {
+                Some(t) => cmd.env("INTERLEAVE_TOKEN", t),
+                None => cmd.env_remove("INTERLEAVE_TOKEN"),
+            };
+            if options.kill_worker == Some(w) {
+                cmd.arg("--hold-first");
+            }
+            workers
+                .0
+                .push(cmd.spawn().context("cannot start a worker process")?);
+        }
+        let mut killed = None;
+        if let (Some(k), Some(sub)) = (options.kill_worker, holding.as_mut()) {
+            let said = tokio::time::timeout(Duration::from_secs(20), sub.next())
+                .await
+                .map_err(|_| anyhow!("worker {k} never took a task to be killed holding"))?
+                .ok_or_else(|| anyhow!("the holding subscription ended"))?;
+            let text = String::from_utf8_lossy(&said.payload).into_owned();
+            let task = text
+                .split_whitespace()
+                .nth(1)
+                .and_then(|t| t.parse().ok())
+                .ok_or_else(|| anyhow!("worker {k} said '{text}'"))?;
+            let child = workers
+                .0
+                .get_mut(k as usize)
+                .ok_or_else(|| anyhow!("no worker {k}"))?;
+            child.kill().context("cannot kill the worker")?;
+            child.wait()?;
+            killed = Some((k, task));
+        }
+        let collected = collect(&js, &names, tasks.len(), Duration::from_secs(120)).await?;
+        // Workers stop once the queue stays empty; give them that long, then stop the rest.
+        for c in &mut workers.0 {
+            let deadline = std::time::Instant::now() + Duration::from_secs(5);
+            while c.try_wait()?.is_none() && std::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        drop(workers);
+        Ok(MasterRun {
+            collected,
+            t0,
+            tasks: tasks.len(),
+            killed,
+        })
+    })
 }
 
 #[cfg(test)]
