@@ -212,6 +212,15 @@ pub struct RunArgs {
     /// Companion base URL for I/O lessons [default: start one in-process on a loopback port].
     #[arg(long, value_name = "URL")]
     pub server: Option<String>,
+    /// distributed: use this broker (`nats://HOST:PORT`) instead of starting a private one.
+    #[arg(long, value_name = "URL")]
+    pub broker: Option<String>,
+    /// distributed: the broker's key (better: INTERLEAVE_TOKEN, which `ps` does not show).
+    #[arg(long, env = "INTERLEAVE_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// distributed: kill worker K with SIGKILL while it holds a task nobody acknowledged.
+    #[arg(long, value_name = "K")]
+    pub kill_worker: Option<u32>,
 }
 
 /// Flags of `interleave worker`.

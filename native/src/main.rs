@@ -168,6 +168,11 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         request,
         repeat: args.repeat,
         server: server.as_ref().map(Server::base),
+        broker: exec::BrokerFlags {
+            url: args.broker.clone(),
+            token: args.token.clone(),
+            kill_worker: args.kill_worker,
+        },
     };
     let progress = progress::Progress::new(plan.request.strategies.len() as u64, !args.json);
     let records = run::run(&plan, &|s| progress.step(s))?;
@@ -192,6 +197,7 @@ fn quick(lesson: LessonId) -> RawParams {
         LessonId::Race => (size(1_000_000), None),
         LessonId::Db | LessonId::Pools | LessonId::Queue => (size(100), None),
         LessonId::Cost => (size(50), None),
+        LessonId::Distributed => (size(20), None),
         LessonId::Deadlock
         | LessonId::Local
         | LessonId::Daemon
@@ -220,6 +226,7 @@ fn compare(args: CompareArgs) -> Result<ExitCode> {
             request,
             repeat: 1,
             server: server.as_ref().map(Server::base),
+            broker: Default::default(),
         };
         all.extend(run::run(&plan, &|_| {})?);
     }

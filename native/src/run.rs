@@ -19,6 +19,8 @@ pub struct Plan {
     pub repeat: u32,
     /// Companion base URL for lessons that use it.
     pub server: Option<String>,
+    /// The distributed lesson's broker flags.
+    pub broker: crate::exec::BrokerFlags,
 }
 
 /// Where lessons that use the companion reach it: `--server` (checked first) or a companion
@@ -96,6 +98,7 @@ pub fn run(plan: &Plan, progress: &dyn Fn(&str)) -> Result<Vec<RunRecord>> {
         let ctx = Ctx {
             params: req.params.warm_up(),
             server: plan.server.as_deref(),
+            broker: &plan.broker,
         };
         for strategy in &req.strategies {
             progress(&format!("{} (warm-up)", strategy.id));
@@ -116,6 +119,7 @@ fn run_one(plan: &Plan, strategy: &interleave_shared::Strategy) -> Result<RunRec
     let ctx = Ctx {
         params: req.params,
         server: plan.server.as_deref(),
+        broker: &plan.broker,
     };
     let runs = if plan.repeat > 1 { plan.repeat + 1 } else { 1 };
     let mut timed = Vec::new();

@@ -112,6 +112,8 @@ named! {
         Coroutine = "coroutine",
         /// What one task costs to start.
         Cost = "cost",
+        /// A master and workers on several machines, through a broker.
+        Distributed = "distributed",
     }
 }
 
@@ -198,6 +200,10 @@ named! {
         WorkerMessage = "worker-message",
         /// cost: starting a web worker.
         WorkerStart = "worker-start",
+        /// distributed: the same tasks on an in-process pool (the baseline).
+        LocalPool = "local-pool",
+        /// distributed: worker processes taking tasks from a broker.
+        Broker = "broker",
     }
 }
 

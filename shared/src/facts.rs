@@ -41,6 +41,11 @@ pub enum Fact {
     PerTaskUs,
     /// pools: tasks the pool was given (items, or chunks of items).
     Tasks,
+    /// distributed: times the broker delivered a task, in all (more than the tasks when a
+    /// worker died holding one).
+    Deliveries,
+    /// distributed: tasks whose counted answer came from a second or later delivery.
+    Redelivered,
 }
 
 /// A record's facts, in key order.

@@ -64,6 +64,7 @@ pub fn tally(lessons: &[LessonId], runs: u32, progress: &dyn Fn(&str)) -> Result
             request,
             repeat: 1,
             server: server.as_ref().map(Server::base),
+            broker: Default::default(),
         };
         for i in 0..runs {
             progress(&format!("{lesson}: run {} of {runs}", i + 1));

@@ -42,6 +42,7 @@ fn run_lesson(
         request: run::resolve(&body)?,
         repeat,
         server: server.map(|s| s.base.clone()),
+        broker: Default::default(),
     };
     run::run(&plan, &|s| eprintln!("  {name}: {s}…"))
 }

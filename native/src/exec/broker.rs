@@ -6,7 +6,7 @@
 
 use anyhow::{Context, Result, bail};
 use std::net::{Ipv4Addr, SocketAddrV4, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -114,12 +114,14 @@ impl Broker {
     }
 
     /// The server's process id (for tests that check it is gone).
+    #[cfg(test)]
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
 
     /// Its store directory.
-    pub fn store(&self) -> &Path {
+    #[cfg(test)]
+    pub fn store(&self) -> &std::path::Path {
         &self.store
     }
 }

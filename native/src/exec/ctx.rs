@@ -11,6 +11,20 @@ pub struct Ctx<'a> {
     pub params: Params,
     /// Companion base URL (`http://127.0.0.1:PORT`), for lessons that use it.
     pub server: Option<&'a str>,
+    /// The distributed lesson's broker flags.
+    pub broker: &'a BrokerFlags,
+}
+
+/// `--broker`, `--token` and `--kill-worker`: where the distributed lesson's queue lives and
+/// which worker to kill mid-task.
+#[derive(Debug, Clone, Default)]
+pub struct BrokerFlags {
+    /// An existing broker, `nats://HOST:PORT`; `None` starts a private one per run.
+    pub url: Option<String>,
+    /// Its key.
+    pub token: Option<String>,
+    /// Kill this worker while it holds a task.
+    pub kill_worker: Option<u32>,
 }
 
 impl Ctx<'_> {

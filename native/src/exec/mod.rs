@@ -22,7 +22,7 @@ pub mod worker;
 pub mod workqueue;
 
 pub use clock::MonoClock;
-pub use ctx::{Ctx, expect, unsupported};
+pub use ctx::{BrokerFlags, Ctx, expect, unsupported};
 pub use measure::measure;
 pub use os::{child_command, default_workers, die_with_parent, event_loop, raise_fd_limit};
 pub use pool::pool;

@@ -133,6 +133,7 @@ pub async fn publish(js: &jetstream::Context, names: &Names, tasks: &[Task]) -> 
 /// One worker: take a task, compute it, publish the answer, acknowledge the task; until the
 /// queue has been empty for `idle` (all tasks taken) or `stop` says so. Returns how many tasks
 /// this worker answered.
+#[cfg(test)]
 pub async fn work(
     js: &jetstream::Context,
     names: &Names,
@@ -201,11 +202,13 @@ pub async fn work_holding(
             took_at,
             computed_at,
         };
+        // @code distributed:broker
         js.publish(names.results_subject(), task::encode(&answer).into())
             .await?
             .await
             .context("the broker did not store an answer")?;
         msg.ack().await.map_err(|e| anyhow!(e))?;
+        // @end
         answered += 1;
     }
 }
@@ -314,12 +317,14 @@ pub async fn collect(
         let received_at = epoch_ms();
         got.answers += 1;
         *got.per_worker.entry(a.worker).or_default() += 1;
+        // @code distributed:broker
         // Idempotent by task id: the first answer counts, a second one is a duplicate.
         if let std::collections::btree_map::Entry::Vacant(slot) = got.outputs.entry(a.task) {
             slot.insert(a.out.clone());
             got.redelivered += u64::from(a.delivered > 1);
         }
         got.received.push((a, received_at));
+        // @end
     }
     Ok(got)
 }
@@ -403,7 +408,10 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
             cmd.args(["worker", "--broker", &url, "--run", &names.run])
                 .args(["--id", &w.to_string(), "--idle-ms", "1500"])
                 .stdin(std::process::Stdio::null())
-                .stdout(std::process::Stdio::null());
+                .stdout(std::process::Stdio::null())
+                // A worker that fails shows up as tasks left unanswered (and, killed or not,
+                // its tasks are redelivered); its own chatter would interleave with the table.
+                .stderr(std::process::Stdio::null());
             match &token {
                 Some(t) => cmd.env("INTERLEAVE_TOKEN", t),
                 None => cmd.env_remove("INTERLEAVE_TOKEN"),

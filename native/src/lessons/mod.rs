@@ -10,6 +10,7 @@ mod cpu;
 pub mod daemon;
 mod db;
 mod deadlock;
+pub mod distributed;
 mod io;
 mod local;
 mod pools;
@@ -36,5 +37,6 @@ pub fn execute(lesson: LessonId, strategy: &Strategy, ctx: &Ctx) -> Result<Execu
         LessonId::Processes => processes::execute(strategy, ctx.params),
         LessonId::Coroutine => coroutine::execute(strategy, ctx.params),
         LessonId::Cost => cost::execute(strategy, ctx.params),
+        LessonId::Distributed => distributed::execute(strategy, ctx),
     }
 }

@@ -139,6 +139,7 @@ async fn run(
         request,
         repeat: 1,
         server: Some(state.base.clone()),
+        broker: Default::default(),
     };
     if state.busy.swap(true, Ordering::SeqCst) {
         return Err(ApiError(

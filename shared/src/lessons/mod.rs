@@ -8,6 +8,7 @@ pub mod cpu;
 pub mod daemon;
 pub mod db;
 pub mod deadlock;
+pub mod distributed;
 pub mod io;
 pub mod local;
 pub mod pools;
@@ -133,6 +134,7 @@ impl LessonId {
             LessonId::Processes => &processes::INFO,
             LessonId::Coroutine => &coroutine::INFO,
             LessonId::Cost => &cost::INFO,
+            LessonId::Distributed => &distributed::INFO,
         }
     }
 }

@@ -54,5 +54,6 @@ pub async fn execute(
         LessonId::Local => native_only!(Local),
         LessonId::Daemon => native_only!(Daemon),
         LessonId::Processes => native_only!(Processes),
+        LessonId::Distributed => native_only!(Distributed),
     }
 }

@@ -1,0 +1,128 @@
+//! `distributed`: the same tasks on a pool of threads in one process, and on worker processes
+//! that take them from a broker's work queue (see `exec::workqueue`).
+
+use crate::exec::workqueue::{self, MasterOptions};
+use crate::exec::{self, Ctx, measure};
+use anyhow::{Result, bail};
+use interleave_shared::lessons::distributed as lesson;
+use interleave_shared::task::{Job, Task};
+use interleave_shared::{
+    Checked, Execution, Fact, LessonId, Span, SpanKind, Strategy, StrategyId as S, TaskRun,
+    Workload,
+};
+use std::time::Duration;
+
+/// The tasks as a workload for the in-process pool.
+struct Jobs(Vec<Job>);
+
+impl Workload for Jobs {
+    type Output = u128;
+    fn task_count(&self) -> usize {
+        self.0.len()
+    }
+    fn run_task(&self, task: usize) -> u128 {
+        match self.0[task].run() {
+            Some(Ok(interleave_shared::task::Output::Sum { value })) => value,
+            _ => 0,
+        }
+    }
+    fn kind(&self) -> SpanKind {
+        SpanKind::Compute
+    }
+}
+
+/// How long a task may stay unacknowledged before the broker hands it out again: long enough
+/// for any task of this lesson, short enough that a killed worker's task comes back soon.
+const ACK_WAIT: Duration = Duration::from_secs(1);
+
+pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
+    let p = ctx.params;
+    let jobs = lesson::jobs(p.size);
+    let expected = lesson::expected(p.size)?;
+    match strategy.id {
+        // @code distributed:local-pool
+        S::LocalPool => {
+            let work = Jobs(jobs);
+            let (run, timing): (TaskRun<u128>, _) =
+                measure(|c| Ok(exec::pool(&work, p.workers, c, &|_| {})))?;
+            let total: u128 = run.outputs.iter().sum();
+            Ok(Execution::new(
+                Checked::exact(total, expected),
+                run.spans,
+                p.workers,
+                timing,
+            ))
+        }
+        // @end
+        // @code distributed:broker
+        S::Broker => {
+            if let Some(k) = ctx.broker.kill_worker
+                && k >= p.workers
+            {
+                bail!(
+                    "--kill-worker {k} is out of range: allowed 0..={} (there are {} workers)",
+                    p.workers - 1,
+                    p.workers
+                );
+            }
+            let tasks: Vec<Task> = (0u32..)
+                .zip(jobs)
+                .map(|(id, job)| Task { id, job })
+                .collect();
+            let options = MasterOptions {
+                workers: p.workers,
+                broker: ctx
+                    .broker
+                    .url
+                    .clone()
+                    .map(|u| (u, ctx.broker.token.clone())),
+                kill_worker: ctx.broker.kill_worker,
+                ack_wait: ACK_WAIT,
+            };
+            let (run, timing) = measure(|_| workqueue::run_master(tasks.clone(), &options))?;
+            let total: u128 = run
+                .collected
+                .outputs
+                .iter()
+                .map(|(id, o)| o.clone().sum(*id))
+                .sum::<Result<u128, _>>()?;
+            let spans = spans_of(&run);
+            let deliveries = run.collected.answers;
+            let mut e = Execution::new(Checked::exact(total, expected), spans, p.workers, timing)
+                .fact(Fact::Deliveries, deliveries as f64)
+                .fact(Fact::Redelivered, run.collected.redelivered as f64)
+                .fact(Fact::Tasks, run.tasks as f64);
+            if let Some((k, task)) = run.killed {
+                e = e.with_note(format!(
+                    "worker {k} was killed (SIGKILL) holding task {task}; the broker delivered \
+                     it again after {} s unacknowledged, {} task(s) in all came back, and each \
+                     counted once",
+                    ACK_WAIT.as_secs(),
+                    run.collected.redelivered
+                ));
+            }
+            Ok(e)
+        }
+        // @end
+        _ => Err(exec::unsupported(LessonId::Distributed, strategy)),
+    }
+}
+
+/// One lane per worker: waiting for a task, computing it, and its answer on the way back.
+fn spans_of(run: &workqueue::MasterRun) -> Vec<Span> {
+    let at = |epoch: f64| (epoch - run.t0).max(0.0);
+    let mut spans = Vec::new();
+    for (a, received) in &run.collected.received {
+        let lane = |start: f64, end: f64, kind| Span {
+            worker: a.worker,
+            task: a.task,
+            start_ms: at(start),
+            end_ms: at(end).max(at(start)),
+            kind,
+        };
+        spans.push(lane(a.asked_at, a.took_at, SpanKind::Wait));
+        spans.push(lane(a.took_at, a.computed_at, SpanKind::Compute));
+        spans.push(lane(a.computed_at, *received, SpanKind::Copy));
+    }
+    spans
+}
