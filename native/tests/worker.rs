@@ -106,3 +106,97 @@ fn an_unreachable_broker_exits_2_within_seconds_naming_the_address() {
     );
     assert!(took < Duration::from_secs(15), "gave up after {took:?}");
 }
+
+/// Private brokers a master started (their store directories are named for it).
+fn private_brokers() -> usize {
+    let out = Command::new("pgrep")
+        .args(["-c", "-f", "interleave-broker-"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0)
+}
+
+fn run_json(args: &[&str]) -> (serde_json::Value, String, Option<i32>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_interleave"))
+        .args(["run", "distributed", "--json"])
+        .args(args)
+        .env_remove("INTERLEAVE_TOKEN")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (json, stderr, out.status.code())
+}
+
+/// A worker killed holding a task: the run still ends with the exact total, the task was
+/// delivered again and counted once, and no broker, worker or store is left behind.
+#[test]
+fn a_killed_workers_task_is_redelivered_and_the_total_stays_exact() {
+    let (json, stderr, code) = run_json(&[
+        "--strategies",
+        "broker",
+        "--workers",
+        "2",
+        "--size",
+        "30",
+        "--kill-worker",
+        "1",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let r = &json[0];
+    assert_eq!(r["correct"], true, "{r}");
+    assert!(r["facts"]["redelivered"].as_f64().unwrap() >= 1.0, "{r}");
+    assert!(r["facts"]["deliveries"].as_f64().unwrap() >= 30.0, "{r}");
+    assert!(
+        r["note"].as_str().unwrap().contains("worker 1 was killed"),
+        "{r}"
+    );
+    assert_eq!(private_brokers(), 0, "a private broker was left running");
+    let stores = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("interleave-broker-")
+        })
+        .count();
+    assert_eq!(stores, 0, "a broker's store was left behind");
+}
+
+/// With an existing broker: the right key runs, a wrong key is refused with exit 2.
+#[test]
+fn an_external_broker_takes_the_right_key_and_refuses_a_wrong_one() {
+    let server = Server::start("ext-key");
+    let (json, stderr, code) = run_json(&[
+        "--strategies",
+        "broker",
+        "--workers",
+        "2",
+        "--size",
+        "10",
+        "--broker",
+        &server.url,
+        "--token",
+        "ext-key",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(json[0]["correct"], true);
+    let (_, stderr, code) = run_json(&[
+        "--strategies",
+        "broker",
+        "--workers",
+        "2",
+        "--size",
+        "10",
+        "--broker",
+        &server.url,
+        "--token",
+        "nope",
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("authorization violation"), "{stderr}");
+}
