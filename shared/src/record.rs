@@ -133,6 +133,12 @@ pub struct RunRecord {
     /// thinned to at most [`MAX_LEVELS`] points (each kept point the fullest of its stretch).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub levels: Vec<(f64, u32)>,
+    /// distributed: how the broker delivered the tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Delivery>,
+    /// distributed: the address each worker ran at, by worker number.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
     /// The lesson's claims about this strategy, checked against this run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub claims: Vec<ClaimResult>,
@@ -194,6 +200,22 @@ pub struct Execution {
     pub facts: Facts,
     /// See [`RunRecord::levels`].
     pub levels: Vec<(f64, u32)>,
+    /// See [`RunRecord::delivery`].
+    pub delivery: Option<Delivery>,
+    /// See [`RunRecord::hosts`].
+    pub hosts: Vec<String>,
+}
+
+/// How a broker delivered a run's tasks: at least once each, more when a worker died holding
+/// one. The answers were still counted once per task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// Tasks published.
+    pub tasks: u64,
+    /// Deliveries in all.
+    pub deliveries: u64,
+    /// Tasks whose counted answer came from a second or later delivery.
+    pub redelivered: u64,
 }
 
 impl Execution {
@@ -208,6 +230,8 @@ impl Execution {
             shows_bug: false,
             facts: Facts::new(),
             levels: Vec::new(),
+            delivery: None,
+            hosts: Vec::new(),
         }
     }
 
@@ -239,6 +263,13 @@ impl Execution {
     pub fn levels(mut self, mut samples: Vec<(f64, u32)>) -> Self {
         samples.sort_by(|a, b| a.0.total_cmp(&b.0));
         self.levels = thin(samples, MAX_LEVELS);
+        self
+    }
+
+    /// The same with how a broker delivered the tasks, and where each worker ran.
+    pub fn delivered(mut self, delivery: Delivery, hosts: Vec<String>) -> Self {
+        self.delivery = Some(delivery);
+        self.hosts = hosts;
         self
     }
 
@@ -293,6 +324,8 @@ impl RunRecord {
             shows_bug: e.shows_bug,
             facts: e.facts,
             levels: e.levels,
+            delivery: e.delivery,
+            hosts: e.hosts,
             claims: Vec::new(),
         }
     }

@@ -278,6 +278,9 @@ pub struct Collected {
     pub answers: u64,
     /// Tasks whose accepted answer came from a redelivery.
     pub redelivered: u64,
+    /// Deliveries in all: for each task, the highest delivery count any answer reported (a
+    /// delivery to a worker that died without answering is counted by the next one).
+    pub deliveries: u64,
     /// Answers per worker.
     pub per_worker: BTreeMap<u32, u64>,
     /// Every answer as received, with the master's receive time (epoch ms): the timeline.
@@ -326,6 +329,12 @@ pub async fn collect(
         got.received.push((a, received_at));
         // @end
     }
+    let mut most: BTreeMap<u32, i64> = BTreeMap::new();
+    for (a, _) in &got.received {
+        let m = most.entry(a.task).or_default();
+        *m = (*m).max(a.delivered);
+    }
+    got.deliveries = most.values().map(|d| (*d).max(1) as u64).sum();
     Ok(got)
 }
 
@@ -353,6 +362,8 @@ pub struct MasterRun {
     pub tasks: usize,
     /// The worker that was killed, and the task it held.
     pub killed: Option<(u32, u32)>,
+    /// Where each worker ran (its address toward the broker), by worker number.
+    pub hosts: Vec<String>,
 }
 
 /// Child worker processes, killed and reaped on drop whatever ends the master.
@@ -457,6 +468,9 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
             t0,
             tasks: tasks.len(),
             killed,
+            // Every worker of this strategy runs on this machine and reaches the broker over
+            // loopback.
+            hosts: vec!["127.0.0.1".to_string(); options.workers as usize],
         })
     })
 }
@@ -522,6 +536,7 @@ mod tests {
             );
             assert_eq!(got.outputs.len(), 5);
             assert_eq!(got.redelivered, 1);
+            assert_eq!(got.deliveries, 6, "five tasks, one of them delivered twice");
             let total: u128 = got
                 .outputs
                 .iter()

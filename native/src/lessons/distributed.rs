@@ -5,6 +5,7 @@ use crate::exec::workqueue::{self, MasterOptions};
 use crate::exec::{self, Ctx, measure};
 use anyhow::{Result, bail};
 use interleave_shared::lessons::distributed as lesson;
+use interleave_shared::record::Delivery;
 use interleave_shared::task::{Job, Task};
 use interleave_shared::{
     Checked, Execution, Fact, LessonId, Span, SpanKind, Strategy, StrategyId as S, TaskRun,
@@ -87,11 +88,19 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
                 .map(|(id, o)| o.clone().sum(*id))
                 .sum::<Result<u128, _>>()?;
             let spans = spans_of(&run);
-            let deliveries = run.collected.answers;
+            let deliveries = run.collected.deliveries;
             let mut e = Execution::new(Checked::exact(total, expected), spans, p.workers, timing)
                 .fact(Fact::Deliveries, deliveries as f64)
                 .fact(Fact::Redelivered, run.collected.redelivered as f64)
-                .fact(Fact::Tasks, run.tasks as f64);
+                .fact(Fact::Tasks, run.tasks as f64)
+                .delivered(
+                    Delivery {
+                        tasks: run.tasks as u64,
+                        deliveries,
+                        redelivered: run.collected.redelivered,
+                    },
+                    run.hosts.clone(),
+                );
             if let Some((k, task)) = run.killed {
                 e = e.with_note(format!(
                     "worker {k} was killed (SIGKILL) holding task {task}; the broker delivered \
