@@ -107,35 +107,48 @@ fn an_unreachable_broker_exits_2_within_seconds_naming_the_address() {
     assert!(took < Duration::from_secs(15), "gave up after {took:?}");
 }
 
-/// Private brokers a master started (their store directories are named for it).
-fn private_brokers() -> usize {
+/// A master's private brokers still running, and its stores still on disk (both are named
+/// `interleave-broker-<master pid>-<port>`).
+fn leftovers(master: u32) -> (usize, usize) {
+    let prefix = format!("interleave-broker-{master}-");
     let out = Command::new("pgrep")
-        .args(["-c", "-f", "interleave-broker-"])
+        .args(["-c", "-f", &prefix])
         .output()
         .unwrap();
-    String::from_utf8_lossy(&out.stdout)
+    let running = String::from_utf8_lossy(&out.stdout)
         .trim()
         .parse()
-        .unwrap_or(0)
+        .unwrap_or(0);
+    let stores = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .count();
+    (running, stores)
 }
 
-fn run_json(args: &[&str]) -> (serde_json::Value, String, Option<i32>) {
-    let out = Command::new(env!("CARGO_BIN_EXE_interleave"))
+/// `interleave run distributed --json ARGS`: its records, stderr, exit code and pid.
+fn run_json(args: &[&str]) -> (serde_json::Value, String, Option<i32>, u32) {
+    let child = Command::new(env!("CARGO_BIN_EXE_interleave"))
         .args(["run", "distributed", "--json"])
         .args(args)
         .env_remove("INTERLEAVE_TOKEN")
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
-    (json, stderr, out.status.code())
+    (json, stderr, out.status.code(), pid)
 }
 
 /// A worker killed holding a task: the run still ends with the exact total, the task was
 /// delivered again and counted once, and no broker, worker or store is left behind.
 #[test]
 fn a_killed_workers_task_is_redelivered_and_the_total_stays_exact() {
-    let (json, stderr, code) = run_json(&[
+    let (json, stderr, code, pid) = run_json(&[
         "--strategies",
         "broker",
         "--workers",
@@ -158,24 +171,18 @@ fn a_killed_workers_task_is_redelivered_and_the_total_stays_exact() {
         r["note"].as_str().unwrap().contains("worker 1 was killed"),
         "{r}"
     );
-    assert_eq!(private_brokers(), 0, "a private broker was left running");
-    let stores = std::fs::read_dir(std::env::temp_dir())
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with("interleave-broker-")
-        })
-        .count();
-    assert_eq!(stores, 0, "a broker's store was left behind");
+    assert_eq!(
+        leftovers(pid),
+        (0, 0),
+        "broker processes, stores left behind"
+    );
 }
 
 /// With an existing broker: the right key runs, a wrong key is refused with exit 2.
 #[test]
 fn an_external_broker_takes_the_right_key_and_refuses_a_wrong_one() {
     let server = Server::start("ext-key");
-    let (json, stderr, code) = run_json(&[
+    let common = [
         "--strategies",
         "broker",
         "--workers",
@@ -183,24 +190,62 @@ fn an_external_broker_takes_the_right_key_and_refuses_a_wrong_one() {
         "--size",
         "10",
         "--broker",
-        &server.url,
-        "--token",
-        "ext-key",
-    ]);
+    ];
+    let mut right = common.to_vec();
+    right.extend([server.url.as_str(), "--token", "ext-key"]);
+    let (json, stderr, code, _) = run_json(&right);
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(json[0]["correct"], true);
-    let (_, stderr, code) = run_json(&[
-        "--strategies",
-        "broker",
-        "--workers",
-        "2",
-        "--size",
-        "10",
-        "--broker",
-        &server.url,
-        "--token",
-        "nope",
-    ]);
+    let mut wrong = common.to_vec();
+    wrong.extend([server.url.as_str(), "--token", "nope"]);
+    let (_, stderr, code, _) = run_json(&wrong);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("authorization violation"), "{stderr}");
+}
+
+/// A master killed outright (no Drop runs) still takes its private broker with it, and the
+/// next master sweeps the store it left.
+#[test]
+fn a_killed_master_leaves_no_broker_running() {
+    let mut cli = Command::new(env!("CARGO_BIN_EXE_interleave"))
+        .args([
+            "run",
+            "distributed",
+            "--strategies",
+            "broker",
+            "--workers",
+            "2",
+        ])
+        .args(["--size", "100000"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = cli.id();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while leftovers(pid).0 == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the master never started its broker"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    cli.kill().unwrap();
+    cli.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while leftovers(pid).0 > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the private broker outlived its master"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (_, stderr, code, _) =
+        run_json(&["--strategies", "broker", "--workers", "1", "--size", "2"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        leftovers(pid),
+        (0, 0),
+        "the killed master's store was not swept"
+    );
 }

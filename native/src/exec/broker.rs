@@ -44,6 +44,37 @@ fn free_port(host: Ipv4Addr) -> Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
+/// Remove the stores of brokers whose master is gone: a master killed outright (SIGKILL runs
+/// no Drop) takes its server with it (PR_SET_PDEATHSIG) but leaves the directory, named
+/// `interleave-broker-<master pid>-<port>`.
+fn sweep_stale_stores() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("interleave-broker-"))
+        else {
+            continue;
+        };
+        let Some(pid) = rest
+            .split('-')
+            .next()
+            .and_then(|p| p.parse::<libc::pid_t>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: signal 0 only asks whether the process exists.
+        let gone = unsafe { libc::kill(pid, 0) } != 0
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 impl Broker {
     /// Start a broker on `host` (127.0.0.1, or a namespace bridge address) with its own store
     /// and a random token; returns once it accepts connections.
@@ -53,12 +84,23 @@ impl Broker {
 
     /// [`Broker::start`] with a given token.
     pub fn start_with(host: Ipv4Addr, token: &str) -> Result<Self> {
+        sweep_stale_stores();
         let port = free_port(host)?;
         let store =
             std::env::temp_dir().join(format!("interleave-broker-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&store)
             .with_context(|| format!("cannot create the broker's store {}", store.display()))?;
-        let child = Command::new(NATS_SERVER)
+        let mut command = Command::new(NATS_SERVER);
+        // SAFETY: prctl(2) is async-signal-safe; between fork and exec it asks the kernel to
+        // stop the server when we die, however we die (a SIGKILL leaves no Drop to run).
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+        let child = command
             .args([
                 "-a",
                 &host.to_string(),
