@@ -100,17 +100,28 @@ impl Broker {
                 Ok(())
             });
         }
+        // The key goes in a file only we can read, not on the command line, where `ps` would
+        // show it to every user of the machine.
+        let config = store.join("nats.conf");
+        let text = format!(
+            "listen: \"{host}:{port}\"\njetstream {{ store_dir: {:?} }}\nauthorization {{ token: {:?} }}\n",
+            store.display().to_string(),
+            token
+        );
+        {
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&config)
+                .and_then(|mut f| f.write_all(text.as_bytes()))
+                .with_context(|| format!("cannot write {}", config.display()))?;
+        }
         let child = command
-            .args([
-                "-a",
-                &host.to_string(),
-                "-p",
-                &port.to_string(),
-                "-js",
-                "-sd",
-            ])
-            .arg(&store)
-            .args(["--auth", token])
+            .arg("-c")
+            .arg(&config)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -233,6 +244,25 @@ mod tests {
         drop(broker);
         assert!(!alive(pid), "nats-server {pid} still running");
         assert!(!store.exists(), "{} left behind", store.display());
+    }
+
+    /// The key is not on the server's command line, where any user could read it.
+    #[test]
+    fn the_key_is_not_on_the_command_line() {
+        let broker = Broker::start(Ipv4Addr::LOCALHOST).unwrap();
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", broker.pid())).unwrap();
+        let cmdline = String::from_utf8_lossy(&cmdline);
+        assert!(!cmdline.contains(&broker.token), "{cmdline}");
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(broker.store().join("nats.conf"))
+                .unwrap()
+                .permissions(),
+        );
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "the config is readable by others: {mode:o}"
+        );
     }
 
     #[test]
