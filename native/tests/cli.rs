@@ -415,7 +415,7 @@ fn compare_quick_covers_every_lesson_and_native_strategy() {
             )
         })
         .collect();
-    assert_eq!(pairs.len(), 46, "{pairs:?}");
+    assert_eq!(pairs.len(), 47, "{pairs:?}");
     assert!(
         pairs.contains(&"io/hybrid".to_string()) && pairs.contains(&"db/contending".to_string())
     );

@@ -249,3 +249,43 @@ fn a_killed_master_leaves_no_broker_running() {
         "the killed master's store was not swept"
     );
 }
+
+/// `hosts`: each worker on a network namespace of its own reaches the broker on the bridge; the
+/// total is exact and no namespace, link or broker is left. Without root: exit 2, saying why.
+#[test]
+fn hosts_are_namespaces_that_reach_the_broker_and_vanish() {
+    // SAFETY: geteuid(2) has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let (json, stderr, code, pid) =
+        run_json(&["--strategies", "hosts", "--workers", "2", "--size", "10"]);
+    if !root {
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(stderr.contains("needs root"), "{stderr}");
+        return;
+    }
+    assert_eq!(code, Some(0), "{stderr}");
+    let r = &json[0];
+    assert_eq!(r["correct"], true, "{r}");
+    let hosts: Vec<&str> = r["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .collect();
+    assert_eq!(hosts.len(), 2);
+    assert!(hosts.iter().all(|h| h.starts_with("10.77.")), "{hosts:?}");
+    assert_ne!(hosts[0], hosts[1]);
+    let listed = |what: &[&str]| {
+        String::from_utf8_lossy(&Command::new("ip").args(what).output().unwrap().stdout)
+            .into_owned()
+    };
+    assert!(
+        !listed(&["netns", "list"]).contains("il"),
+        "a namespace was left behind"
+    );
+    assert!(
+        !listed(&["link", "show"]).contains("ilb"),
+        "a bridge was left behind"
+    );
+    assert_eq!(leftovers(pid), (0, 0));
+}

@@ -24,7 +24,7 @@ class QueueManager(BaseManager):
     pass
 
 
-# @code distributed:broker
+# @code distributed:broker distributed:hosts
 def worker(address, key):
     QueueManager.register("get_tasks")
     QueueManager.register("get_results")

@@ -204,6 +204,8 @@ named! {
         LocalPool = "local-pool",
         /// distributed: worker processes taking tasks from a broker.
         Broker = "broker",
+        /// distributed: the same, each worker in a network namespace of its own: a host.
+        Hosts = "hosts",
     }
 }
 

@@ -10,6 +10,7 @@ pub mod clock;
 mod ctx;
 pub mod fetch;
 mod measure;
+pub mod netns;
 mod os;
 mod pool;
 pub mod processes;
@@ -24,7 +25,9 @@ pub mod workqueue;
 pub use clock::MonoClock;
 pub use ctx::{BrokerFlags, Ctx, expect, unsupported};
 pub use measure::measure;
-pub use os::{child_command, default_workers, die_with_parent, event_loop, raise_fd_limit};
+pub use os::{
+    child_command, default_workers, die_with_parent, event_loop, mark_child, raise_fd_limit,
+};
 pub use pool::pool;
 pub use rayon_pools::rayon_pool;
 pub use threads::threads;

@@ -35,8 +35,14 @@ const PARENT_ENV: &str = "INTERLEAVE_PARENT";
 /// carrying this process's id so the child dies with it.
 pub fn child_command(exe: &std::path::Path) -> std::process::Command {
     let mut command = std::process::Command::new(exe);
-    command.env(PARENT_ENV, std::process::id().to_string());
+    mark_child(&mut command);
     command
+}
+
+/// Mark `command` as a child of this process, as [`child_command`] does, for a program started
+/// through another (`ip netns exec … interleave worker`, which execs into the same process).
+pub fn mark_child(command: &mut std::process::Command) {
+    command.env(PARENT_ENV, std::process::id().to_string());
 }
 
 /// In a child started by [`child_command`]: ask the kernel to SIGKILL this process when its

@@ -349,6 +349,8 @@ pub struct MasterOptions {
     pub kill_worker: Option<u32>,
     /// How long a task may stay unacknowledged before the broker hands it out again.
     pub ack_wait: Duration,
+    /// Put each worker on a host of its own (a network namespace; root only).
+    pub on_hosts: bool,
 }
 
 /// What a master's run gave.
@@ -388,9 +390,19 @@ fn run_id() -> Result<String> {
 /// `options.workers` `interleave worker` processes on this machine, and collect one answer per
 /// task. Every process and the private broker are stopped before it returns, also on error.
 pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun> {
+    let run = run_id()?;
+    // Hosts first, so the broker can listen on their bridge; dropped last (declared first).
+    let hosts = if options.on_hosts {
+        Some(super::netns::Hosts::create(options.workers, &run[..4])?)
+    } else {
+        None
+    };
+    let listen = hosts
+        .as_ref()
+        .map_or(std::net::Ipv4Addr::LOCALHOST, |h| h.broker_addr());
     let private = match &options.broker {
         Some(_) => None,
-        None => Some(super::broker::Broker::start(std::net::Ipv4Addr::LOCALHOST)?),
+        None => Some(super::broker::Broker::start(listen)?),
     };
     let (url, token) = match (&options.broker, &private) {
         (Some((url, token)), _) => (url.clone(), token.clone()),
@@ -403,7 +415,7 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
         .build()
         .context("cannot start the tokio runtime")?;
     let t0 = epoch_ms();
-    let names = Names::new(&run_id()?)?;
+    let names = Names::new(&run)?;
     rt.block_on(async {
         let client = connect(&url, token.as_deref()).await?;
         let js = jetstream::new(client.clone());
@@ -415,7 +427,15 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
         };
         let mut workers = Workers(Vec::new());
         for w in 0..options.workers {
-            let mut cmd = super::child_command(&exe);
+            let mut cmd = match &hosts {
+                Some(h) => {
+                    let mut c = h.exec_in(w);
+                    c.arg(&exe);
+                    super::mark_child(&mut c);
+                    c
+                }
+                None => super::child_command(&exe),
+            };
             cmd.args(["worker", "--broker", &url, "--run", &names.run])
                 .args(["--id", &w.to_string(), "--idle-ms", "1500"])
                 .stdin(std::process::Stdio::null())
@@ -468,9 +488,14 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
             t0,
             tasks: tasks.len(),
             killed,
-            // Every worker of this strategy runs on this machine and reaches the broker over
-            // loopback.
-            hosts: vec!["127.0.0.1".to_string(); options.workers as usize],
+            // Where each worker reached the broker from: its host's address, or loopback.
+            hosts: (0..options.workers)
+                .map(|w| {
+                    hosts
+                        .as_ref()
+                        .map_or("127.0.0.1".to_string(), |h| h.worker_addr(w).to_string())
+                })
+                .collect(),
         })
     })
 }

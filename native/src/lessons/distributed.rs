@@ -1,6 +1,7 @@
 //! `distributed`: the same tasks on a pool of threads in one process, and on worker processes
 //! that take them from a broker's work queue (see `exec::workqueue`).
 
+use crate::error::UsageError;
 use crate::exec::workqueue::{self, MasterOptions};
 use crate::exec::{self, Ctx, measure};
 use anyhow::{Result, bail};
@@ -55,8 +56,15 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
             ))
         }
         // @end
-        // @code distributed:broker
-        S::Broker => {
+        // @code distributed:broker distributed:hosts
+        S::Broker | S::Hosts => {
+            if strategy.id == S::Hosts && !exec::netns::is_root() {
+                bail!(UsageError::Other(
+                    "the hosts strategy puts each worker in a network namespace of its own, \
+                     which needs root: run it as root (CI does), or use --strategies broker"
+                        .into()
+                ));
+            }
             if let Some(k) = ctx.broker.kill_worker
                 && k >= p.workers
             {
@@ -79,6 +87,7 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
                     .map(|u| (u, ctx.broker.token.clone())),
                 kill_worker: ctx.broker.kill_worker,
                 ack_wait: ACK_WAIT,
+                on_hosts: strategy.id == S::Hosts,
             };
             let (run, timing) = measure(|_| workqueue::run_master(tasks.clone(), &options))?;
             let total: u128 = run

@@ -35,6 +35,7 @@ pub static INFO: LessonInfo = LessonInfo {
     native: &[
         Strategy::new(S::LocalPool, Runs::ThreadPool),
         Strategy::new(S::Broker, Runs::Processes),
+        Strategy::new(S::Hosts, Runs::Processes),
     ],
     web: &[],
     size: ParamSpec {
@@ -95,7 +96,7 @@ pub static CLAIMS: &[Claim] = &[Claim {
     text: "Every task's answer is counted once, wherever and however often it ran: the total \
         is exact",
     side: None,
-    test: Test::Exact(&[S::LocalPool, S::Broker]),
+    test: Test::Exact(&[S::LocalPool, S::Broker, S::Hosts]),
 }];
 
 fn answer(ev: &Evidence) -> Option<Answer> {
