@@ -3,7 +3,12 @@
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// Tests that look at the machine's namespaces take turns: each checks that none is left, which
+/// a test creating its own at the same moment would contradict.
+static NAMESPACES: Mutex<()> = Mutex::new(());
 
 /// A nats-server on a free loopback port with `token`, stopped when dropped.
 struct Server {
@@ -254,6 +259,7 @@ fn a_killed_master_leaves_no_broker_running() {
 /// total is exact and no namespace, link or broker is left. Without root: exit 2, saying why.
 #[test]
 fn hosts_are_namespaces_that_reach_the_broker_and_vanish() {
+    let _turn = NAMESPACES.lock().unwrap_or_else(|p| p.into_inner());
     // SAFETY: geteuid(2) has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
     let (json, stderr, code, pid) =
@@ -288,4 +294,53 @@ fn hosts_are_namespaces_that_reach_the_broker_and_vanish() {
         "a bridge was left behind"
     );
     assert_eq!(leftovers(pid), (0, 0));
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM in the middle of a run: the master stops its workers, its broker
+/// and, with `hosts`, removes the namespaces and links, which no process death would remove.
+#[test]
+fn an_interrupted_master_cleans_up_everything_it_made() {
+    let _turn = NAMESPACES.lock().unwrap_or_else(|p| p.into_inner());
+    // SAFETY: geteuid(2) has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let strategy = if root { "hosts" } else { "broker" };
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        let cli = Command::new(env!("CARGO_BIN_EXE_interleave"))
+            .args([
+                "run",
+                "distributed",
+                "--strategies",
+                strategy,
+                "--workers",
+                "2",
+            ])
+            .args(["--size", "100000"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = cli.id();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while leftovers(pid).0 == 0 {
+            assert!(
+                Instant::now() < deadline,
+                "the master never started its broker"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        // SAFETY: kill(2) on the child we started.
+        unsafe { libc::kill(pid as libc::pid_t, sig) };
+        let out = cli.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("interrupted"), "{stderr}");
+        assert_eq!(leftovers(pid), (0, 0), "signal {sig}: broker or store left");
+        if root {
+            let netns = Command::new("ip").args(["netns", "list"]).output().unwrap();
+            assert!(
+                !String::from_utf8_lossy(&netns.stdout).contains("il"),
+                "signal {sig}: a namespace was left"
+            );
+        }
+    }
 }

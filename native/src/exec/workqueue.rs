@@ -368,6 +368,55 @@ pub struct MasterRun {
     pub hosts: Vec<String>,
 }
 
+/// Set by SIGINT or SIGTERM while a master runs.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn on_interrupt(_: libc::c_int) {
+    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// While it lives, SIGINT and SIGTERM only set [`INTERRUPTED`], so the master can stop its
+/// workers, its broker and its hosts (namespaces and links no process death removes) before it
+/// ends; the previous handlers come back when it is dropped.
+struct InterruptGuard {
+    old: [libc::sigaction; 2],
+}
+
+const SIGNALS: [libc::c_int; 2] = [libc::SIGINT, libc::SIGTERM];
+
+impl InterruptGuard {
+    fn install() -> Self {
+        INTERRUPTED.store(false, std::sync::atomic::Ordering::SeqCst);
+        // SAFETY: sigaction(2) with a handler that only stores to an atomic (async-signal-safe);
+        // zeroed sigaction structs are valid "no flags, empty mask" values.
+        unsafe {
+            let mut old: [libc::sigaction; 2] = std::mem::zeroed();
+            for (i, sig) in SIGNALS.iter().enumerate() {
+                let mut act: libc::sigaction = std::mem::zeroed();
+                act.sa_sigaction = on_interrupt as usize;
+                libc::sigaction(*sig, &act, &mut old[i]);
+            }
+            InterruptGuard { old }
+        }
+    }
+}
+
+impl Drop for InterruptGuard {
+    fn drop(&mut self) {
+        for (i, sig) in SIGNALS.iter().enumerate() {
+            // SAFETY: restores the handler sigaction(2) gave back in `install`.
+            unsafe { libc::sigaction(*sig, &self.old[i], std::ptr::null_mut()) };
+        }
+    }
+}
+
+/// Resolves once SIGINT or SIGTERM arrived.
+async fn interrupted() {
+    while !INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Child worker processes, killed and reaped on drop whatever ends the master.
 struct Workers(Vec<std::process::Child>);
 
@@ -390,6 +439,7 @@ fn run_id() -> Result<String> {
 /// `options.workers` `interleave worker` processes on this machine, and collect one answer per
 /// task. Every process and the private broker are stopped before it returns, also on error.
 pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun> {
+    let _interrupts = InterruptGuard::install();
     let run = run_id()?;
     // Hosts first, so the broker can listen on their bridge; dropped last (declared first).
     let hosts = if options.on_hosts {
@@ -416,7 +466,7 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
         .context("cannot start the tokio runtime")?;
     let t0 = epoch_ms();
     let names = Names::new(&run)?;
-    rt.block_on(async {
+    let body = async {
         let client = connect(&url, token.as_deref()).await?;
         let js = jetstream::new(client.clone());
         create(&js, &names, options.ack_wait).await?;
@@ -497,6 +547,14 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
                 })
                 .collect(),
         })
+    };
+    rt.block_on(async {
+        tokio::select! {
+            run = body => run,
+            () = interrupted() => Err(anyhow!(
+                "interrupted: stopped the workers, the broker and the hosts before exiting"
+            )),
+        }
     })
 }
 
