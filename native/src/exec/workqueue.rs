@@ -393,7 +393,7 @@ impl InterruptGuard {
             let mut old: [libc::sigaction; 2] = std::mem::zeroed();
             for (i, sig) in SIGNALS.iter().enumerate() {
                 let mut act: libc::sigaction = std::mem::zeroed();
-                act.sa_sigaction = on_interrupt as usize;
+                act.sa_sigaction = on_interrupt as *const () as usize;
                 libc::sigaction(*sig, &act, &mut old[i]);
             }
             InterruptGuard { old }
