@@ -344,3 +344,48 @@ fn an_interrupted_master_cleans_up_everything_it_made() {
         }
     }
 }
+
+/// A worker started by hand (as on a second machine) joins a master that uses a shared broker,
+/// and takes part of its tasks; the total stays exact.
+#[test]
+fn a_worker_started_by_hand_joins_a_masters_run() {
+    let server = Server::start("shared-key");
+    let hand = Command::new(env!("CARGO_BIN_EXE_interleave"))
+        .args([
+            "worker",
+            "--broker",
+            &server.url,
+            "--id",
+            "7",
+            "--idle-ms",
+            "8000",
+        ])
+        .env("INTERLEAVE_TOKEN", "shared-key")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (json, stderr, code, _) = run_json(&[
+        "--strategies",
+        "broker",
+        "--workers",
+        "1",
+        "--size",
+        "200",
+        "--broker",
+        &server.url,
+        "--token",
+        "shared-key",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(json[0]["correct"], true);
+    let out = hand.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    let answered: u64 = said
+        .split_whitespace()
+        .skip_while(|w| *w != "answered")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(answered > 0, "the hand-started worker took no task: {said}");
+}

@@ -153,28 +153,49 @@ pub async fn work_holding(
     worker: u32,
     idle: Duration,
 ) -> Result<u64> {
-    let consumer: consumer::PullConsumer = js
-        .get_stream(names.tasks_stream())
-        .await
-        .context("no task stream: is the master running?")?
-        .get_consumer(WORKERS)
-        .await
-        .map_err(|e| anyhow!("no workers' consumer: {e}"))?;
+    // A worker started by hand may come up before its master: wait for the run's queue as long
+    // as it would wait for a task.
+    let deadline = tokio::time::Instant::now() + idle;
+    let consumer: consumer::PullConsumer = loop {
+        let found = match js.get_stream(names.tasks_stream()).await {
+            Ok(stream) => stream.get_consumer(WORKERS).await.ok(),
+            Err(_) => None,
+        };
+        match found {
+            Some(c) => break c,
+            None if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            None => bail!(
+                "no task stream for run '{}' after {idle:?}: is the master running?",
+                names.run
+            ),
+        }
+    };
     let mut answered = 0;
     loop {
         // One task at a time: a worker that dies holds at most one unacknowledged task.
         let asked_at = epoch_ms();
-        let mut batch = consumer
+        let batch = consumer
             .fetch()
             .max_messages(1)
             .expires(idle)
             .messages()
-            .await
-            .map_err(|e| anyhow!(e))?;
+            .await;
+        let mut batch = match batch {
+            Ok(b) => b,
+            Err(e) if run_ended(&e.to_string()) => return Ok(answered),
+            Err(e) => return Err(anyhow!(e)),
+        };
         let Some(msg) = batch.next().await else {
             return Ok(answered);
         };
-        let msg = msg.map_err(|e| anyhow!(e))?;
+        let msg = match msg {
+            Ok(m) => m,
+            // The master removed its queue: the run is over, which ends a worker normally.
+            Err(e) if run_ended(&e.to_string()) => return Ok(answered),
+            Err(e) => return Err(anyhow!(e)),
+        };
         let took_at = epoch_ms();
         let delivered = msg.info().map_err(|e| anyhow!(e))?.delivered;
         let text = std::str::from_utf8(&msg.payload).context("a task that is not UTF-8")?;
@@ -267,6 +288,11 @@ pub fn join(args: &WorkerArgs) -> Result<u64> {
         )
         .await
     })
+}
+
+/// Whether a fetch error means the master deleted the run's queue (it had every answer).
+fn run_ended(error: &str) -> bool {
+    error.contains("Consumer Deleted") || error.contains("stream not found")
 }
 
 /// What the master collected.
@@ -440,7 +466,13 @@ fn run_id() -> Result<String> {
 /// task. Every process and the private broker are stopped before it returns, also on error.
 pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun> {
     let _interrupts = InterruptGuard::install();
-    let run = run_id()?;
+    // On a broker of our own every run gets fresh names; on a shared one, the run is "main",
+    // the name `interleave worker` joins by default, so a worker started by hand on another
+    // machine needs only the broker's address and key.
+    let run = match options.broker {
+        Some(_) => "main".to_string(),
+        None => run_id()?,
+    };
     // Hosts first, so the broker can listen on their bridge; dropped last (declared first).
     let hosts = if options.on_hosts {
         Some(super::netns::Hosts::create(options.workers, &run[..4])?)
@@ -469,6 +501,9 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
     let body = async {
         let client = connect(&url, token.as_deref()).await?;
         let js = jetstream::new(client.clone());
+        // A shared broker may still hold an interrupted run's streams under these names.
+        let _ = js.delete_stream(names.tasks_stream()).await;
+        let _ = js.delete_stream(names.results_stream()).await;
         create(&js, &names, options.ack_wait).await?;
         publish(&js, &names, &tasks).await?;
         let mut holding = match options.kill_worker {
@@ -533,6 +568,9 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
             }
         }
         drop(workers);
+        // Leave a shared broker as we found it.
+        let _ = js.delete_stream(names.tasks_stream()).await;
+        let _ = js.delete_stream(names.results_stream()).await;
         Ok(MasterRun {
             collected,
             t0,
