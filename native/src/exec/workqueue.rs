@@ -560,6 +560,11 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
             killed = Some((k, task));
         }
         let collected = collect(&js, &names, tasks.len(), Duration::from_secs(120)).await?;
+        // Every task is answered: removing the queue tells the workers at once (their pending
+        // fetch fails with "consumer deleted", which ends a worker normally), and leaves a
+        // shared broker as we found it.
+        let _ = js.delete_stream(names.tasks_stream()).await;
+        let _ = js.delete_stream(names.results_stream()).await;
         // Workers stop once the queue stays empty; give them that long, then stop the rest.
         for c in &mut workers.0 {
             let deadline = std::time::Instant::now() + Duration::from_secs(5);
@@ -568,9 +573,6 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
             }
         }
         drop(workers);
-        // Leave a shared broker as we found it.
-        let _ = js.delete_stream(names.tasks_stream()).await;
-        let _ = js.delete_stream(names.results_stream()).await;
         Ok(MasterRun {
             collected,
             t0,
