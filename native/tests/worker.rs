@@ -176,6 +176,14 @@ fn a_killed_workers_task_is_redelivered_and_the_total_stays_exact() {
         r["note"].as_str().unwrap().contains("worker 1 was killed"),
         "{r}"
     );
+    // The held task is on the killed worker's lane, up to the kill.
+    let held = r["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["worker"] == 1 && s["kind"] == "lock")
+        .count();
+    assert_eq!(held, 1, "{r}");
     assert_eq!(
         leftovers(pid),
         (0, 0),

@@ -202,7 +202,10 @@ pub async fn work_holding(
         let t: Task = task::decode(text)?;
         if let Some(client) = hold {
             client
-                .publish(names.holding_subject(), format!("{worker} {}", t.id).into())
+                .publish(
+                    names.holding_subject(),
+                    format!("{worker} {} {took_at}", t.id).into(),
+                )
                 .await?;
             client.flush().await?;
             // Held until killed: the master's --kill-worker ends this process.
@@ -388,8 +391,9 @@ pub struct MasterRun {
     pub t0: f64,
     /// Tasks published.
     pub tasks: usize,
-    /// The worker that was killed, and the task it held.
-    pub killed: Option<(u32, u32)>,
+    /// The worker that was killed: who, the task it held, when it took it and when it was
+    /// killed (epoch ms).
+    pub killed: Option<Killed>,
     /// Where each worker ran (its address toward the broker), by worker number.
     pub hosts: Vec<String>,
 }
@@ -441,6 +445,19 @@ async fn interrupted() {
     while !INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// A worker killed holding a task (`--kill-worker`).
+#[derive(Debug, Clone, Copy)]
+pub struct Killed {
+    /// The worker.
+    pub worker: u32,
+    /// The task it held.
+    pub task: u32,
+    /// When it took the task (epoch ms).
+    pub took_at: f64,
+    /// When it was killed (epoch ms).
+    pub killed_at: f64,
 }
 
 /// Child worker processes, killed and reaped on drop whatever ends the master.
@@ -546,18 +563,27 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
                 .map_err(|_| anyhow!("worker {k} never took a task to be killed holding"))?
                 .ok_or_else(|| anyhow!("the holding subscription ended"))?;
             let text = String::from_utf8_lossy(&said.payload).into_owned();
-            let task = text
-                .split_whitespace()
-                .nth(1)
-                .and_then(|t| t.parse().ok())
-                .ok_or_else(|| anyhow!("worker {k} said '{text}'"))?;
+            let mut words = text.split_whitespace().skip(1);
+            let (task, took_at) = match (
+                words.next().and_then(|t| t.parse().ok()),
+                words.next().and_then(|t| t.parse().ok()),
+            ) {
+                (Some(task), Some(at)) => (task, at),
+                _ => bail!("worker {k} said '{text}'"),
+            };
             let child = workers
                 .0
                 .get_mut(k as usize)
                 .ok_or_else(|| anyhow!("no worker {k}"))?;
             child.kill().context("cannot kill the worker")?;
+            let killed_at = epoch_ms();
             child.wait()?;
-            killed = Some((k, task));
+            killed = Some(Killed {
+                worker: k,
+                task,
+                took_at,
+                killed_at,
+            });
         }
         let collected = collect(&js, &names, tasks.len(), Duration::from_secs(120)).await?;
         // Every task is answered: removing the queue tells the workers at once (their pending

@@ -110,11 +110,13 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
                     },
                     run.hosts.clone(),
                 );
-            if let Some((k, task)) = run.killed {
+            if let Some(k) = run.killed {
                 e = e.with_note(format!(
-                    "worker {k} was killed (SIGKILL) holding task {task}; the broker delivered \
-                     it again after {} s unacknowledged, {} task(s) in all came back, and each \
-                     counted once",
+                    "worker {} was killed (SIGKILL) holding task {} (red on its lane); the \
+                     broker delivered it again after {} s unacknowledged, {} task(s) in all came \
+                     back, and each counted once",
+                    k.worker,
+                    k.task,
                     ACK_WAIT.as_secs(),
                     run.collected.redelivered
                 ));
@@ -141,6 +143,17 @@ fn spans_of(run: &workqueue::MasterRun) -> Vec<Span> {
         spans.push(lane(a.asked_at, a.took_at, SpanKind::Wait));
         spans.push(lane(a.took_at, a.computed_at, SpanKind::Compute));
         spans.push(lane(a.computed_at, *received, SpanKind::Copy));
+    }
+    // The task a killed worker held and never answered: red (a lock kind: held, going nowhere)
+    // on its lane, up to the kill; its second delivery shows on another worker's lane.
+    if let Some(k) = run.killed {
+        spans.push(Span {
+            worker: k.worker,
+            task: k.task,
+            start_ms: at(k.took_at),
+            end_ms: at(k.killed_at).max(at(k.took_at)),
+            kind: SpanKind::Lock,
+        });
     }
     spans
 }
