@@ -149,6 +149,34 @@ fn run_json(args: &[&str]) -> (serde_json::Value, String, Option<i32>, u32) {
     (json, stderr, out.status.code(), pid)
 }
 
+/// Start a long `broker`/`hosts` run whose stderr goes to `stderr`, and wait until its private
+/// broker is up; returns the running master.
+fn long_master(strategy: &str, stderr: Stdio) -> std::process::Child {
+    let cli = Command::new(env!("CARGO_BIN_EXE_interleave"))
+        .args([
+            "run",
+            "distributed",
+            "--strategies",
+            strategy,
+            "--workers",
+            "2",
+        ])
+        .args(["--size", "100000"])
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while leftovers(cli.id()).0 == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the master never started its broker"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    cli
+}
+
 /// A worker killed holding a task: the run still ends with the exact total, the task was
 /// delivered again and counted once, and no broker, worker or store is left behind.
 #[test]
@@ -220,29 +248,8 @@ fn an_external_broker_takes_the_right_key_and_refuses_a_wrong_one() {
 /// next master sweeps the store it left.
 #[test]
 fn a_killed_master_leaves_no_broker_running() {
-    let mut cli = Command::new(env!("CARGO_BIN_EXE_interleave"))
-        .args([
-            "run",
-            "distributed",
-            "--strategies",
-            "broker",
-            "--workers",
-            "2",
-        ])
-        .args(["--size", "100000"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut cli = long_master("broker", Stdio::null());
     let pid = cli.id();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while leftovers(pid).0 == 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the master never started its broker"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
     cli.kill().unwrap();
     cli.wait().unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -313,29 +320,8 @@ fn an_interrupted_master_cleans_up_everything_it_made() {
     let root = unsafe { libc::geteuid() } == 0;
     let strategy = if root { "hosts" } else { "broker" };
     for sig in [libc::SIGINT, libc::SIGTERM] {
-        let cli = Command::new(env!("CARGO_BIN_EXE_interleave"))
-            .args([
-                "run",
-                "distributed",
-                "--strategies",
-                strategy,
-                "--workers",
-                "2",
-            ])
-            .args(["--size", "100000"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let cli = long_master(strategy, Stdio::piped());
         let pid = cli.id();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while leftovers(pid).0 == 0 {
-            assert!(
-                Instant::now() < deadline,
-                "the master never started its broker"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
         std::thread::sleep(Duration::from_millis(300));
         // SAFETY: kill(2) on the child we started.
         unsafe { libc::kill(pid as libc::pid_t, sig) };
@@ -396,4 +382,24 @@ fn a_worker_started_by_hand_joins_a_masters_run() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
     assert!(answered > 0, "the hand-started worker took no task: {said}");
+}
+
+/// A worker number that does not exist is bad input: exit 2, naming the value and the range.
+#[test]
+fn kill_worker_out_of_range_is_a_usage_error() {
+    let (_, stderr, code, _) = run_json(&[
+        "--strategies",
+        "broker",
+        "--workers",
+        "2",
+        "--size",
+        "4",
+        "--kill-worker",
+        "5",
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--kill-worker 5 is out of range: allowed 0..=1"),
+        "{stderr}"
+    );
 }

@@ -68,11 +68,11 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
             if let Some(k) = ctx.broker.kill_worker
                 && k >= p.workers
             {
-                bail!(
+                bail!(UsageError::Other(format!(
                     "--kill-worker {k} is out of range: allowed 0..={} (there are {} workers)",
                     p.workers - 1,
                     p.workers
-                );
+                )));
             }
             let tasks: Vec<Task> = (0u32..)
                 .zip(jobs)
