@@ -244,6 +244,10 @@ pub struct WorkerArgs {
     /// Stop after the queue has been empty this long (milliseconds).
     #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(100..=600_000))]
     pub idle_ms: u64,
+    /// Tasks one request to the broker may bring: the most this worker holds unacknowledged
+    /// (and so the most that come back if it dies). More means fewer round trips.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub prefetch: u64,
 }
 
 /// Flags of `interleave serve`.

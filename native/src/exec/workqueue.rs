@@ -75,6 +75,10 @@ impl Names {
     fn results_subject(&self) -> String {
         format!("il.{}.results", self.run)
     }
+    /// Where the master says the run is over (core NATS): every task has its answer.
+    pub fn done_subject(&self) -> String {
+        format!("il.{}.done", self.run)
+    }
     /// Where a worker told to hold its first task says it is holding it (core NATS: the
     /// master is listening before it starts that worker).
     pub fn holding_subject(&self) -> String {
@@ -118,44 +122,91 @@ pub async fn create(js: &jetstream::Context, names: &Names, ack_wait: Duration) 
     Ok(())
 }
 
-/// Put every task on the queue, waiting for the broker to store each.
+/// Publishes the broker may be storing at once: enough to keep the connection busy, far below
+/// the client's own limit of acknowledgements in flight (5,000), which would stall the sender.
+const IN_FLIGHT: usize = 512;
+
+/// Put every task on the queue. Publishes are pipelined (up to [`IN_FLIGHT`] awaiting the
+/// broker's acknowledgement), and each must be acknowledged before this returns: a task the
+/// broker did not store is an error, never a silent gap.
 pub async fn publish(js: &jetstream::Context, names: &Names, tasks: &[Task]) -> Result<()> {
+    let mut pending = std::collections::VecDeque::with_capacity(IN_FLIGHT);
     for t in tasks {
-        js.publish(names.tasks_subject(), task::encode(t).into())
+        if pending.len() == IN_FLIGHT
+            && let Some(oldest) = pending.pop_front()
+        {
+            stored(oldest).await?;
+        }
+        let ack = js
+            .publish(names.tasks_subject(), task::encode(t).into())
             .await
-            .context("cannot publish a task")?
-            .await
-            .context("the broker did not store a task")?;
+            .context("cannot publish a task")?;
+        pending.push_back(ack);
+    }
+    for ack in pending {
+        stored(ack).await?;
     }
     Ok(())
 }
 
-/// One worker: take a task, compute it, publish the answer, acknowledge the task; until the
-/// queue has been empty for `idle` (all tasks taken) or `stop` says so. Returns how many tasks
-/// this worker answered.
-#[cfg(test)]
-pub async fn work(
-    js: &jetstream::Context,
-    names: &Names,
-    worker: u32,
-    idle: Duration,
-) -> Result<u64> {
-    work_holding(js, None, names, worker, idle).await
+/// Wait for the broker's acknowledgement that it stored a published message.
+async fn stored(ack: jetstream::context::PublishAckFuture) -> Result<()> {
+    ack.await
+        .context("the broker did not store a message")
+        .map(|_| ())
 }
 
-/// [`work`], and with `hold` (the lesson's `--kill-worker`), take the first task, say so on
+/// How a worker takes its tasks.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerOptions {
+    /// This worker's number in answers and on the timeline.
+    pub worker: u32,
+    /// Stop after receiving nothing for this long (a master that vanished never says "done").
+    pub idle: Duration,
+    /// How many tasks one request to the broker may bring: the most this worker holds
+    /// unacknowledged, and so the most that come back if it dies.
+    pub prefetch: usize,
+}
+
+/// A task taken and answered, waiting for the broker to confirm it stored the answer before
+/// the task is acknowledged.
+struct Answered {
+    task: jetstream::Message,
+    stored: jetstream::context::PublishAckFuture,
+}
+
+/// Acknowledge every answered task whose answer the broker has stored: first wait for each
+/// answer's confirmation, then acknowledge its task. Acknowledging before the answer is safe
+/// would lose the task if the worker died in between.
+async fn settle(answered: &mut Vec<Answered>) -> Result<()> {
+    for a in answered.drain(..) {
+        stored(a.stored).await?;
+        a.task.ack().await.map_err(|e| anyhow!(e))?;
+    }
+    Ok(())
+}
+
+/// One worker: take tasks (up to `options.prefetch` per request to the broker), compute each,
+/// publish its answer, and acknowledge the task once the broker stored the answer; until the
+/// master says the run is over, the queue goes away, or nothing comes for `options.idle`.
+/// Returns how many tasks this worker answered.
+///
+/// With `hold` (the lesson's `--kill-worker`), take the first task, say so on
 /// [`Names::holding_subject`] and never finish it: the master kills this worker while it holds
-/// a task nobody acknowledged, which makes the redelivery certain rather than a race.
+/// tasks nobody acknowledged, which makes the redelivery certain rather than a race.
 pub async fn work_holding(
-    js: &jetstream::Context,
-    hold: Option<&async_nats::Client>,
+    client: &async_nats::Client,
+    hold: bool,
     names: &Names,
-    worker: u32,
-    idle: Duration,
+    options: WorkerOptions,
 ) -> Result<u64> {
+    let js = jetstream::new(client.clone());
+    let worker = options.worker;
+    // Listen for the master's "done" before anything else, so it cannot be missed.
+    let mut done = client.subscribe(names.done_subject()).await?;
     // A worker started by hand may come up before its master: wait for the run's queue as long
     // as it would wait for a task.
-    let deadline = tokio::time::Instant::now() + idle;
+    let deadline = tokio::time::Instant::now() + options.idle;
     let consumer: consumer::PullConsumer = loop {
         let found = match js.get_stream(names.tasks_stream()).await {
             Ok(stream) => stream.get_consumer(WORKERS).await.ok(),
@@ -167,74 +218,109 @@ pub async fn work_holding(
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
             None => bail!(
-                "no task stream for run '{}' after {idle:?}: is the master running?",
-                names.run
+                "no task stream for run '{}' after {:?}: is the master running?",
+                names.run,
+                options.idle
             ),
         }
     };
     let mut answered = 0;
+    let mut unsettled: Vec<Answered> = Vec::with_capacity(options.prefetch);
+    let mut last_task = tokio::time::Instant::now();
+    // One pull request stays open for at most this long; the broker fills it as tasks arrive.
+    let request = options.idle.min(Duration::from_millis(500));
     loop {
-        // One task at a time: a worker that dies holds at most one unacknowledged task.
-        let asked_at = epoch_ms();
-        let batch = consumer
-            .fetch()
-            .max_messages(1)
-            .expires(idle)
+        let mut batch = match consumer
+            .batch()
+            .max_messages(options.prefetch)
+            .expires(request)
             .messages()
-            .await;
-        let mut batch = match batch {
-            Ok(b) => b,
-            Err(e) if run_ended(&e.to_string()) => return Ok(answered),
-            Err(e) => return Err(anyhow!(e)),
-        };
-        let Some(msg) = batch.next().await else {
-            return Ok(answered);
-        };
-        let msg = match msg {
-            Ok(m) => m,
-            // The master removed its queue: the run is over, which ends a worker normally.
-            Err(e) if run_ended(&e.to_string()) => return Ok(answered),
-            Err(e) => return Err(anyhow!(e)),
-        };
-        let took_at = epoch_ms();
-        let delivered = msg.info().map_err(|e| anyhow!(e))?.delivered;
-        let text = std::str::from_utf8(&msg.payload).context("a task that is not UTF-8")?;
-        let t: Task = task::decode(text)?;
-        if let Some(client) = hold {
-            client
-                .publish(
-                    names.holding_subject(),
-                    format!("{worker} {} {took_at}", t.id).into(),
-                )
-                .await?;
-            client.flush().await?;
-            // Held until killed: the master's --kill-worker ends this process.
-            std::future::pending::<()>().await;
-        }
-        let out = t
-            .job
-            .run()
-            .unwrap_or_else(|| Err("a job no worker can run".to_string()))
-            .map_err(|e| anyhow!("task {}: {e}", t.id))?;
-        let computed_at = epoch_ms();
-        let answer = Answer {
-            task: t.id,
-            worker,
-            delivered,
-            out,
-            asked_at,
-            took_at,
-            computed_at,
-        };
-        // @code distributed:broker
-        js.publish(names.results_subject(), task::encode(&answer).into())
-            .await?
             .await
-            .context("the broker did not store an answer")?;
-        msg.ack().await.map_err(|e| anyhow!(e))?;
-        // @end
-        answered += 1;
+        {
+            Ok(b) => b,
+            Err(e) if run_ended(&e.to_string()) => break,
+            Err(e) => return Err(anyhow!(e)),
+        };
+        // A request the broker can no longer answer (its queue was just removed) must not hang
+        // the worker: give each request its expiry and a second on top.
+        let request_deadline = tokio::time::Instant::now() + request + Duration::from_secs(1);
+        loop {
+            let asked_at = epoch_ms();
+            // Take what is already here without waiting; before waiting for more, settle the
+            // answered tasks so nothing sits unacknowledged while this worker is idle.
+            let next = match futures::FutureExt::now_or_never(batch.next()) {
+                Some(n) => n,
+                None => {
+                    settle(&mut unsettled).await?;
+                    tokio::select! {
+                        n = tokio::time::timeout_at(request_deadline, batch.next()) => n.ok().flatten(),
+                        _ = done.next() => {
+                            settle(&mut unsettled).await?;
+                            return Ok(answered);
+                        }
+                    }
+                }
+            };
+            let msg = match next {
+                None => break,
+                Some(Ok(m)) => m,
+                // The master removed its queue: the run is over, which ends a worker normally.
+                Some(Err(e)) if run_ended(&e.to_string()) => {
+                    settle(&mut unsettled).await?;
+                    return Ok(answered);
+                }
+                Some(Err(e)) => return Err(anyhow!(e)),
+            };
+            last_task = tokio::time::Instant::now();
+            let took_at = epoch_ms();
+            let delivered = msg.info().map_err(|e| anyhow!(e))?.delivered;
+            let text = std::str::from_utf8(&msg.payload).context("a task that is not UTF-8")?;
+            let t: Task = task::decode(text)?;
+            if hold {
+                client
+                    .publish(
+                        names.holding_subject(),
+                        format!("{worker} {} {took_at}", t.id).into(),
+                    )
+                    .await?;
+                client.flush().await?;
+                // Held until killed: the master's --kill-worker ends this process.
+                std::future::pending::<()>().await;
+            }
+            let out = t
+                .job
+                .run()
+                .unwrap_or_else(|| Err("a job no worker can run".to_string()))
+                .map_err(|e| anyhow!("task {}: {e}", t.id))?;
+            let computed_at = epoch_ms();
+            let answer = Answer {
+                task: t.id,
+                worker,
+                delivered,
+                out,
+                asked_at,
+                took_at,
+                computed_at,
+            };
+            // @code distributed:broker
+            // Publish the answer now; acknowledge the task only once the broker stored it.
+            let stored = js
+                .publish(names.results_subject(), task::encode(&answer).into())
+                .await?;
+            unsettled.push(Answered { task: msg, stored });
+            // @end
+            answered += 1;
+        }
+        settle(&mut unsettled).await?;
+        if last_task.elapsed() >= options.idle {
+            break;
+        }
+        if futures::FutureExt::now_or_never(done.next()).is_some() {
+            break;
+        }
     }
+    settle(&mut unsettled).await?;
+    Ok(answered)
 }
 
 /// How long a worker tries to reach its broker before it gives up.
@@ -281,21 +367,29 @@ pub fn join(args: &WorkerArgs) -> Result<u64> {
     rt.block_on(async {
         let client = connect(&args.broker, args.token.as_deref()).await?;
         let names = Names::new(&args.run)?;
-        let hold = args.hold_first.then_some(&client);
-        work_holding(
-            &jetstream::new(client.clone()),
-            hold,
-            &names,
-            args.id,
-            Duration::from_millis(args.idle_ms),
-        )
-        .await
+        let options = WorkerOptions {
+            worker: args.id,
+            idle: Duration::from_millis(args.idle_ms),
+            prefetch: usize::try_from(args.prefetch).unwrap_or(1),
+        };
+        let answered = work_holding(&client, args.hold_first, &names, options).await?;
+        // Acknowledgements are sent in the background: make sure the last ones left.
+        client.flush().await?;
+        Ok(answered)
     })
 }
 
 /// Whether a fetch error means the master deleted the run's queue (it had every answer).
 fn run_ended(error: &str) -> bool {
     error.contains("Consumer Deleted") || error.contains("stream not found")
+}
+
+/// How many tasks a worker should take per request: about an eighth of its share, so that
+/// requests are few when tasks are many and small, yet every worker still takes its share in
+/// several helpings (a worker that grabbed half the queue at once would finish last alone);
+/// never more than 64, which bounds what a dying worker hands back.
+pub fn prefetch_for(tasks: usize, workers: u32) -> usize {
+    (tasks / (8 * workers.max(1) as usize)).clamp(1, 64)
 }
 
 /// What the master collected.
@@ -380,6 +474,26 @@ pub struct MasterOptions {
     pub ack_wait: Duration,
     /// Put each worker on a host of its own (a network namespace; root only).
     pub on_hosts: bool,
+    /// Tasks a worker may take per request (see [`WorkerOptions::prefetch`]).
+    pub prefetch: usize,
+}
+
+/// Where a master's run spent its time: milliseconds since the master started (before its
+/// broker), each phase ending at its mark.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Phases {
+    /// The private broker accepts connections (0 with an external broker).
+    pub broker_ready: f64,
+    /// Connected, the run's streams and the workers' consumer created.
+    pub queue_ready: f64,
+    /// Worker processes started (spawned, not yet connected).
+    pub workers_started: f64,
+    /// Every task stored by the broker.
+    pub published: f64,
+    /// Every task answered.
+    pub collected: f64,
+    /// Workers ended, streams removed.
+    pub ended: f64,
 }
 
 /// What a master's run gave.
@@ -396,6 +510,8 @@ pub struct MasterRun {
     pub killed: Option<Killed>,
     /// Where each worker ran (its address toward the broker), by worker number.
     pub hosts: Vec<String>,
+    /// Where the time went.
+    pub phases: Phases,
 }
 
 /// Set by SIGINT or SIGTERM while a master runs.
@@ -483,6 +599,9 @@ fn run_id() -> Result<String> {
 /// task. Every process and the private broker are stopped before it returns, also on error.
 pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun> {
     let _interrupts = InterruptGuard::install();
+    let started = std::time::Instant::now();
+    let since = move || started.elapsed().as_secs_f64() * 1e3;
+    let mut phases = Phases::default();
     // On a broker of our own every run gets fresh names; on a shared one, the run is "main",
     // the name `interleave worker` joins by default, so a worker started by hand on another
     // machine needs only the broker's address and key.
@@ -503,6 +622,9 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
         Some(_) => None,
         None => Some(super::broker::Broker::start(listen)?),
     };
+    if private.is_some() {
+        phases.broker_ready = since();
+    }
     let (url, token) = match (&options.broker, &private) {
         (Some((url, token)), _) => (url.clone(), token.clone()),
         (None, Some(b)) => (b.url.clone(), Some(b.token.clone())),
@@ -522,11 +644,13 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
         let _ = js.delete_stream(names.tasks_stream()).await;
         let _ = js.delete_stream(names.results_stream()).await;
         create(&js, &names, options.ack_wait).await?;
-        publish(&js, &names, &tasks).await?;
         let mut holding = match options.kill_worker {
             Some(_) => Some(client.subscribe(names.holding_subject()).await?),
             None => None,
         };
+        phases.queue_ready = since();
+        // Workers start while the master publishes: process start-up overlaps the queue
+        // filling, and the first tasks are taken as soon as they are stored.
         let mut workers = Workers(Vec::new());
         for w in 0..options.workers {
             let mut cmd = match &hosts {
@@ -540,6 +664,7 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
             };
             cmd.args(["worker", "--broker", &url, "--run", &names.run])
                 .args(["--id", &w.to_string(), "--idle-ms", "1500"])
+                .args(["--prefetch", &options.prefetch.to_string()])
                 .stdin(std::process::Stdio::null())
                 .stdout(std::process::Stdio::null())
                 // A worker that fails shows up as tasks left unanswered (and, killed or not,
@@ -556,6 +681,9 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
                 .0
                 .push(cmd.spawn().context("cannot start a worker process")?);
         }
+        phases.workers_started = since();
+        publish(&js, &names, &tasks).await?;
+        phases.published = since();
         let mut killed = None;
         if let (Some(k), Some(sub)) = (options.kill_worker, holding.as_mut()) {
             let said = tokio::time::timeout(Duration::from_secs(20), sub.next())
@@ -586,19 +714,21 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
             });
         }
         let collected = collect(&js, &names, tasks.len(), Duration::from_secs(120)).await?;
-        // Every task is answered: removing the queue tells the workers at once (their pending
-        // fetch fails with "consumer deleted", which ends a worker normally), and leaves a
-        // shared broker as we found it.
-        let _ = js.delete_stream(names.tasks_stream()).await;
-        let _ = js.delete_stream(names.results_stream()).await;
-        // Workers stop once the queue stays empty; give them that long, then stop the rest.
+        phases.collected = since();
+        // Every task is answered: say so (workers end at once, also ones started by hand),
+        // then remove the queue, which leaves a shared broker as we found it.
+        client.publish(names.done_subject(), "".into()).await?;
+        client.flush().await?;
         for c in &mut workers.0 {
             let deadline = std::time::Instant::now() + Duration::from_secs(5);
             while c.try_wait()?.is_none() && std::time::Instant::now() < deadline {
-                tokio::time::sleep(Duration::from_millis(20)).await;
+                tokio::time::sleep(Duration::from_millis(5)).await;
             }
         }
         drop(workers);
+        let _ = js.delete_stream(names.tasks_stream()).await;
+        let _ = js.delete_stream(names.results_stream()).await;
+        phases.ended = since();
         Ok(MasterRun {
             collected,
             t0,
@@ -612,6 +742,7 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
                         .map_or("127.0.0.1".to_string(), |h| h.worker_addr(w).to_string())
                 })
                 .collect(),
+            phases,
         })
     };
     rt.block_on(async {
@@ -673,7 +804,16 @@ mod tests {
             let taken = batch.next().await.unwrap().unwrap();
             drop(taken);
             drop(batch);
-            let answered = work(&js, &names, 1, Duration::from_millis(800))
+            let client = async_nats::ConnectOptions::with_token(broker.token.clone())
+                .connect(&broker.url)
+                .await
+                .unwrap();
+            let options = WorkerOptions {
+                worker: 1,
+                idle: Duration::from_millis(1500),
+                prefetch: 2,
+            };
+            let answered = work_holding(&client, false, &names, options)
                 .await
                 .unwrap();
             let got = collect(&js, &names, 5, Duration::from_secs(10))
@@ -733,14 +873,12 @@ mod tests {
                             .connect(&url)
                             .await
                             .unwrap();
-                        work(
-                            &jetstream::new(client),
-                            &names,
-                            w,
-                            Duration::from_millis(300),
-                        )
-                        .await
-                        .unwrap()
+                        let options = WorkerOptions {
+                            worker: w,
+                            idle: Duration::from_millis(300),
+                            prefetch: 4,
+                        };
+                        work_holding(&client, false, &names, options).await.unwrap()
                     })
                 })
                 .collect();

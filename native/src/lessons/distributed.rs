@@ -87,6 +87,7 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
                     .map(|u| (u, ctx.broker.token.clone())),
                 kill_worker: ctx.broker.kill_worker,
                 ack_wait: ACK_WAIT,
+                prefetch: workqueue::prefetch_for(tasks.len(), p.workers),
                 on_hosts: strategy.id == S::Hosts,
             };
             let (run, timing) = measure(|_| workqueue::run_master(tasks.clone(), &options))?;
