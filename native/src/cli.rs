@@ -129,6 +129,14 @@ pub struct BenchArgs {
     /// Runs per lesson for `--claims`.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub runs: u32,
+    /// Instead of the figures, measure the distributed lesson: tasks per second through its
+    /// broker path, its in-process pool, and a raw JetStream publish-and-consume loop (needs
+    /// nats-server). `--workers` defaults to 2 here.
+    #[arg(long)]
+    pub distributed: bool,
+    /// Small tasks (1,000 numbers each) for `--distributed`.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub tasks: u64,
     /// Only these lessons for `--claims` (comma-separated) [default: all].
     #[arg(long, value_name = "LIST")]
     pub lessons: Option<String>,

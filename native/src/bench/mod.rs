@@ -2,6 +2,7 @@
 //! never pass/fail timings in tests. `probes` measures what is not a lesson run, `browser` drives
 //! the release page in Chromium, `report` assembles and renders; this module only orders them.
 
+mod broker;
 mod browser;
 pub mod claims;
 mod probes;
@@ -79,6 +80,20 @@ pub fn run(args: &crate::cli::BenchArgs) -> Result<()> {
         }
         return Ok(());
     }
+    if args.distributed {
+        let workers = args.workers.unwrap_or(2);
+        eprintln!(
+            "distributed, {} tasks, {workers} workers, {} repeats after a warm-up",
+            args.tasks, args.repeat
+        );
+        let d = broker::measure(usize::try_from(args.tasks)?, workers, args.repeat)?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&d)?);
+        } else {
+            print!("{}", broker::render(&d));
+        }
+        return Ok(());
+    }
     if args.claims {
         let lessons: Vec<interleave_shared::LessonId> = match &args.lessons {
             Some(list) => list
@@ -142,6 +157,8 @@ pub fn run(args: &crate::cli::BenchArgs) -> Result<()> {
     let explore_race_2x2 = probes::explore_race(repeat)?;
     eprintln!("task-cost ladder");
     let ladder = cost::ladder()?;
+    eprintln!("distributed: 10,000 small tasks through the broker, the pool and a raw loop");
+    let distributed = broker::measure(10_000, workers, repeat)?;
     eprintln!("{CONCURRENT_REQUESTS} concurrent delayed requests");
     let concurrent = probes::concurrent(CONCURRENT_REQUESTS, 1000)?;
     let rayon_efficiency = cpu
@@ -191,6 +208,7 @@ pub fn run(args: &crate::cli::BenchArgs) -> Result<()> {
         p5_floor,
         p5_warm_session: p5_warm,
         explore_race_2x2,
+        distributed,
         browser,
         ratios,
     };

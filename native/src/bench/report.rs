@@ -31,6 +31,8 @@ pub struct Report {
     pub p5_warm_session: Walls,
     /// The explorer counting race unsynchronized, 2 workers × 2 rounds (target < 1 s).
     pub explore_race_2x2: Walls,
+    /// The distributed lesson: broker path, pool and raw JetStream loop at 10,000 small tasks.
+    pub distributed: super::broker::Distributed,
     /// The page's figures, with `--browser`.
     pub browser: Option<Browser>,
     /// P1, P2, P3, P5.
@@ -134,6 +136,7 @@ pub fn render(report: &Report, size: u64, workers: u32, repeat: u32) -> String {
         }
     }
     let _ = writeln!(o, "{t}");
+    let _ = writeln!(o, "{}", super::broker::render(&report.distributed));
     let c = &report.concurrent;
     let _ = writeln!(
         o,

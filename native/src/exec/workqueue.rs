@@ -122,6 +122,18 @@ pub async fn create(js: &jetstream::Context, names: &Names, ack_wait: Duration) 
     Ok(())
 }
 
+/// The workers' shared consumer of run `names`, if the master created it.
+pub async fn workers_consumer(
+    js: &jetstream::Context,
+    names: &Names,
+) -> Result<consumer::PullConsumer> {
+    let stream = js
+        .get_stream(names.tasks_stream())
+        .await
+        .map_err(|e| anyhow!(e))?;
+    stream.get_consumer(WORKERS).await.map_err(|e| anyhow!(e))
+}
+
 /// Publishes the broker may be storing at once: enough to keep the connection busy, far below
 /// the client's own limit of acknowledgements in flight (5,000), which would stall the sender.
 const IN_FLIGHT: usize = 512;
@@ -166,24 +178,44 @@ pub struct WorkerOptions {
     /// How many tasks one request to the broker may bring: the most this worker holds
     /// unacknowledged, and so the most that come back if it dies.
     pub prefetch: usize,
+    /// Take the first task and hold it until killed (the lesson's `--kill-worker`).
+    pub hold: bool,
 }
 
-/// A task taken and answered, waiting for the broker to confirm it stored the answer before
-/// the task is acknowledged.
-struct Answered {
-    task: jetstream::Message,
-    stored: jetstream::context::PublishAckFuture,
+/// Tasks a worker has answered but not yet acknowledged, and their answers, not yet sent.
+struct Unsettled {
+    tasks: Vec<jetstream::Message>,
+    answers: Vec<Answer>,
 }
 
-/// Acknowledge every answered task whose answer the broker has stored: first wait for each
-/// answer's confirmation, then acknowledge its task. Acknowledging before the answer is safe
-/// would lose the task if the worker died in between.
-async fn settle(answered: &mut Vec<Answered>) -> Result<()> {
-    for a in answered.drain(..) {
-        stored(a.stored).await?;
-        a.task.ack().await.map_err(|e| anyhow!(e))?;
+impl Unsettled {
+    fn new(capacity: usize) -> Self {
+        Self {
+            tasks: Vec::with_capacity(capacity),
+            answers: Vec::with_capacity(capacity),
+        }
     }
-    Ok(())
+
+    /// Send the answers in one message, wait until the broker has stored it, and only then
+    /// acknowledge their tasks: acknowledging first would lose a task if the worker died in
+    /// between. One message per helping instead of one per task halves the broker's work
+    /// when tasks are small.
+    async fn settle(&mut self, js: &jetstream::Context, names: &Names) -> Result<()> {
+        if self.answers.is_empty() {
+            return Ok(());
+        }
+        // @code distributed:broker
+        let sent = js
+            .publish(names.results_subject(), task::encode(&self.answers).into())
+            .await?;
+        stored(sent).await?;
+        for t in self.tasks.drain(..) {
+            t.ack().await.map_err(|e| anyhow!(e))?;
+        }
+        // @end
+        self.answers.clear();
+        Ok(())
+    }
 }
 
 /// One worker: take tasks (up to `options.prefetch` per request to the broker), compute each,
@@ -191,28 +223,22 @@ async fn settle(answered: &mut Vec<Answered>) -> Result<()> {
 /// master says the run is over, the queue goes away, or nothing comes for `options.idle`.
 /// Returns how many tasks this worker answered.
 ///
-/// With `hold` (the lesson's `--kill-worker`), take the first task, say so on
+/// With `options.hold` (the lesson's `--kill-worker`), take the first task, say so on
 /// [`Names::holding_subject`] and never finish it: the master kills this worker while it holds
 /// tasks nobody acknowledged, which makes the redelivery certain rather than a race.
 pub async fn work_holding(
     client: &async_nats::Client,
-    hold: bool,
     names: &Names,
     options: WorkerOptions,
 ) -> Result<u64> {
     let js = jetstream::new(client.clone());
-    let worker = options.worker;
     // Listen for the master's "done" before anything else, so it cannot be missed.
     let mut done = client.subscribe(names.done_subject()).await?;
     // A worker started by hand may come up before its master: wait for the run's queue as long
     // as it would wait for a task.
     let deadline = tokio::time::Instant::now() + options.idle;
     let consumer: consumer::PullConsumer = loop {
-        let found = match js.get_stream(names.tasks_stream()).await {
-            Ok(stream) => stream.get_consumer(WORKERS).await.ok(),
-            Err(_) => None,
-        };
-        match found {
+        match workers_consumer(&js, names).await.ok() {
             Some(c) => break c,
             None if tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(100)).await;
@@ -225,14 +251,64 @@ pub async fn work_holding(
         }
     };
     let mut answered = 0;
-    let mut unsettled: Vec<Answered> = Vec::with_capacity(options.prefetch);
+    match take_tasks(
+        client,
+        &js,
+        &consumer,
+        names,
+        options,
+        &mut done,
+        &mut answered,
+    )
+    .await
+    {
+        // The master had every answer and removed its queue while this worker still held
+        // some (duplicates of redelivered tasks): the run is over, which ends a worker normally.
+        Err(e) if run_ended(&format!("{e:#}")) => Ok(answered),
+        Err(e) => Err(e),
+        Ok(()) => Ok(answered),
+    }
+}
+
+/// How many tasks to ask for at once: as many as this worker computes in a quarter of the
+/// consumer's `ack_wait` at its measured pace (the first request asks for one, to measure),
+/// and at most `prefetch`. Tasks wait in the worker unacknowledged, and a task left
+/// unacknowledged past `ack_wait` is handed to another worker: asking for more than that would
+/// make the broker hand out work that is in fact being done.
+pub fn helping(ack_wait: Duration, task_time: Option<Duration>, prefetch: usize) -> usize {
+    let Some(each) = task_time else {
+        return 1;
+    };
+    let fits = (ack_wait / 4).as_secs_f64() / each.as_secs_f64().max(1e-9);
+    (fits.floor() as usize).clamp(1, prefetch.max(1))
+}
+
+/// [`work_holding`]'s loop, counting into `answered` so a run that ends under it still reports
+/// what it did.
+async fn take_tasks(
+    client: &async_nats::Client,
+    js: &jetstream::Context,
+    consumer: &consumer::PullConsumer,
+    names: &Names,
+    options: WorkerOptions,
+    done: &mut async_nats::Subscriber,
+    answered: &mut u64,
+) -> Result<()> {
+    let worker = options.worker;
+    let ack_wait = consumer.cached_info().config.ack_wait;
+    let mut computing = Duration::ZERO;
+    let mut unsettled = Unsettled::new(options.prefetch);
     let mut last_task = tokio::time::Instant::now();
     // One pull request stays open for at most this long; the broker fills it as tasks arrive.
     let request = options.idle.min(Duration::from_millis(500));
     loop {
         let mut batch = match consumer
             .batch()
-            .max_messages(options.prefetch)
+            .max_messages(helping(
+                ack_wait,
+                (*answered > 0).then(|| computing / (*answered).try_into().unwrap_or(u32::MAX)),
+                options.prefetch,
+            ))
             .expires(request)
             .messages()
             .await
@@ -244,6 +320,7 @@ pub async fn work_holding(
         // A request the broker can no longer answer (its queue was just removed) must not hang
         // the worker: give each request its expiry and a second on top.
         let request_deadline = tokio::time::Instant::now() + request + Duration::from_secs(1);
+        let mut took_since = tokio::time::Instant::now();
         loop {
             let asked_at = epoch_ms();
             // Take what is already here without waiting; before waiting for more, settle the
@@ -251,12 +328,12 @@ pub async fn work_holding(
             let next = match futures::FutureExt::now_or_never(batch.next()) {
                 Some(n) => n,
                 None => {
-                    settle(&mut unsettled).await?;
+                    unsettled.settle(js, names).await?;
                     tokio::select! {
                         n = tokio::time::timeout_at(request_deadline, batch.next()) => n.ok().flatten(),
                         _ = done.next() => {
-                            settle(&mut unsettled).await?;
-                            return Ok(answered);
+                            unsettled.settle(js, names).await?;
+                            return Ok(());
                         }
                     }
                 }
@@ -266,17 +343,18 @@ pub async fn work_holding(
                 Some(Ok(m)) => m,
                 // The master removed its queue: the run is over, which ends a worker normally.
                 Some(Err(e)) if run_ended(&e.to_string()) => {
-                    settle(&mut unsettled).await?;
-                    return Ok(answered);
+                    unsettled.settle(js, names).await?;
+                    return Ok(());
                 }
                 Some(Err(e)) => return Err(anyhow!(e)),
             };
             last_task = tokio::time::Instant::now();
+            let took = std::time::Instant::now();
             let took_at = epoch_ms();
             let delivered = msg.info().map_err(|e| anyhow!(e))?.delivered;
             let text = std::str::from_utf8(&msg.payload).context("a task that is not UTF-8")?;
             let t: Task = task::decode(text)?;
-            if hold {
+            if options.hold {
                 client
                     .publish(
                         names.holding_subject(),
@@ -302,16 +380,19 @@ pub async fn work_holding(
                 took_at,
                 computed_at,
             };
-            // @code distributed:broker
-            // Publish the answer now; acknowledge the task only once the broker stored it.
-            let stored = js
-                .publish(names.results_subject(), task::encode(&answer).into())
-                .await?;
-            unsettled.push(Answered { task: msg, stored });
-            // @end
-            answered += 1;
+            // Answered, not yet acknowledged: the answer goes out with the others of this
+            // helping, before the worker waits for more.
+            unsettled.tasks.push(msg);
+            unsettled.answers.push(answer);
+            *answered += 1;
+            computing += took.elapsed();
+            // Tasks were slower than expected: send what is done before it is overdue.
+            if took_since.elapsed() >= ack_wait / 4 {
+                unsettled.settle(js, names).await?;
+                took_since = tokio::time::Instant::now();
+            }
         }
-        settle(&mut unsettled).await?;
+        unsettled.settle(js, names).await?;
         if last_task.elapsed() >= options.idle {
             break;
         }
@@ -319,8 +400,8 @@ pub async fn work_holding(
             break;
         }
     }
-    settle(&mut unsettled).await?;
-    Ok(answered)
+    unsettled.settle(js, names).await?;
+    Ok(())
 }
 
 /// How long a worker tries to reach its broker before it gives up.
@@ -371,8 +452,9 @@ pub fn join(args: &WorkerArgs) -> Result<u64> {
             worker: args.id,
             idle: Duration::from_millis(args.idle_ms),
             prefetch: usize::try_from(args.prefetch).unwrap_or(1),
+            hold: args.hold_first,
         };
-        let answered = work_holding(&client, args.hold_first, &names, options).await?;
+        let answered = work_holding(&client, &names, options).await?;
         // Acknowledgements are sent in the background: make sure the last ones left.
         client.flush().await?;
         Ok(answered)
@@ -381,7 +463,9 @@ pub fn join(args: &WorkerArgs) -> Result<u64> {
 
 /// Whether a fetch error means the master deleted the run's queue (it had every answer).
 fn run_ended(error: &str) -> bool {
-    error.contains("Consumer Deleted") || error.contains("stream not found")
+    error.contains("Consumer Deleted")
+        || error.contains("stream not found")
+        || error.contains("no stream found")
 }
 
 /// How many tasks a worker should take per request: about an eighth of its share, so that
@@ -439,18 +523,20 @@ pub async fn collect(
                 got.outputs.len()
             ),
         };
-        let a: Answer = task::decode(std::str::from_utf8(&msg.payload)?)?;
+        let answers: Vec<Answer> = task::decode(std::str::from_utf8(&msg.payload)?)?;
         let received_at = epoch_ms();
-        got.answers += 1;
-        *got.per_worker.entry(a.worker).or_default() += 1;
-        // @code distributed:broker
-        // Idempotent by task id: the first answer counts, a second one is a duplicate.
-        if let std::collections::btree_map::Entry::Vacant(slot) = got.outputs.entry(a.task) {
-            slot.insert(a.out.clone());
-            got.redelivered += u64::from(a.delivered > 1);
+        for a in answers {
+            got.answers += 1;
+            *got.per_worker.entry(a.worker).or_default() += 1;
+            // @code distributed:broker
+            // Idempotent by task id: the first answer counts, a second one is a duplicate.
+            if let std::collections::btree_map::Entry::Vacant(slot) = got.outputs.entry(a.task) {
+                slot.insert(a.out.clone());
+                got.redelivered += u64::from(a.delivered > 1);
+            }
+            got.received.push((a, received_at));
+            // @end
         }
-        got.received.push((a, received_at));
-        // @end
     }
     let mut most: BTreeMap<u32, i64> = BTreeMap::new();
     for (a, _) in &got.received {
@@ -682,10 +768,16 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
                 .push(cmd.spawn().context("cannot start a worker process")?);
         }
         phases.workers_started = since();
-        publish(&js, &names, &tasks).await?;
-        phases.published = since();
-        let mut killed = None;
-        if let (Some(k), Some(sub)) = (options.kill_worker, holding.as_mut()) {
+        // Publishing, killing (with --kill-worker) and collecting run side by side: answers
+        // come back while tasks are still going out.
+        let publishing = async {
+            publish(&js, &names, &tasks).await?;
+            anyhow::Ok(since())
+        };
+        let killing = async {
+            let (Some(k), Some(sub)) = (options.kill_worker, holding.as_mut()) else {
+                return anyhow::Ok(None);
+            };
             let said = tokio::time::timeout(Duration::from_secs(20), sub.next())
                 .await
                 .map_err(|_| anyhow!("worker {k} never took a task to be killed holding"))?
@@ -706,14 +798,16 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
             child.kill().context("cannot kill the worker")?;
             let killed_at = epoch_ms();
             child.wait()?;
-            killed = Some(Killed {
+            Ok(Some(Killed {
                 worker: k,
                 task,
                 took_at,
                 killed_at,
-            });
-        }
-        let collected = collect(&js, &names, tasks.len(), Duration::from_secs(120)).await?;
+            }))
+        };
+        let collecting = collect(&js, &names, tasks.len(), Duration::from_secs(120));
+        let (published, killed, collected) = tokio::try_join!(publishing, killing, collecting)?;
+        phases.published = published;
         phases.collected = since();
         // Every task is answered: say so (workers end at once, also ones started by hand),
         // then remove the queue, which leaves a shared broker as we found it.
@@ -758,6 +852,16 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_helping_fits_a_quarter_of_the_ack_wait_and_the_first_is_one_task() {
+        let second = Duration::from_secs(1);
+        assert_eq!(helping(second, None, 64), 1, "the first request measures");
+        assert_eq!(helping(second, Some(Duration::from_millis(10)), 64), 25);
+        assert_eq!(helping(second, Some(Duration::from_micros(5)), 64), 64);
+        assert_eq!(helping(second, Some(Duration::from_secs(3)), 64), 1);
+        assert_eq!(helping(second, Some(Duration::ZERO), 0), 1);
+    }
     use crate::exec::broker::Broker;
     use interleave_shared::task::Job;
     use std::net::Ipv4Addr;
@@ -812,10 +916,9 @@ mod tests {
                 worker: 1,
                 idle: Duration::from_millis(1500),
                 prefetch: 2,
+                hold: false,
             };
-            let answered = work_holding(&client, false, &names, options)
-                .await
-                .unwrap();
+            let answered = work_holding(&client, &names, options).await.unwrap();
             let got = collect(&js, &names, 5, Duration::from_secs(10))
                 .await
                 .unwrap();
@@ -877,8 +980,9 @@ mod tests {
                             worker: w,
                             idle: Duration::from_millis(300),
                             prefetch: 4,
+                            hold: false,
                         };
-                        work_holding(&client, false, &names, options).await.unwrap()
+                        work_holding(&client, &names, options).await.unwrap()
                     })
                 })
                 .collect();

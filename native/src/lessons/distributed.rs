@@ -14,8 +14,8 @@ use interleave_shared::{
 };
 use std::time::Duration;
 
-/// The tasks as a workload for the in-process pool.
-struct Jobs(Vec<Job>);
+/// The tasks as a workload for the in-process pool (also `bench`'s baseline).
+pub struct Jobs(pub Vec<Job>);
 
 impl Workload for Jobs {
     type Output = u128;
@@ -113,9 +113,9 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
                 );
             if let Some(k) = run.killed {
                 e = e.with_note(format!(
-                    "worker {} was killed (SIGKILL) holding task {} (red on its lane); the \
-                     broker delivered it again after {} s unacknowledged, {} task(s) in all came \
-                     back, and each counted once",
+                    "worker {} was killed (SIGKILL) holding task {} (red on its lane), never \
+                     acknowledged; the broker delivered it again after {} s unacknowledged, {} \
+                     task(s) in all came back, and each counted once",
                     k.worker,
                     k.task,
                     ACK_WAIT.as_secs(),
@@ -129,21 +129,38 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
     }
 }
 
-/// One lane per worker: waiting for a task, computing it, and its answer on the way back.
+/// One lane per worker: waiting for a task, computing it, and its answer on the way back. A
+/// worker publishes an answer and goes on with its next task while the answer travels, so the
+/// answer's span ends when the master has it or when the worker starts on its next task,
+/// whichever comes first: a lane never shows two things at once.
 fn spans_of(run: &workqueue::MasterRun) -> Vec<Span> {
     let at = |epoch: f64| (epoch - run.t0).max(0.0);
     let mut spans = Vec::new();
+    let mut by_worker: std::collections::BTreeMap<u32, Vec<(&workqueue::Answer, f64)>> =
+        Default::default();
     for (a, received) in &run.collected.received {
-        let lane = |start: f64, end: f64, kind| Span {
-            worker: a.worker,
-            task: a.task,
-            start_ms: at(start),
-            end_ms: at(end).max(at(start)),
-            kind,
-        };
-        spans.push(lane(a.asked_at, a.took_at, SpanKind::Wait));
-        spans.push(lane(a.took_at, a.computed_at, SpanKind::Compute));
-        spans.push(lane(a.computed_at, *received, SpanKind::Copy));
+        by_worker.entry(a.worker).or_default().push((a, *received));
+    }
+    for answers in by_worker.values_mut() {
+        answers.sort_by(|x, y| x.0.asked_at.total_cmp(&y.0.asked_at));
+        let next_asks: Vec<f64> = answers
+            .iter()
+            .skip(1)
+            .map(|(a, _)| a.asked_at)
+            .chain([f64::INFINITY])
+            .collect();
+        for ((a, received), next_ask) in answers.iter().zip(next_asks) {
+            let lane = |start: f64, end: f64, kind| Span {
+                worker: a.worker,
+                task: a.task,
+                start_ms: at(start),
+                end_ms: at(end).max(at(start)),
+                kind,
+            };
+            spans.push(lane(a.asked_at, a.took_at, SpanKind::Wait));
+            spans.push(lane(a.took_at, a.computed_at, SpanKind::Compute));
+            spans.push(lane(a.computed_at, received.min(next_ask), SpanKind::Copy));
+        }
     }
     // The task a killed worker held and never answered: red (a lock kind: held, going nowhere)
     // on its lane, up to the kill; its second delivery shows on another worker's lane.

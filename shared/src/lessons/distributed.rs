@@ -28,7 +28,9 @@ pub static INFO: LessonInfo = LessonInfo {
         master starts with a random key; `broker` starts worker processes that connect to it \
         (a worker on another machine joins with `interleave worker --broker nats://HOST:PORT`), \
         `local-pool` runs the same tasks on threads in one process as the baseline. A worker \
-        acknowledges a task only after its answer is stored, so a worker killed holding a task \
+        asks for a few tasks at a time (as many as it finishes well within the broker's \
+        acknowledgement deadline), sends their answers in one message, and acknowledges the \
+        tasks only after the broker stored the answers, so a worker killed holding a task \
         (`--kill-worker K`) never acknowledges it and the broker hands it out again: \
         at-least-once delivery. The master keeps one answer per task id, so a task computed \
         twice counts once: exactly-once effect.",
