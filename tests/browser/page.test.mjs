@@ -113,6 +113,7 @@ test('every other lesson: each browser strategy checked, native rows beside them
     local: 'size=12',
     daemon: 'size=4',
     processes: 'size=6',
+    distributed: 'size=20',
   };
   const covered = ['cpu', 'io']; // their own tests above check every browser strategy
   const lessons = catalogue().filter((l) => !covered.includes(l.lesson));

@@ -338,7 +338,7 @@ pub fn render(d: &Distributed) -> String {
          redelivered; summed compute {:.1} ms of {:.1} worker-ms in the queue phase ({:.0}%):\n  \
          the rest is messages: each task goes in as a message and is acknowledged by one; \
          answers come back a helping ({} tasks at most) to a message",
-        p.broker_ready,
+        p.broker_ready - p.hosts_ready,
         p.queue_ready - p.broker_ready,
         d.workers,
         p.workers_started - p.queue_ready,

@@ -162,7 +162,7 @@ impl Broker {
                     "{NATS_SERVER} on {addr} did not accept connections within {START_TIMEOUT:?}"
                 );
             }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(2));
         }
     }
 
@@ -190,7 +190,7 @@ impl Drop for Broker {
             if matches!(self.child.try_wait(), Ok(Some(_))) {
                 break;
             }
-            std::thread::sleep(Duration::from_millis(10));
+            std::thread::sleep(Duration::from_millis(1));
         }
         let _ = self.child.kill();
         let _ = self.child.wait();

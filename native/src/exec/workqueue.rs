@@ -568,7 +568,9 @@ pub struct MasterOptions {
 /// broker), each phase ending at its mark.
 #[derive(Debug, Clone, Copy, Default, serde::Serialize)]
 pub struct Phases {
-    /// The private broker accepts connections (0 with an external broker).
+    /// The workers' hosts (network namespaces) exist (0 without `hosts`).
+    pub hosts_ready: f64,
+    /// The private broker accepts connections (with an external broker: `hosts_ready`).
     pub broker_ready: f64,
     /// Connected, the run's streams and the workers' consumer created.
     pub queue_ready: f64,
@@ -580,6 +582,48 @@ pub struct Phases {
     pub collected: f64,
     /// Workers ended, streams removed.
     pub ended: f64,
+    /// The private broker stopped and its store removed, the hosts removed.
+    pub cleaned_up: f64,
+}
+
+impl Phases {
+    /// Where the master's time went, in words a learner reads beside the timeline (which shows
+    /// only the tasks' part).
+    pub fn summary(&self, tasks: usize, own_broker: bool) -> String {
+        let mut parts = Vec::new();
+        if self.hosts_ready > 0.0 {
+            parts.push(format!(
+                "hosts (network namespaces) made {:.0} ms",
+                self.hosts_ready
+            ));
+        }
+        if own_broker {
+            parts.push(format!(
+                "broker started {:.0} ms",
+                self.broker_ready - self.hosts_ready
+            ));
+        }
+        parts.push(format!(
+            "queue set up {:.0} ms",
+            self.queue_ready - self.broker_ready
+        ));
+        parts.push(format!(
+            "{tasks} tasks out and answered {:.0} ms (the timeline)",
+            self.collected - self.workers_started
+        ));
+        parts.push(format!(
+            "workers stopped, queue removed {:.0} ms",
+            self.ended - self.collected
+        ));
+        let cleaned = self.cleaned_up - self.ended;
+        match (own_broker, self.hosts_ready > 0.0) {
+            (true, true) => parts.push(format!("broker stopped, hosts removed {cleaned:.0} ms")),
+            (true, false) => parts.push(format!("broker stopped {cleaned:.0} ms")),
+            (false, true) => parts.push(format!("hosts removed {cleaned:.0} ms")),
+            (false, false) => {}
+        }
+        format!("where the master's time went: {}", parts.join(", "))
+    }
 }
 
 /// What a master's run gave.
@@ -701,6 +745,9 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
     } else {
         None
     };
+    if hosts.is_some() {
+        phases.hosts_ready = since();
+    }
     let listen = hosts
         .as_ref()
         .map_or(std::net::Ipv4Addr::LOCALHOST, |h| h.broker_addr());
@@ -708,9 +755,7 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
         Some(_) => None,
         None => Some(super::broker::Broker::start(listen)?),
     };
-    if private.is_some() {
-        phases.broker_ready = since();
-    }
+    phases.broker_ready = since();
     let (url, token) = match (&options.broker, &private) {
         (Some((url, token)), _) => (url.clone(), token.clone()),
         (None, Some(b)) => (b.url.clone(), Some(b.token.clone())),
@@ -839,13 +884,22 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
             phases,
         })
     };
-    rt.block_on(async {
+    let result = rt.block_on(async {
         tokio::select! {
             run = body => run,
             () = interrupted() => Err(anyhow!(
                 "interrupted: stopped the workers, the broker and the hosts before exiting"
             )),
         }
+    });
+    // The broker, then the hosts its bridge served: stopped here rather than when this
+    // returns, so their cost is in the record.
+    drop(rt);
+    drop(private);
+    drop(hosts);
+    result.map(|mut run| {
+        run.phases.cleaned_up = since();
+        run
     })
 }
 
@@ -935,6 +989,71 @@ mod tests {
                 .map(|(id, o)| o.clone().sum(*id).unwrap())
                 .sum();
             assert_eq!(total, (49 * 50 * 99) / 6);
+        });
+    }
+
+    /// A worker waiting for tasks, with a long idle time, ends at once when its master says
+    /// "done", and ends within its idle time when the queue is removed without a word (the
+    /// first version's request to a removed queue was never answered: the worker hung until
+    /// the master killed it, 5 s per run).
+    #[test]
+    fn a_waiting_worker_ends_on_done_and_on_a_removed_queue() {
+        let broker = Broker::start(Ipv4Addr::LOCALHOST).unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let connect = || {
+                async_nats::ConnectOptions::with_token(broker.token.clone()).connect(&broker.url)
+            };
+            for (run, say_done, idle) in [("done", true, 60_000), ("gone", false, 2_000)] {
+                let master = connect().await.unwrap();
+                let js = jetstream::new(master.clone());
+                let names = Names::new(run).unwrap();
+                create(&js, &names, Duration::from_secs(5)).await.unwrap();
+                let tasks: Vec<Task> = (0..3u32)
+                    .map(|id| Task {
+                        id,
+                        job: Job::SumSquares { start: 0, end: 10 },
+                    })
+                    .collect();
+                publish(&js, &names, &tasks).await.unwrap();
+                let worker = {
+                    let client = connect().await.unwrap();
+                    let names = names.clone();
+                    tokio::spawn(async move {
+                        let options = WorkerOptions {
+                            worker: 0,
+                            idle: Duration::from_millis(idle),
+                            prefetch: 2,
+                            hold: false,
+                        };
+                        work_holding(&client, &names, options).await
+                    })
+                };
+                let got = collect(&js, &names, 3, Duration::from_secs(20))
+                    .await
+                    .unwrap();
+                assert_eq!(got.outputs.len(), 3);
+                // Let the worker's next request reach the broker before the queue goes.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                if say_done {
+                    master
+                        .publish(names.done_subject(), "".into())
+                        .await
+                        .unwrap();
+                    master.flush().await.unwrap();
+                }
+                js.delete_stream(names.tasks_stream()).await.unwrap();
+                js.delete_stream(names.results_stream()).await.unwrap();
+                // Far beyond "at once" and the 2 s idle; far below the 60 s one.
+                let ended = tokio::time::timeout(Duration::from_secs(15), worker)
+                    .await
+                    .unwrap_or_else(|_| panic!("run '{run}': the worker did not end"));
+                assert_eq!(ended.unwrap().unwrap(), 3, "run '{run}'");
+            }
         });
     }
 

@@ -111,17 +111,19 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
                     },
                     run.hosts.clone(),
                 );
+            let mut note = run.phases.summary(run.tasks, options.broker.is_none());
             if let Some(k) = run.killed {
-                e = e.with_note(format!(
+                note = format!(
                     "worker {} was killed (SIGKILL) holding task {} (red on its lane), never \
                      acknowledged; the broker delivered it again after {} s unacknowledged, {} \
-                     task(s) in all came back, and each counted once",
+                     task(s) in all came back, and each counted once; {note}",
                     k.worker,
                     k.task,
                     ACK_WAIT.as_secs(),
                     run.collected.redelivered
-                ));
+                );
             }
+            e = e.with_note(note);
             Ok(e)
         }
         // @end
