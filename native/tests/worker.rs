@@ -204,7 +204,7 @@ fn a_killed_workers_task_is_redelivered_and_the_total_stays_exact() {
         r["note"].as_str().unwrap().contains("worker 1 was killed"),
         "{r}"
     );
-    // The held task is on the killed worker's lane, up to the kill.
+    // The held task is on the killed worker's lane, until the broker handed it on.
     let held = r["spans"]
         .as_array()
         .unwrap()
@@ -212,6 +212,15 @@ fn a_killed_workers_task_is_redelivered_and_the_total_stays_exact() {
         .filter(|s| s["worker"] == 1 && s["kind"] == "lock")
         .count();
     assert_eq!(held, 1, "{r}");
+    // Its second delivery is computed by the survivor, drawn as redelivered work.
+    let again: Vec<_> = r["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] == "redelivered")
+        .collect();
+    assert!(!again.is_empty(), "{r}");
+    assert!(again.iter().all(|s| s["worker"] == 0), "{r}");
     assert_eq!(
         leftovers(pid),
         (0, 0),

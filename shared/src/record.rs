@@ -43,6 +43,10 @@ pub enum SpanKind {
     Spawn,
     /// Copying data between workers/processes (serialising, piping).
     Copy,
+    /// Running a task a broker delivered again because the worker that took it first never
+    /// acknowledged it (it died): the work the distributed lesson's at-least-once delivery
+    /// repeats, drawn apart so the repeat is visible.
+    Redelivered,
 }
 
 /// The `task` of a span that belongs to no task: a worker's start-up (spawning a process,

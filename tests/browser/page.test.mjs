@@ -4,8 +4,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import {
-  BASE, artifact, catalogue, ioExpected, launchBrowser, startCompanion, startHostSite, startPage, stop, stopAll, sumOfSquares,
+  BASE, ROOT, artifact, catalogue, ioExpected, launchBrowser, startCompanion, startHostSite, startPage, stop, stopAll, sumOfSquares,
 } from './harness.mjs';
 
 let browser;
@@ -624,5 +626,26 @@ test('deadlock: the reported wait-for cycle is drawn as a ring, the ordered run 
   }
   for (const f of ordered) assert.equal(f.cycle, 'false');
   await page.getByTestId('visual').screenshot({ path: artifact('visual-deadlock.png') });
+  await page.close();
+});
+
+test('distributed: a killed worker\'s run from the CLI, imported, shows the held task and its redelivery', { timeout: 120_000 }, async () => {
+  // The page cannot kill a worker; the CLI can, and its records import as they are.
+  const bin = join(ROOT, 'target', 'release', 'interleave');
+  const out = execFileSync(bin, ['run', 'distributed', '--strategies', 'broker', '--size', '30', '--kill-worker', '1', '--json'], { encoding: 'utf8' });
+  const file = artifact('distributed-killed.json');
+  writeFileSync(file, out);
+  const page = await openPage('/?lesson=distributed');
+  await page.getByTestId('import').setInputFiles(file);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="result-row"]').length === 1);
+  const [row] = await rows(page);
+  assert.equal(row.correct, 'true', `${row.result} vs ${row.expected}`);
+  const timeline = page.getByTestId('timeline');
+  assert.equal(await timeline.locator('.span.lock').count(), 1, 'the held task, up to the kill');
+  assert.ok((await timeline.locator('.span.redelivered').count()) >= 1, 'its second delivery, computed again');
+  await page.locator('.legend .key.redelivered').waitFor();
+  await page.getByText(/worker 1 was killed \(SIGKILL\) holding task \d+/).first().waitFor();
+  await page.screenshot({ path: artifact('desktop-distributed-killed.png'), fullPage: true });
+  assert.deepEqual(page.errors, []);
   await page.close();
 });

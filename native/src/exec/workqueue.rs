@@ -31,7 +31,9 @@ pub struct Answer {
     /// The result.
     pub out: Output,
     /// Wall-clock times (ms since the Unix epoch, so a master on another machine can place
-    /// them on its timeline): when the worker asked for the task, got it, and finished
+    /// them on its timeline): since when the worker had been free and waiting for this task
+    /// (since its previous task, or since it sent its previous helping's answers, across as
+    /// many requests to the broker as it took), when it got it, and when it finished
     /// computing. The master adds when the answer reached it.
     pub asked_at: f64,
     /// See `asked_at`.
@@ -186,6 +188,9 @@ pub struct WorkerOptions {
 struct Unsettled {
     tasks: Vec<jetstream::Message>,
     answers: Vec<Answer>,
+    /// Since when the worker has had nothing to do (epoch ms): after its last task, or after
+    /// it last sent answers.
+    free_since: f64,
 }
 
 impl Unsettled {
@@ -193,6 +198,7 @@ impl Unsettled {
         Self {
             tasks: Vec::with_capacity(capacity),
             answers: Vec::with_capacity(capacity),
+            free_since: epoch_ms(),
         }
     }
 
@@ -214,6 +220,7 @@ impl Unsettled {
         }
         // @end
         self.answers.clear();
+        self.free_since = epoch_ms();
         Ok(())
     }
 }
@@ -322,7 +329,6 @@ async fn take_tasks(
         let request_deadline = tokio::time::Instant::now() + request + Duration::from_secs(1);
         let mut took_since = tokio::time::Instant::now();
         loop {
-            let asked_at = epoch_ms();
             // Take what is already here without waiting; before waiting for more, settle the
             // answered tasks so nothing sits unacknowledged while this worker is idle.
             let next = match futures::FutureExt::now_or_never(batch.next()) {
@@ -349,6 +355,7 @@ async fn take_tasks(
                 Some(Err(e)) => return Err(anyhow!(e)),
             };
             last_task = tokio::time::Instant::now();
+            let asked_at = unsettled.free_since;
             let took = std::time::Instant::now();
             let took_at = epoch_ms();
             let delivered = msg.info().map_err(|e| anyhow!(e))?.delivered;
@@ -384,6 +391,7 @@ async fn take_tasks(
             // helping, before the worker waits for more.
             unsettled.tasks.push(msg);
             unsettled.answers.push(answer);
+            unsettled.free_since = computed_at;
             *answered += 1;
             computing += took.elapsed();
             // Tasks were slower than expected: send what is done before it is overdue.

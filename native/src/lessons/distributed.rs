@@ -114,8 +114,9 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
             let mut note = run.phases.summary(run.tasks, options.broker.is_none());
             if let Some(k) = run.killed {
                 note = format!(
-                    "worker {} was killed (SIGKILL) holding task {} (red on its lane), never \
-                     acknowledged; the broker delivered it again after {} s unacknowledged, {} \
+                    "worker {} was killed (SIGKILL) holding task {}, never acknowledged (red on \
+                     its lane while the broker kept it reserved for the dead worker); the broker \
+                     delivered it again after {} s unacknowledged (magenta: computed again), {} \
                      task(s) in all came back, and each counted once; {note}",
                     k.worker,
                     k.task,
@@ -131,10 +132,12 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
     }
 }
 
-/// One lane per worker: waiting for a task, computing it, and its answer on the way back. A
-/// worker publishes an answer and goes on with its next task while the answer travels, so the
-/// answer's span ends when the master has it or when the worker starts on its next task,
-/// whichever comes first: a lane never shows two things at once.
+/// One lane per worker: waiting for a task (from the moment it was free, across however many
+/// requests to the broker that took), computing it, and sending answers. A worker sends a
+/// helping's answers together and waits until the broker stored them, so an answer's span runs
+/// from its computation to the moment the worker is free again or the master has it, whichever
+/// comes first: back to back in a helping it is empty, after a helping's last task it is the
+/// sending. A lane never shows two things at once.
 fn spans_of(run: &workqueue::MasterRun) -> Vec<Span> {
     let at = |epoch: f64| (epoch - run.t0).max(0.0);
     let mut spans = Vec::new();
@@ -160,18 +163,38 @@ fn spans_of(run: &workqueue::MasterRun) -> Vec<Span> {
                 kind,
             };
             spans.push(lane(a.asked_at, a.took_at, SpanKind::Wait));
-            spans.push(lane(a.took_at, a.computed_at, SpanKind::Compute));
+            // A task computed on its second (or later) delivery: the repeated work, apart.
+            let compute = if a.delivered > 1 {
+                SpanKind::Redelivered
+            } else {
+                SpanKind::Compute
+            };
+            spans.push(lane(a.took_at, a.computed_at, compute));
             spans.push(lane(a.computed_at, received.min(next_ask), SpanKind::Copy));
         }
     }
     // The task a killed worker held and never answered: red (a lock kind: held, going nowhere)
-    // on its lane, up to the kill; its second delivery shows on another worker's lane.
+    // on its lane from when it took the task until the broker handed the task to someone else
+    // (the worker died at once; the broker kept the task reserved for it for `ack_wait`). Its
+    // second delivery shows on another worker's lane, as redelivered work.
     if let Some(k) = run.killed {
+        let handed_on = run
+            .collected
+            .received
+            .iter()
+            .filter(|(a, _)| a.task == k.task && a.delivered > 1)
+            .map(|(a, _)| a.took_at)
+            .fold(f64::INFINITY, f64::min);
+        let end = if handed_on.is_finite() {
+            handed_on
+        } else {
+            k.killed_at
+        };
         spans.push(Span {
             worker: k.worker,
             task: k.task,
             start_ms: at(k.took_at),
-            end_ms: at(k.killed_at).max(at(k.took_at)),
+            end_ms: at(end).max(at(k.took_at)),
             kind: SpanKind::Lock,
         });
     }

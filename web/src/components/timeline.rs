@@ -31,6 +31,7 @@ fn kind_name(kind: SpanKind) -> &'static str {
         SpanKind::Lock => "lock",
         SpanKind::Spawn => "spawn",
         SpanKind::Copy => "copy",
+        SpanKind::Redelivered => "redelivered",
     }
 }
 
@@ -69,6 +70,26 @@ fn tick_label(t: f64, step: f64) -> String {
 /// own (so labels never sit on bars or on each other), a lane per worker, or one summary lane
 /// when it has more than [`lanes::FOLD_ABOVE`] workers (click the header to open it); runs whose
 /// lengths differ by orders of magnitude are each drawn to their own scale.
+/// The kinds the legend names: the five every timeline uses, and "redelivered" only where a
+/// run had a task delivered again (a key for a colour nobody sees would only puzzle).
+fn legend_kinds(records: &[RunRecord]) -> Vec<SpanKind> {
+    let mut kinds = vec![
+        SpanKind::Compute,
+        SpanKind::Wait,
+        SpanKind::Lock,
+        SpanKind::Spawn,
+        SpanKind::Copy,
+    ];
+    if records
+        .iter()
+        .flat_map(|r| &r.spans)
+        .any(|s| s.kind == SpanKind::Redelivered)
+    {
+        kinds.push(SpanKind::Redelivered);
+    }
+    kinds
+}
+
 #[function_component(Timeline)]
 pub fn timeline(props: &Props) -> Html {
     let opened = use_state(Vec::<String>::new);
@@ -138,7 +159,14 @@ pub fn timeline(props: &Props) -> Html {
                h: f64,
                class: &'static str| {
         let x0 = x(s.start_ms, g);
-        let wd = (x(s.end_ms, g) - x0).max(0.8);
+        // A redelivered task is rare and the point of its run: never thinner than a few units,
+        // however short its computation (its title gives the true times).
+        let least = if s.kind == SpanKind::Redelivered {
+            4.0
+        } else {
+            0.8
+        };
+        let wd = (x(s.end_ms, g) - x0).max(least);
         html! {
             <rect class={classes!("span", kind_name(s.kind), class)} x={format!("{x0:.2}")} y={format!("{:.1}", y + 2.0)}
                   width={format!("{wd:.2}")} height={format!("{:.1}", h - 4.0)} rx="2">
@@ -150,7 +178,7 @@ pub fn timeline(props: &Props) -> Html {
     html! {
         <section class="card timeline-card">
             <h3>{ "Timeline" }<span class="legend">
-                { for [SpanKind::Compute, SpanKind::Wait, SpanKind::Lock, SpanKind::Spawn, SpanKind::Copy].iter().map(|k| html! {
+                { for legend_kinds(records).iter().map(|k| html! {
                     <span class={classes!("key", kind_name(*k))}>{ kind_name(*k) }</span>
                 }) }
             </span></h3>
@@ -221,5 +249,39 @@ pub fn timeline(props: &Props) -> Html {
                 }) }
             </svg>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use interleave_shared::Span;
+
+    fn record_with(kind: SpanKind) -> RunRecord {
+        let mut r: RunRecord = serde_json::from_value(serde_json::json!({
+            "lesson": "distributed", "strategy": "broker", "side": "native", "workers": 2,
+            "params": {"size": 1}, "wall_ms": 1.0, "result": "1", "expected": "1",
+            "correct": true, "spans": []
+        }))
+        .expect("a minimal record");
+        r.spans.push(Span {
+            worker: 0,
+            task: 0,
+            start_ms: 0.0,
+            end_ms: 1.0,
+            kind,
+        });
+        r
+    }
+
+    #[test]
+    fn the_legend_names_redelivered_only_when_a_run_had_it() {
+        assert!(!legend_kinds(&[record_with(SpanKind::Compute)]).contains(&SpanKind::Redelivered));
+        let kinds = legend_kinds(&[
+            record_with(SpanKind::Compute),
+            record_with(SpanKind::Redelivered),
+        ]);
+        assert_eq!(kinds.len(), 6);
+        assert_eq!(kinds.last(), Some(&SpanKind::Redelivered));
     }
 }
