@@ -137,12 +137,7 @@ pub fn measure(tasks: usize, workers: u32, repeat: u32) -> Result<Distributed> {
         };
         let run = workqueue::run_master(list.clone(), &options)?;
         let wall = clock.now_ms();
-        let total: u128 = run
-            .collected
-            .outputs
-            .iter()
-            .map(|(id, o)| o.clone().sum(*id))
-            .sum::<Result<u128, _>>()?;
+        let total = run.collected.total()?;
         ensure!(
             total == expected,
             "the broker path summed {total}, the closed form says {expected}"

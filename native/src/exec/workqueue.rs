@@ -502,6 +502,17 @@ pub struct Collected {
     pub received: Vec<(Answer, f64)>,
 }
 
+impl Collected {
+    /// The sum of every task's answer (one per task id): what the run's check compares with
+    /// the closed form.
+    pub fn total(&self) -> Result<u128> {
+        self.outputs
+            .iter()
+            .map(|(id, o)| o.clone().sum(*id).map_err(|e| anyhow!(e)))
+            .sum()
+    }
+}
+
 /// Read answers until every one of `tasks` task ids has one, or `timeout` passes.
 pub async fn collect(
     js: &jetstream::Context,
@@ -915,6 +926,17 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
 mod tests {
     use super::*;
 
+    /// A private broker and a two-thread runtime, as a master and its workers would have.
+    fn broker_and_runtime() -> (Broker, tokio::runtime::Runtime) {
+        let broker = Broker::start(Ipv4Addr::LOCALHOST).unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        (broker, rt)
+    }
+
     #[test]
     fn a_helping_fits_a_quarter_of_the_ack_wait_and_the_first_is_one_task() {
         let second = Duration::from_secs(1);
@@ -991,11 +1013,7 @@ mod tests {
             assert_eq!(got.outputs.len(), 5);
             assert_eq!(got.redelivered, 1);
             assert_eq!(got.deliveries, 6, "five tasks, one of them delivered twice");
-            let total: u128 = got
-                .outputs
-                .iter()
-                .map(|(id, o)| o.clone().sum(*id).unwrap())
-                .sum();
+            let total = got.total().unwrap();
             assert_eq!(total, (49 * 50 * 99) / 6);
         });
     }
@@ -1006,12 +1024,7 @@ mod tests {
     /// the master killed it, 5 s per run).
     #[test]
     fn a_waiting_worker_ends_on_done_and_on_a_removed_queue() {
-        let broker = Broker::start(Ipv4Addr::LOCALHOST).unwrap();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let (broker, rt) = broker_and_runtime();
         rt.block_on(async {
             let connect = || {
                 async_nats::ConnectOptions::with_token(broker.token.clone()).connect(&broker.url)
@@ -1069,12 +1082,7 @@ mod tests {
     /// the exact sum.
     #[test]
     fn workers_drain_the_queue_and_the_master_gets_every_task_once() {
-        let broker = Broker::start(Ipv4Addr::LOCALHOST).unwrap();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let (broker, rt) = broker_and_runtime();
         rt.block_on(async {
             let connect = || {
                 async_nats::ConnectOptions::with_token(broker.token.clone()).connect(&broker.url)
@@ -1124,11 +1132,7 @@ mod tests {
             assert_eq!(answered, n);
             assert_eq!(got.outputs.len(), n as usize);
             assert_eq!(got.redelivered, 0);
-            let total: u128 = got
-                .outputs
-                .iter()
-                .map(|(id, o)| o.clone().sum(*id).unwrap())
-                .sum();
+            let total = got.total().unwrap();
             let m = u128::from(n * per);
             assert_eq!(total, (m - 1) * m * (2 * m - 1) / 6);
         });

@@ -91,12 +91,7 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
                 on_hosts: strategy.id == S::Hosts,
             };
             let (run, timing) = measure(|_| workqueue::run_master(tasks.clone(), &options))?;
-            let total: u128 = run
-                .collected
-                .outputs
-                .iter()
-                .map(|(id, o)| o.clone().sum(*id))
-                .sum::<Result<u128, _>>()?;
+            let total = run.collected.total()?;
             let spans = spans_of(&run);
             let deliveries = run.collected.deliveries;
             let mut e = Execution::new(Checked::exact(total, expected), spans, p.workers, timing)
