@@ -577,6 +577,8 @@ test('the lesson\'s state is drawn from the run: steps done, connections, queue 
 
 test('words a learner knows: terms explained on hover or tap, and the notes\' source linked with what it teaches', { timeout: 60_000 }, async () => {
   const page = await openPage('/?lesson=race');
+  // The explanation renders after the catalogue arrives: wait for it before reading its terms.
+  await page.getByTestId('term').first().waitFor();
   const terms = await page.$$eval('[data-testid="term"]', (ts) => ts.map((t) => [t.textContent, t.dataset.tip]));
   assert.ok(terms.some(([t]) => t === 'mutex'), JSON.stringify(terms));
   assert.ok(terms.every(([, tip]) => tip && tip.length > 10));
