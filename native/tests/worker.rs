@@ -412,3 +412,36 @@ fn kill_worker_out_of_range_is_a_usage_error() {
         "{stderr}"
     );
 }
+
+/// A worker's `--prefetch` and the distributed bench's `--tasks` outside their ranges: exit 2
+/// with a message naming the value and the range, before any broker is touched.
+#[test]
+fn prefetch_and_bench_tasks_out_of_range_are_usage_errors() {
+    for (args, range) in [
+        (
+            vec![
+                "worker",
+                "--broker",
+                "nats://127.0.0.1:1",
+                "--prefetch",
+                "0",
+            ],
+            "1..=1000",
+        ),
+        (
+            vec!["bench", "--distributed", "--tasks", "0"],
+            "1..=1000000",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_interleave"))
+            .args(&args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("'0'") && stderr.contains(range),
+            "{args:?}: {stderr}"
+        );
+    }
+}

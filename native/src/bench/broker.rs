@@ -5,6 +5,7 @@
 //! processes and no work. Every run's result is checked: the sums against the closed form, the
 //! raw loop's deliveries against the task ids published.
 
+use super::probes::Walls;
 use crate::exec::broker::Broker;
 use crate::exec::workqueue::{self, MasterOptions, Names, Phases};
 use crate::exec::{self, MonoClock};
@@ -35,18 +36,13 @@ pub struct Path {
 }
 
 impl Path {
-    fn median(values: &[f64]) -> f64 {
-        let mut v = values.to_vec();
-        v.sort_by(f64::total_cmp);
-        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-    }
     /// Median queue-phase milliseconds.
     pub fn queue_median(&self) -> f64 {
-        Self::median(&self.queue_ms)
+        Walls::of(self.queue_ms.clone()).median_ms
     }
     /// Median whole-run milliseconds.
     pub fn wall_median(&self) -> f64 {
-        Self::median(&self.wall_ms)
+        Walls::of(self.wall_ms.clone()).median_ms
     }
 }
 
