@@ -6,6 +6,7 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import net from 'node:net';
+import { createInterface } from 'node:readline';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -60,11 +61,26 @@ export function catalogue() {
   return JSON.parse(execFileSync(bin, ['list', '--json'], { encoding: 'utf8' }));
 }
 
+let builds = 0;
+
+/** How many builds the page server has started. Trunk rebuilds when a watched file changes, and a
+ *  page loaded while `dist/` is being replaced fails; after the first build nothing the tests do
+ *  (screenshots, downloads, the companion's runs) may start another. */
+export function pageBuilds() {
+  return builds;
+}
+
 /** `trunk serve --release` on PAGE_PORT: builds (cached) and serves with COOP/COEP and the proxy. */
 export async function startPage() {
   if (!(await portFree(PAGE_PORT))) throw new Error(`port ${PAGE_PORT} is busy`);
   const child = start('trunk', ['serve', '--release', '--port', String(PAGE_PORT), '--no-autoreload'], {
     env: { ...process.env, TRUNK_SKIP_VERSION_CHECK: 'true', NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  // Trunk logs to stdout: pass each line on, counting the builds it starts.
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    process.stdout.write(`${line}\n`);
+    if (line.includes('starting build')) builds += 1;
   });
   await waitForHttp(`${BASE}/`, 15 * 60_000, child);
   return child;

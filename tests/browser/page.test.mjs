@@ -3,11 +3,12 @@
 // export/import, responsiveness. Screenshots of the main screens go to tests/browser/artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
-  BASE, ROOT, artifact, catalogue, ioExpected, launchBrowser, startCompanion, startHostSite, startPage, stop, stopAll, sumOfSquares,
+  BASE, ROOT, artifact, catalogue, ioExpected, launchBrowser, pageBuilds, startCompanion, startHostSite, startPage, stop, stopAll,
+  sumOfSquares,
 } from './harness.mjs';
 
 let browser;
@@ -653,4 +654,15 @@ test('distributed: a killed worker\'s run from the CLI, imported, shows the held
   await page.screenshot({ path: artifact('desktop-distributed-killed.png'), fullPage: true });
   assert.deepEqual(page.errors, []);
   await page.close();
+});
+
+test('the page is built once: what the tests write (screenshots, exports, builds) never rebuilds it', { timeout: 30_000 }, async () => {
+  // Every test above wrote screenshots under tests/browser/artifacts/ and ran the companion; a
+  // rebuild then would have replaced dist/ under a page being loaded. Write once more where the
+  // tests and cargo write, and give the watcher time to react.
+  writeFileSync(artifact('watch-probe.json'), `{"at": ${Date.now()}}`);
+  mkdirSync(join(ROOT, 'target', 'tmp'), { recursive: true });
+  writeFileSync(join(ROOT, 'target', 'tmp', 'watch-probe'), String(Date.now()));
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.equal(pageBuilds(), 1, 'trunk started a build after the first: a file the tests wrote is watched (Trunk.toml [watch])');
 });
