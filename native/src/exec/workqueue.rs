@@ -961,10 +961,7 @@ mod tests {
             .build()
             .unwrap();
         rt.block_on(async {
-            let client = async_nats::ConnectOptions::with_token(broker.token.clone())
-                .connect(&broker.url)
-                .await
-                .unwrap();
+            let client = connect(&broker.url, Some(&broker.token)).await.unwrap();
             let js = jetstream::new(client);
             let names = Names::new("t2").unwrap();
             create(&js, &names, Duration::from_millis(300))
@@ -992,10 +989,7 @@ mod tests {
             let taken = batch.next().await.unwrap().unwrap();
             drop(taken);
             drop(batch);
-            let client = async_nats::ConnectOptions::with_token(broker.token.clone())
-                .connect(&broker.url)
-                .await
-                .unwrap();
+            let client = connect(&broker.url, Some(&broker.token)).await.unwrap();
             let options = WorkerOptions {
                 worker: 1,
                 idle: Duration::from_millis(1500),
@@ -1026,9 +1020,7 @@ mod tests {
     fn a_waiting_worker_ends_on_done_and_on_a_removed_queue() {
         let (broker, rt) = broker_and_runtime();
         rt.block_on(async {
-            let connect = || {
-                async_nats::ConnectOptions::with_token(broker.token.clone()).connect(&broker.url)
-            };
+            let connect = || connect(&broker.url, Some(&broker.token));
             for (run, say_done, idle) in [("done", true, 60_000), ("gone", false, 2_000)] {
                 let master = connect().await.unwrap();
                 let js = jetstream::new(master.clone());
@@ -1084,9 +1076,7 @@ mod tests {
     fn workers_drain_the_queue_and_the_master_gets_every_task_once() {
         let (broker, rt) = broker_and_runtime();
         rt.block_on(async {
-            let connect = || {
-                async_nats::ConnectOptions::with_token(broker.token.clone()).connect(&broker.url)
-            };
+            let connect = || connect(&broker.url, Some(&broker.token));
             let js = jetstream::new(connect().await.unwrap());
             let names = Names::new("t1").unwrap();
             create(&js, &names, Duration::from_secs(5)).await.unwrap();
@@ -1107,10 +1097,7 @@ mod tests {
                     let names = names.clone();
                     let (url, token) = (broker.url.clone(), broker.token.clone());
                     tokio::spawn(async move {
-                        let client = async_nats::ConnectOptions::with_token(token)
-                            .connect(&url)
-                            .await
-                            .unwrap();
+                        let client = super::connect(&url, Some(&token)).await.unwrap();
                         let options = WorkerOptions {
                             worker: w,
                             idle: Duration::from_millis(300),
