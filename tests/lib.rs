@@ -1,3 +1,4 @@
-//! Cross-crate end-to-end tests live in `tests/tests/`; the browser tests in `tests/browser/`.
-//! This library is empty on purpose: the package exists so `cargo test` builds the real
-//! `interleave` binary and runs it against `interleave-shared`'s exact answers.
+//! The browser tests live in `tests/browser/` (headless Chromium, run by `scripts/test`), and
+//! `tests/tests/python.rs` runs the notes' Python beside every lesson. Tests of the binary live
+//! in `native/tests/`, where Cargo builds the binary they run. This library is empty on
+//! purpose: the package only holds those tests.

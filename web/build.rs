@@ -9,21 +9,13 @@ use std::path::{Path, PathBuf};
 #[allow(dead_code)]
 mod code;
 
-/// The trees excerpts are cut from, relative to the workspace root, and the side they run on.
-const TREES: &[(&str, &str)] = &[
-    ("shared/src", "Shared"),
-    ("native/src", "Native"),
-    ("web/src", "Web"),
-    ("shared/python", "Shared"),
-];
-
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"))
         .parent()
         .expect("web/ sits in the workspace root")
         .to_path_buf();
     let mut out = String::from("&[\n");
-    for (tree, origin) in TREES {
+    for (tree, origin) in code::TREES {
         let dir = root.join(tree);
         println!("cargo:rerun-if-changed={}", dir.display());
         let mut files = Vec::new();

@@ -1,5 +1,6 @@
 //! Command-line interface: the contract in the README, in clap's derive form.
 
+pub use crate::lessons::daemon::DaemonMode;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -60,10 +61,10 @@ pub enum Command {
         through its broker:\n\n  INTERLEAVE_TOKEN=KEY interleave worker --broker nats://10.0.0.5:4222\n\n\
         A wrong key or an unreachable broker exits with status 2 and says which."
     )]
-    BrokerWorker(WorkerArgs),
+    Worker(WorkerArgs),
     /// Internal: the child side of the processes strategies (reads tasks on stdin).
     #[command(name = "__worker", hide = true)]
-    Worker,
+    TaskChild,
     /// Internal: the daemon lesson's child program.
     #[command(name = "__daemon", hide = true)]
     Daemon {
@@ -82,17 +83,11 @@ pub enum Command {
     },
 }
 
-/// How the daemon lesson's child program ends (`interleave __daemon`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DaemonMode {
-    /// Main returns without waiting: the background thread is cut off.
-    Daemon,
-    /// Main joins the background thread first.
-    Joined,
-}
-
-/// Flags of `interleave bench`.
+/// Flags of `interleave bench`. `--soak`, `--claims` and `--distributed` each replace the
+/// figures with another measurement, so clap refuses more than one of them; [`BenchArgs::mode`]
+/// turns the flags into the one [`BenchMode`] the bench dispatches on.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("bench_mode").multiple(false).args(["soak", "claims", "distributed"])))]
 pub struct BenchArgs {
     /// Timed repeats per figure (after a warm-up).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=50))]
@@ -140,6 +135,31 @@ pub struct BenchArgs {
     /// Only these lessons for `--claims` (comma-separated) [default: all].
     #[arg(long, value_name = "LIST")]
     pub lessons: Option<String>,
+}
+
+/// What `interleave bench` measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BenchMode {
+    /// The figures (with `--browser`, the page's too).
+    Figures,
+    /// The companion under mixed load for this many seconds.
+    Soak(u64),
+    /// How often each lesson's claims hold (with `--browser`, in Chromium).
+    Claims,
+    /// The distributed lesson's throughput.
+    Distributed,
+}
+
+impl BenchArgs {
+    /// The one mode the flags select (clap has already refused two at once).
+    pub fn mode(&self) -> BenchMode {
+        match (self.soak, self.claims, self.distributed) {
+            (Some(seconds), _, _) => BenchMode::Soak(seconds),
+            (None, true, _) => BenchMode::Claims,
+            (None, false, true) => BenchMode::Distributed,
+            (None, false, false) => BenchMode::Figures,
+        }
+    }
 }
 
 /// Flags of `interleave explore`.

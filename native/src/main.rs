@@ -5,6 +5,7 @@
 //! - `lessons`: one runner per lesson, behind one complete `match` on the lesson.
 //! - `exec`: the toolkit the runners share (measurement, threads, a pool, rayon, child
 //!   processes and their `__worker` side, HTTP clients); it knows no lesson.
+//! - `distributed`: the distributed lesson's broker, work queue, master, worker and hosts.
 //! - `server`: the companion API; `bench`: the benchmark; `explore`: the interleaving explorer.
 //! - `table`, `trace`, `progress`: output; `error`: usage errors.
 //!
@@ -13,6 +14,7 @@
 
 mod bench;
 mod cli;
+mod distributed;
 mod error;
 mod exec;
 mod explore;
@@ -22,6 +24,12 @@ mod run;
 mod server;
 mod table;
 
+/// What a test needs from the machine (root, nats-server), and the one-line skip when it is
+/// missing; shared with the integration tests.
+#[cfg(test)]
+#[path = "../tests/common/mod.rs"]
+mod needs;
+
 use anyhow::{Context, Result};
 use clap::{CommandFactory, FromArgMatches};
 use cli::{Cli, Command, CompareArgs, RunArgs};
@@ -30,7 +38,8 @@ use interleave_shared::explore::ExploreError;
 use interleave_shared::lessons::catalogue;
 use interleave_shared::request::{RawParams, StrategyList};
 use interleave_shared::{LessonId, ParamError, RunBody, RunRecord, verdict};
-use run::{Plan, Server};
+use run::Plan;
+use server::Companion;
 use std::process::ExitCode;
 
 fn lessons_help() -> String {
@@ -124,15 +133,27 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             lessons::processes::emit_main(n)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::BrokerWorker(args) => {
+        Command::Worker(args) => {
             // A worker the master started ends with the master; one started by hand does not
             // have the variable and runs on its own.
             exec::die_with_parent();
-            let answered = exec::workqueue::join(&args)?;
+            let options = distributed::JoinOptions {
+                broker: args.broker.clone(),
+                token: args.token.clone(),
+                run: args.run.clone(),
+                work: distributed::WorkerOptions {
+                    worker: args.id,
+                    idle: std::time::Duration::from_millis(args.idle_ms),
+                    // Clap bounds it to 1..=1000, which any usize holds.
+                    prefetch: usize::try_from(args.prefetch).unwrap_or(1),
+                    hold: args.hold_first,
+                },
+            };
+            let answered = distributed::join(&options)?;
             eprintln!("worker {}: answered {answered} tasks", args.id);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Worker => {
+        Command::TaskChild => {
             exec::die_with_parent();
             exec::worker::main()?;
             Ok(ExitCode::SUCCESS)
@@ -163,17 +184,18 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     if let Some(path) = &args.trace {
         check_trace_path(path)?;
     }
-    let server = Server::for_request(&request, args.server)?;
-    let plan = Plan {
-        request,
-        repeat: args.repeat,
-        server: server.as_ref().map(Server::base),
-        broker: exec::BrokerFlags {
+    let options = lessons::LessonOptions {
+        distributed: lessons::DistributedOptions {
             url: args.broker.clone(),
             token: args.token.clone(),
             kill_worker: args.kill_worker,
         },
     };
+    let server = Companion::for_request(&request, args.server)?;
+    let plan = Plan::new(request)
+        .repeat(args.repeat)
+        .server(server.as_ref().map(Companion::base))
+        .options(options);
     let progress = progress::Progress::new(plan.request.strategies.len() as u64, !args.json);
     let records = run::run(&plan, &|s| progress.step(s))?;
     drop(progress);
@@ -188,29 +210,6 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     report(&records, args.json)
 }
 
-/// `compare --quick`: sizes (and latency) that take well under a second per strategy.
-fn quick(lesson: LessonId) -> RawParams {
-    let size = |cap: u64| Some(lesson.info().size.default.min(cap));
-    let (size, latency_ms) = match lesson {
-        LessonId::Io => (Some(20), Some(50)),
-        LessonId::Cpu => (size(10_000_000), None),
-        LessonId::Race => (size(1_000_000), None),
-        LessonId::Db | LessonId::Pools | LessonId::Queue => (size(100), None),
-        LessonId::Cost => (size(50), None),
-        LessonId::Distributed => (size(20), None),
-        LessonId::Deadlock
-        | LessonId::Local
-        | LessonId::Daemon
-        | LessonId::Processes
-        | LessonId::Coroutine => (None, None),
-    };
-    RawParams {
-        size,
-        latency_ms,
-        bytes: None,
-    }
-}
-
 fn compare(args: CompareArgs) -> Result<ExitCode> {
     let mut all = Vec::new();
     let progress = progress::Progress::new(LessonId::ALL.len() as u64, !args.json);
@@ -218,27 +217,35 @@ fn compare(args: CompareArgs) -> Result<ExitCode> {
         progress.step(lesson.name());
         let mut body = RunBody::new(lesson.name());
         if args.quick {
-            body.params = quick(*lesson);
+            body.params = RawParams::quick(lesson.info());
         }
         let mut request = run::resolve(&body)?;
-        // Hosts are network namespaces, which only root may make: without root, compare
-        // leaves that one strategy out (and says so) instead of failing the whole table.
-        if !exec::netns::is_root() {
-            let before = request.strategies.len();
-            request
-                .strategies
-                .retain(|s| s.id != interleave_shared::StrategyId::Hosts);
-            if request.strategies.len() < before && !args.json {
-                eprintln!("{lesson}: hosts left out (network namespaces need root)");
+        // A strategy that needs what this machine lacks (root for hosts, a nats-server for the
+        // broker) is left out, and the table says so, instead of failing the whole table.
+        let unmet = |s: &interleave_shared::Strategy| {
+            s.requires
+                .iter()
+                .copied()
+                .filter(|r| !distributed::met(*r))
+                .map(|r| r.describe())
+                .collect::<Vec<_>>()
+        };
+        for s in &request.strategies {
+            let missing = unmet(s);
+            if !missing.is_empty() && !args.json {
+                eprintln!(
+                    "{lesson}: {} left out (needs {})",
+                    s.id,
+                    missing.join(" and ")
+                );
             }
         }
-        let server = Server::for_request(&request, None)?;
-        let plan = Plan {
-            request,
-            repeat: 1,
-            server: server.as_ref().map(Server::base),
-            broker: Default::default(),
-        };
+        request.strategies.retain(|s| unmet(s).is_empty());
+        if request.strategies.is_empty() {
+            continue;
+        }
+        let server = Companion::for_request(&request, None)?;
+        let plan = Plan::new(request).server(server.as_ref().map(Companion::base));
         all.extend(run::run(&plan, &|_| {})?);
     }
     drop(progress);

@@ -2,15 +2,15 @@
 //! repeats (an untimed warm-up, then the timed runs, the median reported), the companion for
 //! lessons that need one, progress, speedups — and leaves each execution to `lessons::execute`.
 
-use crate::error::UsageError;
-use crate::exec::{self, Ctx};
-use crate::lessons;
-use crate::server::Background;
+use crate::exec;
+use crate::lessons::{self, Ctx, LessonOptions};
 use anyhow::Result;
 use interleave_shared::record::annotate_speedups;
 use interleave_shared::{Execution, Request, RunBody, RunRecord, Side};
 
-/// What to run: a validated request, how often, and where pages come from.
+/// What to run: a validated request, how often, where pages come from, and the options only
+/// some lessons read. Built with [`Plan::new`] and the setters a caller needs, so a new option
+/// changes no call site that does not set it.
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// The lesson, its strategies and parameters, validated.
@@ -19,63 +19,37 @@ pub struct Plan {
     pub repeat: u32,
     /// Companion base URL for lessons that use it.
     pub server: Option<String>,
-    /// The distributed lesson's broker flags.
-    pub broker: crate::exec::BrokerFlags,
+    /// Lesson-specific options (the distributed lesson's broker).
+    pub options: LessonOptions,
 }
 
-/// Where lessons that use the companion reach it: `--server` (checked first) or a companion
-/// started in-process for this run and stopped when dropped.
-pub enum Server {
-    /// A companion somebody else runs.
-    External(String),
-    /// Ours, for this run.
-    Own(Background),
-}
-
-impl Server {
-    /// Its base URL.
-    pub fn base(&self) -> String {
-        match self {
-            Server::External(url) => url.clone(),
-            Server::Own(bg) => bg.base.clone(),
+impl Plan {
+    /// One run of `request`, no companion, every lesson option at its default.
+    pub fn new(request: Request) -> Self {
+        Self {
+            request,
+            repeat: 1,
+            server: None,
+            options: LessonOptions::default(),
         }
     }
 
-    /// The companion a request needs, if any: `given` (checked with a health request) or one of
-    /// our own. A `given` URL for a lesson that fetches nothing is a usage error.
-    pub fn for_request(request: &Request, given: Option<String>) -> Result<Option<Server>> {
-        let info = request.info();
-        if !info.uses_server {
-            if let Some(url) = given {
-                return Err(UsageError::Other(format!(
-                    "lesson '{}' fetches nothing, so --server {url} does not apply (only io and local use it)",
-                    info.name()
-                ))
-                .into());
-            }
-            return Ok(None);
-        }
-        exec::raise_fd_limit();
-        match given {
-            Some(url) => {
-                let url = url.trim_end_matches('/').to_string();
-                let health = format!("{url}/api/health");
-                let reach = reqwest::blocking::Client::builder()
-                    .timeout(std::time::Duration::from_secs(3))
-                    .build()
-                    .and_then(|c| c.get(&health).send())
-                    .and_then(|r| r.error_for_status());
-                match reach {
-                    Ok(_) => Ok(Some(Server::External(url))),
-                    Err(e) => Err(UsageError::Unreachable {
-                        url,
-                        reason: e.to_string(),
-                    }
-                    .into()),
-                }
-            }
-            None => Ok(Some(Server::Own(Background::start()?))),
-        }
+    /// The same, timed `repeat` times after a warm-up.
+    pub fn repeat(mut self, repeat: u32) -> Self {
+        self.repeat = repeat;
+        self
+    }
+
+    /// The same, fetching from the companion at `base`.
+    pub fn server(mut self, base: Option<String>) -> Self {
+        self.server = base;
+        self
+    }
+
+    /// The same, with lesson-specific options.
+    pub fn options(mut self, options: LessonOptions) -> Self {
+        self.options = options;
+        self
     }
 }
 
@@ -98,7 +72,7 @@ pub fn run(plan: &Plan, progress: &dyn Fn(&str)) -> Result<Vec<RunRecord>> {
         let ctx = Ctx {
             params: req.params.warm_up(),
             server: plan.server.as_deref(),
-            broker: &plan.broker,
+            options: &plan.options,
         };
         for strategy in &req.strategies {
             progress(&format!("{} (warm-up)", strategy.id));
@@ -119,7 +93,7 @@ fn run_one(plan: &Plan, strategy: &interleave_shared::Strategy) -> Result<RunRec
     let ctx = Ctx {
         params: req.params,
         server: plan.server.as_deref(),
-        broker: &plan.broker,
+        options: &plan.options,
     };
     let runs = if plan.repeat > 1 { plan.repeat + 1 } else { 1 };
     let mut timed = Vec::new();

@@ -1,6 +1,8 @@
 //! `interleave worker` against a real `nats-server`: the right key gets in, a wrong key and an
 //! unreachable broker exit 2 with a message that names what went wrong and where.
 
+mod common;
+
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
@@ -81,6 +83,12 @@ fn worker(url: &str, token: Option<&str>) -> (Option<i32>, String, Duration) {
 
 #[test]
 fn a_wrong_key_is_refused_with_exit_2_and_the_right_one_gets_in() {
+    if !common::needs(
+        "a_wrong_key_is_refused_with_exit_2_and_the_right_one_gets_in",
+        common::BROKER,
+    ) {
+        return;
+    }
     let server = Server::start("s3cret");
     let (code, stderr, _) = worker(&server.url, Some("wrong"));
     assert_eq!(code, Some(2), "{stderr}");
@@ -181,6 +189,12 @@ fn long_master(strategy: &str, stderr: Stdio) -> std::process::Child {
 /// delivered again and counted once, and no broker, worker or store is left behind.
 #[test]
 fn a_killed_workers_task_is_redelivered_and_the_total_stays_exact() {
+    if !common::needs(
+        "a_killed_workers_task_is_redelivered_and_the_total_stays_exact",
+        common::BROKER,
+    ) {
+        return;
+    }
     let (json, stderr, code, pid) = run_json(&[
         "--strategies",
         "broker",
@@ -231,6 +245,12 @@ fn a_killed_workers_task_is_redelivered_and_the_total_stays_exact() {
 /// With an existing broker: the right key runs, a wrong key is refused with exit 2.
 #[test]
 fn an_external_broker_takes_the_right_key_and_refuses_a_wrong_one() {
+    if !common::needs(
+        "an_external_broker_takes_the_right_key_and_refuses_a_wrong_one",
+        common::BROKER,
+    ) {
+        return;
+    }
     let server = Server::start("ext-key");
     let common = [
         "--strategies",
@@ -257,6 +277,9 @@ fn an_external_broker_takes_the_right_key_and_refuses_a_wrong_one() {
 /// next master sweeps the store it left.
 #[test]
 fn a_killed_master_leaves_no_broker_running() {
+    if !common::needs("a_killed_master_leaves_no_broker_running", common::BROKER) {
+        return;
+    }
     let mut cli = long_master("broker", Stdio::null());
     let pid = cli.id();
     cli.kill().unwrap();
@@ -286,13 +309,20 @@ fn hosts_are_namespaces_that_reach_the_broker_and_vanish() {
     let _turn = NAMESPACES.lock().unwrap_or_else(|p| p.into_inner());
     // SAFETY: geteuid(2) has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
-    let (json, stderr, code, pid) =
-        run_json(&["--strategies", "hosts", "--workers", "2", "--size", "10"]);
     if !root {
+        let (_, stderr, code, _) =
+            run_json(&["--strategies", "hosts", "--workers", "2", "--size", "10"]);
         assert_eq!(code, Some(2), "{stderr}");
         assert!(stderr.contains("needs root"), "{stderr}");
+    }
+    if !common::needs(
+        "hosts_are_namespaces_that_reach_the_broker_and_vanish",
+        common::HOSTS,
+    ) {
         return;
     }
+    let (json, stderr, code, pid) =
+        run_json(&["--strategies", "hosts", "--workers", "2", "--size", "10"]);
     assert_eq!(code, Some(0), "{stderr}");
     let r = &json[0];
     assert_eq!(r["correct"], true, "{r}");
@@ -324,6 +354,12 @@ fn hosts_are_namespaces_that_reach_the_broker_and_vanish() {
 /// and, with `hosts`, removes the namespaces and links, which no process death would remove.
 #[test]
 fn an_interrupted_master_cleans_up_everything_it_made() {
+    if !common::needs(
+        "an_interrupted_master_cleans_up_everything_it_made",
+        common::BROKER,
+    ) {
+        return;
+    }
     let _turn = NAMESPACES.lock().unwrap_or_else(|p| p.into_inner());
     // SAFETY: geteuid(2) has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
@@ -352,6 +388,12 @@ fn an_interrupted_master_cleans_up_everything_it_made() {
 /// and takes part of its tasks; the total stays exact.
 #[test]
 fn a_worker_started_by_hand_joins_a_masters_run() {
+    if !common::needs(
+        "a_worker_started_by_hand_joins_a_masters_run",
+        common::BROKER,
+    ) {
+        return;
+    }
     let server = Server::start("shared-key");
     let hand = Command::new(env!("CARGO_BIN_EXE_interleave"))
         .args([

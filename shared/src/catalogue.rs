@@ -296,6 +296,28 @@ pub struct Strategy {
     /// Its wrong result is the point of the lesson (the race's lost updates): shown as such,
     /// and it does not fail a run.
     pub shows_bug: bool,
+    /// What it needs from the machine beyond the binary (root, a broker program): `compare`
+    /// leaves it out where one is missing, and tests skip it there saying why.
+    pub requires: &'static [Requirement],
+}
+
+/// Something a strategy needs from the machine it runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requirement {
+    /// Root: network namespaces and veth links (the distributed lesson's hosts).
+    Root,
+    /// Debian's `nats-server` on the machine (the distributed lesson starts one per run).
+    Broker,
+}
+
+impl Requirement {
+    /// What is missing, in words, when it is.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            Requirement::Root => "root (network namespaces)",
+            Requirement::Broker => "nats-server (scripts/setup installs it)",
+        }
+    }
 }
 
 /// A strategy's own size bound, with the reason given in the error message.
@@ -315,7 +337,14 @@ impl Strategy {
             runs,
             max_size: None,
             shows_bug: false,
+            requires: &[],
         }
+    }
+
+    /// This strategy needs `requires` from the machine.
+    pub const fn requiring(mut self, requires: &'static [Requirement]) -> Self {
+        self.requires = requires;
+        self
     }
 
     /// This strategy exists to show a bug.

@@ -74,6 +74,16 @@ impl std::fmt::Display for MarkerError {
     }
 }
 
+/// The trees the web crate's build script cuts excerpts from, relative to the workspace root,
+/// and the side their code runs on. Trunk must watch each of them (`Trunk.toml`), or an edited
+/// excerpt would not rebuild the page; a test in `web/src/code.rs` holds the two together.
+pub const TREES: &[(&str, &str)] = &[
+    ("shared/src", "Shared"),
+    ("native/src", "Native"),
+    ("web/src", "Web"),
+    ("shared/python", "Shared"),
+];
+
 /// The comment a marker starts with in a file of this kind: `//` for Rust, `#` for Python.
 pub fn comment_for(path: &str) -> Option<&'static str> {
     if path.ends_with(".rs") {

@@ -17,7 +17,8 @@
 //! - [`claims`]: what each lesson says a learner should see, checked against every run; [`facts`]:
 //!   the measured numbers those checks read.
 //! - [`record`]: [`RunRecord`] and [`Span`], the one format every view (table, JSON, trace,
-//!   timeline, verdict) renders.
+//!   timeline, verdict) renders; [`detail`]: the data only some lessons' records carry.
+//! - [`format`]: formatting helpers the prose of claims and verdicts shares.
 //! - [`trace`]: the records as a Chrome Trace Event file (Perfetto), from the CLI or the page.
 //! - [`code`]: the markers that cut the code excerpts the page shows beside a run out of these
 //!   sources (the web crate's build script reads them).
@@ -40,9 +41,11 @@ pub mod check;
 pub mod claims;
 pub mod clock;
 pub mod code;
+pub mod detail;
 mod error;
 pub mod explore;
 pub mod facts;
+pub mod format;
 pub mod glossary;
 pub mod lessons;
 pub mod params;
@@ -56,7 +59,7 @@ pub mod trace;
 pub mod verdict;
 pub mod visual;
 
-pub use catalogue::{LessonId, Runs, Strategy, StrategyId};
+pub use catalogue::{LessonId, Requirement, Runs, Strategy, StrategyId};
 pub use check::Checked;
 pub use clock::Clock;
 pub use error::ParamError;

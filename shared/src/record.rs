@@ -3,7 +3,8 @@
 
 use crate::catalogue::{LessonId, StrategyId};
 use crate::check::Checked;
-use crate::claims::ClaimResult;
+pub use crate::detail::Delivery;
+use crate::detail::LessonDetail;
 use crate::facts::{Fact, Facts};
 use crate::params::Params;
 use serde::{Deserialize, Serialize};
@@ -66,6 +67,20 @@ pub struct Span {
     pub end_ms: f64,
     /// What kind of work it was.
     pub kind: SpanKind,
+}
+
+/// A claim checked against one run, as records carry it (the claims themselves, and how they
+/// are checked, are in [`claims`](crate::claims)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimResult {
+    /// The claim's id.
+    pub id: String,
+    /// The claim.
+    pub text: String,
+    /// Whether it held.
+    pub held: bool,
+    /// The run's numbers behind it (why it did not hold, when it did not).
+    pub why: String,
 }
 
 /// Repeated measurements: `wall_ms` of the record is their median.
@@ -133,35 +148,13 @@ pub struct RunRecord {
     /// The numbers the lesson's point rests on (lost updates, producer waits, connections...).
     #[serde(default, skip_serializing_if = "Facts::is_empty")]
     pub facts: Facts,
-    /// queue: how many items waited in the queue over time, as `[ms, items]` at each change,
-    /// thinned to at most [`MAX_LEVELS`] points (each kept point the fullest of its stretch).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub levels: Vec<(f64, u32)>,
-    /// distributed: how the broker delivered the tasks.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delivery: Option<Delivery>,
-    /// distributed: the address each worker ran at, by worker number.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub hosts: Vec<String>,
+    /// Lesson-specific data (the queue's `levels`, the broker's `delivery` and `hosts`, the
+    /// deadlock's `cycle`), flat beside the common keys in JSON.
+    #[serde(flatten)]
+    pub detail: LessonDetail,
     /// The lesson's claims about this strategy, checked against this run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub claims: Vec<ClaimResult>,
-}
-
-/// Most points kept of a queue's fill over time: enough for a chart as wide as a page.
-pub const MAX_LEVELS: usize = 400;
-
-/// At most `max` of `samples` (sorted by time): the samples are cut into `max` stretches of
-/// equal count and the fullest of each is kept, so a short burst to the top survives thinning.
-pub fn thin(samples: Vec<(f64, u32)>, max: usize) -> Vec<(f64, u32)> {
-    if samples.len() <= max || max == 0 {
-        return samples;
-    }
-    let per = samples.len().div_ceil(max);
-    samples
-        .chunks(per)
-        .filter_map(|c| c.iter().copied().max_by_key(|s| s.1))
-        .collect()
 }
 
 /// How long one execution took and what it used, as far as the platform tells.
@@ -202,24 +195,8 @@ pub struct Execution {
     pub shows_bug: bool,
     /// Measured numbers the lesson's claims read.
     pub facts: Facts,
-    /// See [`RunRecord::levels`].
-    pub levels: Vec<(f64, u32)>,
-    /// See [`RunRecord::delivery`].
-    pub delivery: Option<Delivery>,
-    /// See [`RunRecord::hosts`].
-    pub hosts: Vec<String>,
-}
-
-/// How a broker delivered a run's tasks: at least once each, more when a worker died holding
-/// one. The answers were still counted once per task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Delivery {
-    /// Tasks published.
-    pub tasks: u64,
-    /// Deliveries in all.
-    pub deliveries: u64,
-    /// Tasks whose counted answer came from a second or later delivery.
-    pub redelivered: u64,
+    /// See [`RunRecord::detail`].
+    pub detail: LessonDetail,
 }
 
 impl Execution {
@@ -233,9 +210,7 @@ impl Execution {
             timing,
             shows_bug: false,
             facts: Facts::new(),
-            levels: Vec::new(),
-            delivery: None,
-            hosts: Vec::new(),
+            detail: LessonDetail::default(),
         }
     }
 
@@ -263,18 +238,20 @@ impl Execution {
         Some((e, repeats))
     }
 
-    /// The same with the queue's fill over time (thinned to [`MAX_LEVELS`] points).
-    pub fn levels(mut self, mut samples: Vec<(f64, u32)>) -> Self {
-        samples.sort_by(|a, b| a.0.total_cmp(&b.0));
-        self.levels = thin(samples, MAX_LEVELS);
+    /// The same with lesson-specific data (see [`LessonDetail`]).
+    pub fn detail(mut self, detail: LessonDetail) -> Self {
+        self.detail = detail;
         self
     }
 
-    /// The same with how a broker delivered the tasks, and where each worker ran.
-    pub fn delivered(mut self, delivery: Delivery, hosts: Vec<String>) -> Self {
-        self.delivery = Some(delivery);
-        self.hosts = hosts;
-        self
+    /// The same with how a broker delivered the tasks and where each worker ran: the record's
+    /// `delivery` and `hosts`, and the facts the distributed lesson's claims and picture read
+    /// (`deliveries`, `redelivered`, `tasks`), all written here from the one value.
+    pub fn delivered(self, delivery: Delivery, hosts: Vec<String>) -> Self {
+        self.fact(Fact::Deliveries, delivery.deliveries as f64)
+            .fact(Fact::Redelivered, delivery.redelivered as f64)
+            .fact(Fact::Tasks, delivery.tasks as f64)
+            .detail(LessonDetail::Distributed { delivery, hosts })
     }
 
     /// The same with a measured fact.
@@ -327,9 +304,7 @@ impl RunRecord {
             spans: e.spans,
             shows_bug: e.shows_bug,
             facts: e.facts,
-            levels: e.levels,
-            delivery: e.delivery,
-            hosts: e.hosts,
+            detail: e.detail,
             claims: Vec::new(),
         }
     }
@@ -407,22 +382,6 @@ mod tests {
 
     fn record(strategy: &str, side: Side, wall_ms: f64, workers: u32) -> RunRecord {
         fixture(LessonId::Cpu, strategy, side, wall_ms, workers, true)
-    }
-
-    /// Thinning keeps the peaks: a queue that was full for one instant still shows full.
-    #[test]
-    fn thinning_keeps_at_most_max_points_and_every_stretch_s_peak() {
-        let mut samples: Vec<(f64, u32)> =
-            (0..10_000).map(|i| (i as f64, (i % 7) as u32)).collect();
-        samples[5_001].1 = 8;
-        let thin = thin(samples.clone(), 400);
-        assert!(thin.len() <= 400, "{}", thin.len());
-        assert!(thin.contains(&(5_001.0, 8)));
-        assert!(thin.windows(2).all(|w| w[0].0 < w[1].0));
-        assert_eq!(super::thin(samples[..10].to_vec(), 400).len(), 10);
-        let e = Execution::new(Checked::exact("a", "a"), vec![], 1, Timing::wall(1.0))
-            .levels(vec![(2.0, 1), (1.0, 0)]);
-        assert_eq!(e.levels, vec![(1.0, 0), (2.0, 1)]);
     }
 
     #[test]

@@ -52,6 +52,18 @@ pub struct RawParams {
     pub bytes: Option<u64>,
 }
 
+impl RawParams {
+    /// The parameters `interleave compare --quick` runs `lesson` with: its `quick` size (never
+    /// more than its default) and latency, everything else at its default.
+    pub fn quick(lesson: &LessonInfo) -> Self {
+        Self {
+            size: lesson.quick.size.map(|cap| cap.min(lesson.size.default)),
+            latency_ms: lesson.quick.latency_ms,
+            bytes: None,
+        }
+    }
+}
+
 /// A validated run: the lesson, its strategies on one side in catalogue order, parameters
 /// within every bound that applies to them.
 #[derive(Debug, Clone, PartialEq)]

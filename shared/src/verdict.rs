@@ -5,16 +5,7 @@ use crate::catalogue::StrategyId;
 use crate::{RunRecord, Side, SpanKind};
 use std::fmt::Write;
 
-/// Format milliseconds for prose: whole ms above 100, otherwise two significant decimals.
-pub fn fmt_ms(ms: f64) -> String {
-    if ms >= 100.0 {
-        format!("{ms:.0} ms")
-    } else if ms >= 1.0 {
-        format!("{ms:.1} ms")
-    } else {
-        format!("{ms:.3} ms")
-    }
-}
+pub use crate::format::fmt_ms;
 
 /// Write the verdict for `records` (any mix of lessons' strategies and sides, normally one
 /// lesson): bugs shown and wrong results first, then — only where speed is the lesson's point —

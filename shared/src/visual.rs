@@ -5,8 +5,8 @@
 //! a run's records into the bars both the page and any other view can draw, so no view needs
 //! to know a lesson by name.
 
+use crate::detail::WaitFor;
 use crate::facts::Fact;
-use crate::lessons::deadlock::{WaitFor, parse_cycle};
 use crate::record::RunRecord;
 
 /// The picture a lesson draws beside its table.
@@ -184,7 +184,7 @@ pub fn cycles(records: &[RunRecord]) -> Vec<(String, Option<Vec<WaitFor>>)> {
         .map(|r| {
             (
                 format!("{} · {}", r.side.as_str(), r.strategy),
-                parse_cycle(&r.result),
+                r.detail.cycle().map(<[WaitFor]>::to_vec),
             )
         })
         .collect()

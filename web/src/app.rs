@@ -24,11 +24,11 @@ fn parse_number(name: &str, raw: &str, min: u64, max: u64) -> Result<u64, String
 
 /// The page's inputs as a run request body: the one request type the CLI and the companion use.
 fn body_of(s: &State, strategies: &[StrategyId]) -> Result<RunBody, String> {
-    let lesson = s.lesson;
+    let lesson = s.settings.lesson;
     let number =
         |name: &str, raw: &str, spec: ParamSpec| parse_number(name, raw, spec.min, spec.max);
     let latency_ms = match lesson.latency {
-        Some(spec) => Some(number("latency", &s.latency, spec)?),
+        Some(spec) => Some(number("latency", &s.settings.latency, spec)?),
         None => None,
     };
     let names: Vec<&str> = strategies.iter().map(|id| id.name()).collect();
@@ -41,11 +41,11 @@ fn body_of(s: &State, strategies: &[StrategyId]) -> Result<RunBody, String> {
         })),
         workers: Some(number(
             "workers",
-            &s.workers,
+            &s.settings.workers,
             interleave_shared::params::WORKERS,
         )?),
         params: RawParams {
-            size: Some(number("size", &s.size, lesson.size)?),
+            size: Some(number("size", &s.settings.size, lesson.size)?),
             latency_ms,
             bytes: None,
         },
@@ -59,17 +59,18 @@ fn start_run(state: UseReducerHandle<State>, s: State) {
     }
     let isolated = platform::cross_origin_isolated();
     let strategies: Vec<StrategyId> = s
+        .settings
         .strategies
         .iter()
         .copied()
-        .filter(|id| isolated || !needs_isolation(s.lesson, *id))
+        .filter(|id| isolated || !needs_isolation(s.settings.lesson, *id))
         .collect();
     let connected = matches!(s.companion, Companion::Connected(_));
-    let native_only = s.lesson.web.is_empty();
+    let native_only = s.settings.lesson.web.is_empty();
     if native_only && !connected {
         state.dispatch(Action::Failed(format!(
             "{} runs natively only, and no companion answers: start `interleave serve` (scripts/serve does)",
-            s.lesson.name()
+            s.settings.lesson.name()
         )));
         return;
     }
@@ -86,7 +87,7 @@ fn start_run(state: UseReducerHandle<State>, s: State) {
             return;
         }
     };
-    let repeat = match parse_number("repeat", &s.repeat, 1, u64::from(url::MAX_REPEAT)) {
+    let repeat = match parse_number("repeat", &s.settings.repeat, 1, u64::from(url::MAX_REPEAT)) {
         Ok(r) if (1..=u64::from(url::MAX_REPEAT)).contains(&r) => r as u32,
         Ok(r) => {
             state.dispatch(Action::Failed(format!(
@@ -102,7 +103,7 @@ fn start_run(state: UseReducerHandle<State>, s: State) {
     };
     let env = exec::Env {
         companion: connected,
-        native_rows: s.native_rows || native_only,
+        native_rows: s.settings.native || native_only,
         cancel: s.cancel.clone(),
         repeat,
     };
@@ -228,43 +229,9 @@ pub fn app() -> Html {
 
     // Keep the address bar a permalink of the current settings.
     {
-        let s = (*state).clone();
-        let explorer = s.explorer.clone();
-        use_effect_with(
-            (
-                s.lesson.id,
-                s.strategies.clone(),
-                s.size.clone(),
-                s.workers.clone(),
-                s.latency.clone(),
-                (s.repeat.clone(), s.predict, s.embed, s.native_rows),
-                s.explorer
-                    .as_ref()
-                    .map(|e| (e.strategy, e.workers, e.rounds, e.schedule.clone())),
-            ),
-            move |(
-                lesson,
-                strategies,
-                size,
-                workers,
-                latency,
-                (repeat, predict, embed, native),
-                _,
-            )| {
-                let explorer = explorer.clone();
-                url::write(
-                    *lesson,
-                    strategies,
-                    size,
-                    workers,
-                    latency,
-                    (repeat, *predict, *embed, *native),
-                    explorer.as_ref(),
-                );
-            },
-        );
+        let settings = state.settings.clone();
+        use_effect_with(url::permalink(&settings), move |_| url::write(&settings));
     }
-
     let on_run = {
         let state = state.clone();
         Callback::from(move |_| start_run(state.clone(), (*state).clone()))
@@ -286,11 +253,8 @@ pub fn app() -> Html {
             </div>
         }
     });
-    let lesson = s.lesson;
-    let full_link = format!(
-        "./{}",
-        url::query(lesson.id, &s.strategies, &s.size, &s.workers, &s.latency)
-    );
+    let lesson = s.settings.lesson;
+    let full_link = format!("./{}", url::query(&s.settings));
     let on_cancel = dispatch.reform(|_: MouseEvent| Action::Cancel);
     // "See how it happens": open the explorer, then bring it into view once it is drawn.
     let on_explore = {
@@ -311,7 +275,7 @@ pub fn app() -> Html {
     let on_count = {
         let state = state.clone();
         Callback::from(move |()| {
-            if let Some(e) = state.explorer.clone() {
+            if let Some(e) = state.settings.explorer.clone() {
                 count_all(state.clone(), e);
             }
         })
@@ -353,8 +317,8 @@ pub fn app() -> Html {
     };
 
     html! {
-        <div class={classes!("page", s.embed.then_some("embed"))}>
-            if !s.embed {
+        <div class={classes!("page", s.settings.embed.then_some("embed"))}>
+            if !s.settings.embed {
                 <header class="top">
                     <div class="brand">
                         <svg class="logo" viewBox="0 0 32 32" aria-hidden="true">
@@ -379,7 +343,7 @@ pub fn app() -> Html {
             { for errors }
             <main>
                 <Controls state={s.clone()} dispatch={dispatch.clone()} on_run={on_run} on_cancel={on_cancel} />
-                if !s.embed {
+                if !s.settings.embed {
                     <section class="card explain">
                         <h2>{ lesson.title }</h2>
                         <p>{ glossed(lesson.explanation) }</p>
@@ -391,17 +355,17 @@ pub fn app() -> Html {
                 if let Some(text) = &s.running {
                     <div class="progress" role="status"><span class="spinner"></span>{ text }</div>
                 }
-                if s.predict {
+                if s.settings.predict {
                     <Prediction lesson={lesson} chosen={s.prediction} records={s.records.clone()}
                                 running={s.running.is_some()} dispatch={dispatch.clone()} />
                 }
-                if let Some(e) = &s.explorer {
+                if let Some(e) = &s.settings.explorer {
                     <ExplorerPanel explorer={e.clone()} dispatch={dispatch.clone()} on_count={on_count} />
                 }
-                <Results records={s.records.clone()} on_explore={on_explore} compact={s.embed} />
+                <Results records={s.records.clone()} on_explore={on_explore} compact={s.settings.embed} />
                 <StateView lesson={lesson} records={s.records.clone()} />
-                <Timeline records={s.records.clone()} compact={s.embed} />
-                <CodePanel lesson={lesson} compact={s.embed} />
+                <Timeline records={s.records.clone()} compact={s.settings.embed} />
+                <CodePanel lesson={lesson} compact={s.settings.embed} />
                 <section class="io-bar">
                     <button class="secondary" data-testid="export" onclick={on_export}
                             disabled={s.records.is_empty()}>{ "Export JSON" }</button>

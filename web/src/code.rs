@@ -147,4 +147,30 @@ mod tests {
             missing.join("\n")
         );
     }
+
+    /// Trunk rebuilds the page when a watched path changes: every tree the build script cuts
+    /// excerpts from must be under one, or an edited excerpt would leave a stale page.
+    #[test]
+    fn trunk_watches_every_tree_excerpts_come_from() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let trunk = std::fs::read_to_string(root.join("Trunk.toml")).expect("Trunk.toml");
+        let line = trunk
+            .lines()
+            .find(|l| l.trim_start().starts_with("watch ="))
+            .expect("a watch list in Trunk.toml");
+        let watched: Vec<&str> = line
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .map(|p| p.trim_end_matches('/'))
+            .collect();
+        for (tree, _) in interleave_shared::code::TREES {
+            assert!(
+                watched
+                    .iter()
+                    .any(|w| *tree == *w || tree.starts_with(&format!("{w}/"))),
+                "Trunk.toml does not watch {tree} (watching {watched:?})"
+            );
+        }
+    }
 }

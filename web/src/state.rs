@@ -3,7 +3,7 @@
 
 use crate::exec::platform::Health;
 use crate::explorer::{Count, Explorer};
-use crate::url::UrlSettings;
+use crate::url::{Settings, UrlSettings};
 use interleave_shared::lessons::LessonInfo;
 use interleave_shared::{LessonId, RunRecord, Runs, Side, StrategyId};
 use std::cell::Cell;
@@ -32,20 +32,8 @@ pub enum Companion {
 /// Everything the page shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
-    /// The selected lesson.
-    pub lesson: &'static LessonInfo,
-    /// Strategies ticked, in catalogue order.
-    pub strategies: Vec<StrategyId>,
-    /// Size as typed.
-    pub size: String,
-    /// Workers as typed.
-    pub workers: String,
-    /// Latency per page (ms) as typed, for lessons that wait.
-    pub latency: String,
-    /// Also run natively on the companion and show those rows.
-    pub native_rows: bool,
-    /// Compact view for iframes.
-    pub embed: bool,
+    /// What the permalink carries: lesson, strategies, inputs, view, explorer.
+    pub settings: Settings,
     /// Set by Cancel; the running task checks it. Shared by every clone of the state.
     pub cancel: Rc<Cell<bool>>,
     /// What is running now, for the progress line; `None` when idle.
@@ -57,18 +45,12 @@ pub struct State {
     /// What the permalink asked for and could not have (`size=1e99`): shown until dismissed,
     /// through autorun and every later run, so a broken link's visitor learns what was ignored.
     pub url_problems: Vec<String>,
-    /// Timed runs per strategy, as typed (1 = one run after a small warm-up).
-    pub repeat: String,
-    /// Ask the lesson's question before Run.
-    pub predict: bool,
     /// The learner's answer to the lesson's question, a choice id.
     pub prediction: Option<&'static str>,
     /// The companion's status.
     pub companion: Companion,
     /// Cores the browser reports, for default worker counts.
     pub cores: u32,
-    /// The interleaving explorer, when open.
-    pub explorer: Option<Explorer>,
 }
 
 /// Every way the state can change.
@@ -124,26 +106,15 @@ impl State {
     /// Initial state from the URL, on a browser reporting `cores` cores.
     pub fn from_url(url: UrlSettings, cores: u32) -> Self {
         Self {
-            lesson: url.lesson,
-            strategies: url.strategies,
-            size: url.size,
-            workers: url.workers,
-            latency: url.latency,
-            // An embed shows the browser's rows only: a tutorial's frame is small, and its
-            // visitor runs no companion.
-            native_rows: url.native.unwrap_or(!url.embed),
-            embed: url.embed,
+            settings: url.settings,
             cancel: Rc::new(Cell::new(false)),
             running: None,
             records: Vec::new(),
             errors: Vec::new(),
             url_problems: url.problems,
-            repeat: url.repeat,
-            predict: url.predict,
             prediction: None,
             companion: Companion::Checking,
             cores,
-            explorer: url.explorer,
         }
     }
 }
@@ -155,38 +126,39 @@ impl Reducible for State {
         let mut s = (*self).clone();
         match action {
             Action::SetLesson(id) => {
-                if id != s.lesson.id {
+                if id != s.settings.lesson.id {
                     let lesson: &'static LessonInfo = id.info();
-                    s.lesson = lesson;
-                    s.strategies = lesson.web.iter().map(|st| st.id).collect();
-                    s.size = lesson.size.default.to_string();
-                    s.latency = lesson
+                    s.settings.lesson = lesson;
+                    s.settings.strategies = lesson.web.iter().map(|st| st.id).collect();
+                    s.settings.size = lesson.size.default.to_string();
+                    s.settings.latency = lesson
                         .latency
                         .map(|l| l.default.to_string())
                         .unwrap_or_default();
-                    s.workers = lesson
+                    s.settings.workers = lesson
                         .default_workers
                         .resolve(lesson.size.default, s.cores)
                         .to_string();
                     s.records.clear();
-                    s.explorer = None;
+                    s.settings.explorer = None;
                     s.prediction = None;
                 }
             }
             Action::Toggle(id) => {
-                if s.strategies.contains(&id) {
-                    s.strategies.retain(|x| *x != id);
-                } else if s.lesson.web.iter().any(|st| st.id == id) {
-                    s.strategies.push(id);
-                    let order = s.lesson.web;
-                    s.strategies
+                if s.settings.strategies.contains(&id) {
+                    s.settings.strategies.retain(|x| *x != id);
+                } else if s.settings.lesson.web.iter().any(|st| st.id == id) {
+                    s.settings.strategies.push(id);
+                    let order = s.settings.lesson.web;
+                    s.settings
+                        .strategies
                         .sort_by_key(|x| order.iter().position(|o| o.id == *x));
                 }
             }
-            Action::SetSize(v) => s.size = v,
-            Action::SetWorkers(v) => s.workers = v,
-            Action::SetLatency(v) => s.latency = v,
-            Action::ToggleNative => s.native_rows = !s.native_rows,
+            Action::SetSize(v) => s.settings.size = v,
+            Action::SetWorkers(v) => s.settings.workers = v,
+            Action::SetLatency(v) => s.settings.latency = v,
+            Action::ToggleNative => s.settings.native = !s.settings.native,
             Action::Cancel => {
                 s.cancel.set(true);
                 s.running = Some("cancelling after the current task…".into());
@@ -214,40 +186,46 @@ impl Reducible for State {
                 s.errors.clear();
                 s.url_problems.clear();
             }
-            Action::SetRepeat(v) => s.repeat = v,
+            Action::SetRepeat(v) => s.settings.repeat = v,
             Action::Predict(choice) => {
                 // Only a choice of this lesson's question counts.
-                if s.lesson.question.choices.iter().any(|c| c.id == choice) {
+                if s.settings
+                    .lesson
+                    .question
+                    .choices
+                    .iter()
+                    .any(|c| c.id == choice)
+                {
                     s.prediction = Some(choice);
                 }
             }
             Action::Companion(h) => {
                 s.companion = h.map_or(Companion::Absent, Companion::Connected);
             }
-            Action::OpenExplorer(e) => s.explorer = Some(e),
-            Action::CloseExplorer => s.explorer = None,
+            Action::OpenExplorer(e) => s.settings.explorer = Some(e),
+            Action::CloseExplorer => s.settings.explorer = None,
             Action::Step(w) => {
-                if let Some(e) = &mut s.explorer {
+                if let Some(e) = &mut s.settings.explorer {
                     e.step(w);
                 }
             }
             Action::Undo => {
-                if let Some(e) = &mut s.explorer {
+                if let Some(e) = &mut s.settings.explorer {
                     e.schedule.pop();
                 }
             }
             Action::Reset => {
-                if let Some(e) = &mut s.explorer {
+                if let Some(e) = &mut s.settings.explorer {
                     e.schedule.clear();
                 }
             }
             Action::Follow(schedule) => {
-                if let Some(e) = &mut s.explorer {
+                if let Some(e) = &mut s.settings.explorer {
                     e.schedule = schedule;
                 }
             }
             Action::Counted(count) => {
-                if let Some(e) = &mut s.explorer {
+                if let Some(e) = &mut s.settings.explorer {
                     e.count = count;
                 }
             }
@@ -268,12 +246,12 @@ mod tests {
     fn picking_a_lesson_resets_its_inputs_to_its_defaults() {
         let s = state("?lesson=cpu&size=123&workers=3");
         let s = s.reduce(Action::SetLesson(LessonId::Io));
-        assert_eq!(s.lesson.id, LessonId::Io);
-        assert_eq!(s.size, "20");
-        assert_eq!(s.latency, "500");
-        assert_eq!(s.workers, "20", "one worker per page");
+        assert_eq!(s.settings.lesson.id, LessonId::Io);
+        assert_eq!(s.settings.size, "20");
+        assert_eq!(s.settings.latency, "500");
+        assert_eq!(s.settings.workers, "20", "one worker per page");
         assert_eq!(
-            s.strategies,
+            s.settings.strategies,
             vec![
                 StrategyId::Sequential,
                 StrategyId::Async,
@@ -286,19 +264,22 @@ mod tests {
     fn picking_the_same_lesson_keeps_what_was_typed() {
         let s = state("?lesson=cpu&size=123");
         let s = s.reduce(Action::SetLesson(LessonId::Cpu));
-        assert_eq!(s.size, "123");
+        assert_eq!(s.settings.size, "123");
     }
 
     #[test]
     fn toggling_keeps_catalogue_order_and_ignores_foreign_strategies() {
         let s = state("?lesson=cpu&strategies=pool");
         let s = s.reduce(Action::Toggle(StrategyId::Sequential));
-        assert_eq!(s.strategies, vec![StrategyId::Sequential, StrategyId::Pool]);
+        assert_eq!(
+            s.settings.strategies,
+            vec![StrategyId::Sequential, StrategyId::Pool]
+        );
         let s = s.reduce(Action::Toggle(StrategyId::Pool));
-        assert_eq!(s.strategies, vec![StrategyId::Sequential]);
+        assert_eq!(s.settings.strategies, vec![StrategyId::Sequential]);
         let s = s.reduce(Action::Toggle(StrategyId::Mutex));
         assert_eq!(
-            s.strategies,
+            s.settings.strategies,
             vec![StrategyId::Sequential],
             "not a cpu strategy"
         );
@@ -323,13 +304,13 @@ mod tests {
     fn the_explorer_steps_undoes_and_resets() {
         let s = state("?lesson=race&explore=1");
         let s = s.reduce(Action::Step(1)).reduce(Action::Step(1));
-        assert_eq!(s.explorer.as_ref().unwrap().schedule, vec![1, 1]);
+        assert_eq!(s.settings.explorer.as_ref().unwrap().schedule, vec![1, 1]);
         let s = s.reduce(Action::Undo);
-        assert_eq!(s.explorer.as_ref().unwrap().schedule, vec![1]);
+        assert_eq!(s.settings.explorer.as_ref().unwrap().schedule, vec![1]);
         let s = s.reduce(Action::Reset);
-        assert!(s.explorer.as_ref().unwrap().schedule.is_empty());
+        assert!(s.settings.explorer.as_ref().unwrap().schedule.is_empty());
         let s = s.reduce(Action::CloseExplorer);
-        assert!(s.explorer.is_none());
+        assert!(s.settings.explorer.is_none());
     }
 
     #[test]
@@ -377,6 +358,6 @@ mod tests {
         assert_eq!(s.prediction, Some("yes"), "not a choice of race's question");
         let s = s.reduce(Action::SetLesson(LessonId::Deadlock));
         assert_eq!(s.prediction, None);
-        assert!(!state("?predict=0").predict);
+        assert!(!state("?predict=0").settings.predict);
     }
 }

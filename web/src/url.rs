@@ -8,9 +8,10 @@ use interleave_shared::lessons::{self, LessonInfo};
 use interleave_shared::params::WORKERS;
 use interleave_shared::{LessonId, Side, StrategyId};
 
-/// Settings from the URL, already validated; `problems` says what was ignored and why.
+/// The settings a permalink carries: what the page shows and runs. The page's state holds one
+/// (`State::settings`), and [`write`] puts it back into the address bar, so the two cannot drift.
 #[derive(Debug, Clone, PartialEq)]
-pub struct UrlSettings {
+pub struct Settings {
     /// The lesson to show.
     pub lesson: &'static LessonInfo,
     /// Strategies to run, in catalogue order.
@@ -21,19 +22,27 @@ pub struct UrlSettings {
     pub workers: String,
     /// Latency (ms) as typed; empty for lessons that do not wait.
     pub latency: String,
-    /// Run at load.
-    pub autorun: bool,
     /// Compact view for iframes.
     pub embed: bool,
-    /// `native=1` / `native=0`: run the lesson natively on the companion too, or not. Absent:
-    /// on for the page, off for an embed (a tutorial shows its readers' browsers).
-    pub native: Option<bool>,
+    /// Also run the lesson natively on the companion and show those rows. `native=1` /
+    /// `native=0` in the link; absent, on for the page and off for an embed (a tutorial shows
+    /// its readers' browsers).
+    pub native: bool,
     /// Timed runs per strategy (`repeat=K`, 1..=20), as typed.
     pub repeat: String,
     /// Ask the lesson's question before Run (`predict=0` hides it, e.g. in an embed).
     pub predict: bool,
     /// `explore=1`: the interleaving explorer, open on this model and schedule.
     pub explorer: Option<Explorer>,
+}
+
+/// A permalink as read: its settings, plus what only matters at load.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UrlSettings {
+    /// What to show and run.
+    pub settings: Settings,
+    /// Run at load.
+    pub autorun: bool,
     /// One message per ignored parameter, naming the value and what is allowed.
     pub problems: Vec<String>,
 }
@@ -192,17 +201,19 @@ pub fn parse(search: &str, cores: u32) -> UrlSettings {
         None
     };
     UrlSettings {
-        lesson,
-        strategies,
-        size,
-        workers,
-        latency,
+        settings: Settings {
+            lesson,
+            strategies,
+            size,
+            workers,
+            latency,
+            embed,
+            native: native.unwrap_or(!embed),
+            repeat,
+            predict,
+            explorer,
+        },
         autorun,
-        embed,
-        native,
-        repeat,
-        predict,
-        explorer,
         problems,
     }
 }
@@ -252,26 +263,43 @@ fn explorer_of(
     Some(e)
 }
 
-/// The query string that reproduces these settings.
-pub fn query(
-    lesson: LessonId,
-    strategies: &[StrategyId],
-    size: &str,
-    workers: &str,
-    latency: &str,
-) -> String {
-    let names: Vec<&str> = strategies.iter().map(|s| s.name()).collect();
+/// The query string that reproduces the lesson, strategies and inputs of `s` (the "open in
+/// Interleave" link; [`write`] adds the rest).
+pub fn query(s: &Settings) -> String {
+    let names: Vec<&str> = s.strategies.iter().map(|id| id.name()).collect();
     let mut query = form_urlencoded::Serializer::new(String::new());
     query
-        .append_pair("lesson", lesson.name())
+        .append_pair("lesson", s.lesson.name())
         .append_pair("strategies", &names.join(","))
-        .append_pair("size", size)
-        .append_pair("workers", workers);
-    if !latency.is_empty() {
-        query.append_pair("latency", latency);
+        .append_pair("size", &s.size)
+        .append_pair("workers", &s.workers);
+    if !s.latency.is_empty() {
+        query.append_pair("latency", &s.latency);
     }
     // Commas in the strategy list read better unescaped, and are legal in a query string.
     format!("?{}", query.finish().replace("%2C", ","))
+}
+
+/// The whole permalink of `s`: [`query`], then whatever differs from the defaults.
+pub fn permalink(s: &Settings) -> String {
+    let mut query = query(s);
+    if s.repeat != "1" && !s.repeat.is_empty() {
+        query.push_str(&format!("&repeat={}", s.repeat));
+    }
+    if !s.predict {
+        query.push_str("&predict=0");
+    }
+    if s.embed {
+        query.push_str("&embed=1");
+    }
+    // Only a choice that differs from the view's default goes into the link.
+    if s.native == s.embed {
+        query.push_str(if s.native { "&native=1" } else { "&native=0" });
+    }
+    if let Some(e) = &s.explorer {
+        query.push_str(&explorer_query(e));
+    }
+    query
 }
 
 /// The explorer's part of a permalink: `&explore=1&rounds=R&schedule=0,1,…`.
@@ -283,33 +311,9 @@ pub fn explorer_query(e: &Explorer) -> String {
     q
 }
 
-/// Write the current settings into the address bar (no reload, no history entry).
-pub fn write(
-    lesson: LessonId,
-    strategies: &[StrategyId],
-    size: &str,
-    workers: &str,
-    latency: &str,
-    (repeat, predict, embed, native): (&str, bool, bool, bool),
-    explorer: Option<&Explorer>,
-) {
-    let mut query = query(lesson, strategies, size, workers, latency);
-    if repeat != "1" && !repeat.is_empty() {
-        query.push_str(&format!("&repeat={repeat}"));
-    }
-    if !predict {
-        query.push_str("&predict=0");
-    }
-    if embed {
-        query.push_str("&embed=1");
-    }
-    // Only a choice that differs from the view's default goes into the link.
-    if native == embed {
-        query.push_str(if native { "&native=1" } else { "&native=0" });
-    }
-    if let Some(e) = explorer {
-        query.push_str(&explorer_query(e));
-    }
+/// Write `s` into the address bar as its [`permalink`] (no reload, no history entry).
+pub fn write(s: &Settings) {
+    let query = permalink(s);
     if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&query));
     }
@@ -322,11 +326,12 @@ mod tests {
     /// Native rows follow the view unless the link says otherwise; a bad value names itself.
     #[test]
     fn native_rows_follow_the_view_unless_the_link_asks() {
-        assert_eq!(parse("?lesson=cpu", 2).native, None);
-        assert_eq!(parse("?lesson=cpu&embed=1&native=1", 2).native, Some(true));
-        assert_eq!(parse("?lesson=cpu&native=0", 2).native, Some(false));
+        assert!(parse("?lesson=cpu", 2).settings.native);
+        assert!(!parse("?lesson=cpu&embed=1", 2).settings.native);
+        assert!(parse("?lesson=cpu&embed=1&native=1", 2).settings.native);
+        assert!(!parse("?lesson=cpu&native=0", 2).settings.native);
         let u = parse("?lesson=cpu&embed=1&native=maybe", 2);
-        assert_eq!(u.native, None);
+        assert!(!u.settings.native, "an embed's default");
         assert!(
             u.problems[0].contains("native 'maybe' must be 1 or 0"),
             "{:?}",
@@ -337,43 +342,48 @@ mod tests {
     #[test]
     fn an_empty_query_shows_the_first_lesson_with_its_defaults() {
         let u = parse("", 2);
-        assert_eq!(u.lesson.id, LessonId::Cpu);
-        assert_eq!(u.strategies.len(), u.lesson.web.len());
-        assert_eq!((u.size.as_str(), u.workers.as_str()), ("2000000000", "2"));
-        assert!(!u.autorun && !u.embed && u.problems.is_empty());
+        assert_eq!(u.settings.lesson.id, LessonId::Cpu);
+        assert_eq!(u.settings.strategies.len(), u.settings.lesson.web.len());
+        assert_eq!(
+            (u.settings.size.as_str(), u.settings.workers.as_str()),
+            ("2000000000", "2")
+        );
+        assert!(!u.autorun && !u.settings.embed && u.problems.is_empty());
     }
 
     #[test]
     fn a_full_permalink_is_read_back_exactly() {
-        let q = query(
-            LessonId::Io,
-            &[StrategyId::Sequential, StrategyId::Async],
-            "12",
-            "6",
-            "200",
-        );
+        let mut settings = parse("?lesson=io", 2).settings;
+        settings.strategies = vec![StrategyId::Sequential, StrategyId::Async];
+        (settings.size, settings.workers, settings.latency) =
+            ("12".into(), "6".into(), "200".into());
+        let q = query(&settings);
         assert_eq!(
             q,
             "?lesson=io&strategies=sequential,async&size=12&workers=6&latency=200"
         );
         let u = parse(&format!("{q}&autorun=1&embed=1"), 2);
-        assert_eq!(u.lesson.id, LessonId::Io);
+        assert_eq!(u.settings.lesson.id, LessonId::Io);
         assert_eq!(
-            u.strategies,
+            u.settings.strategies,
             vec![StrategyId::Sequential, StrategyId::Async]
         );
         assert_eq!(
-            (u.size.as_str(), u.workers.as_str(), u.latency.as_str()),
+            (
+                u.settings.size.as_str(),
+                u.settings.workers.as_str(),
+                u.settings.latency.as_str()
+            ),
             ("12", "6", "200")
         );
-        assert!(u.autorun && u.embed && u.problems.is_empty());
+        assert!(u.autorun && u.settings.embed && u.problems.is_empty());
     }
 
     #[test]
     fn bad_values_fall_back_with_a_message_naming_value_and_range() {
         let u = parse("?lesson=cpu&size=0&workers=lots&latency=5", 2);
-        assert_eq!(u.size, "2000000000");
-        assert_eq!(u.workers, "2");
+        assert_eq!(u.settings.size, "2000000000");
+        assert_eq!(u.settings.workers, "2");
         assert!(
             u.problems
                 .iter()
@@ -404,9 +414,12 @@ mod tests {
                 .iter()
                 .any(|p| p.contains("predict 'maybe' must be 1 or 0"))
         );
-        assert_eq!((u.repeat.as_str(), u.predict), ("1", true));
         assert_eq!(
-            u.latency, "",
+            (u.settings.repeat.as_str(), u.settings.predict),
+            ("1", true)
+        );
+        assert_eq!(
+            u.settings.latency, "",
             "cpu waits for nothing, so latency is ignored"
         );
     }
@@ -414,31 +427,31 @@ mod tests {
     #[test]
     fn an_unknown_lesson_or_strategy_is_named() {
         let u = parse("?lesson=gpu", 2);
-        assert_eq!(u.lesson.id, LessonId::Cpu);
+        assert_eq!(u.settings.lesson.id, LessonId::Cpu);
         assert!(
             u.problems[0].contains("unknown lesson 'gpu'"),
             "{:?}",
             u.problems
         );
         let u = parse("?lesson=race&strategies=mutex,spinlock", 2);
-        assert_eq!(u.strategies.len(), 3, "falls back to all");
+        assert_eq!(u.settings.strategies.len(), 3, "falls back to all");
         assert!(u.problems[0].contains("'spinlock'"), "{:?}", u.problems);
     }
 
     #[test]
     fn flags_accept_one_and_zero_only() {
         let u = parse("?autorun=yes&embed", 2);
-        assert!(!u.autorun && u.embed);
+        assert!(!u.autorun && u.settings.embed);
         assert_eq!(u.problems, vec!["autorun 'yes' must be 1 or 0; using 0"]);
     }
 
     #[test]
     fn waiting_lessons_default_to_one_worker_per_item() {
         let u = parse("?lesson=io&size=30", 2);
-        assert_eq!(u.workers, "30");
-        assert_eq!(u.latency, "500");
+        assert_eq!(u.settings.workers, "30");
+        assert_eq!(u.settings.latency, "500");
         let u = parse("?lesson=io&size=3000", 2);
-        assert_eq!(u.workers, "64");
+        assert_eq!(u.settings.workers, "64");
     }
 
     #[test]
@@ -447,7 +460,7 @@ mod tests {
             "?lesson=race&strategies=unsynchronized&workers=2&explore=1&schedule=0,0,0,1",
             2,
         );
-        let e = u.explorer.expect("explorer open");
+        let e = u.settings.explorer.expect("explorer open");
         assert_eq!(
             (e.strategy, e.workers, e.rounds),
             (StrategyId::Unsynchronized, 2, 1)
@@ -457,20 +470,20 @@ mod tests {
         assert_eq!(explorer_query(&e), "&explore=1&rounds=1&schedule=0,0,0,1");
         // The explorer takes the first strategy it has a model for.
         let u = parse("?lesson=deadlock&strategies=ordered&explore=1", 2);
-        assert_eq!(u.explorer.unwrap().strategy, StrategyId::Ordered);
+        assert_eq!(u.settings.explorer.unwrap().strategy, StrategyId::Ordered);
     }
 
     #[test]
     fn explorer_permalink_problems_are_named() {
         let u = parse("?lesson=deadlock&explore=1&schedule=0,0,1", 2);
-        assert!(u.explorer.unwrap().schedule.is_empty());
+        assert!(u.settings.explorer.unwrap().schedule.is_empty());
         assert!(
             u.problems[0].contains("position 2: worker 1 is blocked"),
             "{:?}",
             u.problems
         );
         let u = parse("?lesson=cpu&explore=1", 2);
-        assert!(u.explorer.is_none());
+        assert!(u.settings.explorer.is_none());
         assert!(u.problems[0].contains("explorable lessons: race, deadlock"));
         let u = parse("?lesson=race&explore=1&rounds=40", 2);
         assert!(u.problems[0].contains("rounds 40 is out of range: allowed 1..=16"));
@@ -479,7 +492,27 @@ mod tests {
     #[test]
     fn encoded_values_are_decoded() {
         let u = parse("?lesson=c%70u&strategies=sequential%2Cpool", 2);
-        assert_eq!(u.lesson.id, LessonId::Cpu);
-        assert_eq!(u.strategies, vec![StrategyId::Sequential, StrategyId::Pool]);
+        assert_eq!(u.settings.lesson.id, LessonId::Cpu);
+        assert_eq!(
+            u.settings.strategies,
+            vec![StrategyId::Sequential, StrategyId::Pool]
+        );
+    }
+
+    /// Whatever the page's settings are, their permalink reads back as the same settings.
+    #[test]
+    fn a_permalink_reads_back_as_the_settings_it_came_from() {
+        for search in [
+            "?lesson=cpu",
+            "?lesson=io&size=12&workers=6&latency=200&repeat=3&predict=0",
+            "?lesson=cpu&embed=1&native=1",
+            "?lesson=queue&native=0",
+            "?lesson=race&explore=1&schedule=0,1,1",
+        ] {
+            let settings = parse(search, 2).settings;
+            let again = parse(&permalink(&settings), 2);
+            assert_eq!(again.settings, settings, "{search}");
+            assert!(again.problems.is_empty(), "{search}: {:?}", again.problems);
+        }
     }
 }

@@ -1,13 +1,13 @@
 //! The distributed lesson's figures: tasks per second through the lesson's own broker path
-//! (`workqueue::run_master`: a private broker, worker processes, answers back), the same tasks
+//! (`distributed::run_master`: a private broker, worker processes, answers back), the same tasks
 //! on the lesson's in-process pool, and a raw JetStream publish-and-consume loop on a private
 //! broker of the same kind — the engine's own limit on this machine, with no answers, no
 //! processes and no work. Every run's result is checked: the sums against the closed form, the
 //! raw loop's deliveries against the task ids published.
 
 use super::probes::Walls;
-use crate::exec::broker::Broker;
-use crate::exec::workqueue::{self, MasterOptions, Names, Phases};
+use crate::distributed::broker::Broker;
+use crate::distributed::{self, MasterOptions, Names, Phases};
 use crate::exec::{self, MonoClock};
 use crate::lessons::distributed::Jobs;
 use anyhow::{Context, Result, anyhow, bail, ensure};
@@ -104,7 +104,7 @@ pub fn measure(tasks: usize, workers: u32, repeat: u32) -> Result<Distributed> {
     let per_task = SMALL_TASK;
     let expected = lessons::cpu::closed_form(tasks as u64 * per_task)
         .map_err(|e| anyhow!("no closed form for {tasks} tasks: {e}"))?;
-    let prefetch = workqueue::prefetch_for(tasks, workers);
+    let prefetch = distributed::prefetch_for(tasks, workers);
     let list = small_tasks(tasks, per_task);
     let mut raw = Path {
         queue_ms: vec![],
@@ -112,7 +112,7 @@ pub fn measure(tasks: usize, workers: u32, repeat: u32) -> Result<Distributed> {
     };
     let mut broker = raw.clone();
     let mut local_pool = raw.clone();
-    let mut runs: Vec<(f64, workqueue::MasterRun)> = Vec::new();
+    let mut runs: Vec<(f64, distributed::MasterRun)> = Vec::new();
     for round in 0..=repeat {
         let warm_up = round == 0;
         // The raw loop.
@@ -131,7 +131,7 @@ pub fn measure(tasks: usize, workers: u32, repeat: u32) -> Result<Distributed> {
             on_hosts: false,
             prefetch,
         };
-        let run = workqueue::run_master(list.clone(), &options)?;
+        let run = distributed::run_master(list.clone(), &options)?;
         let wall = clock.now_ms();
         let total = run.collected.total()?;
         ensure!(
@@ -199,10 +199,10 @@ fn raw_loop(tasks: &[Task], consumers: u32, prefetch: usize) -> Result<(f64, f64
         .build()
         .context("cannot start the tokio runtime")?;
     let queue_ms = rt.block_on(async {
-        let connect = || workqueue::connect(&server.url, Some(&server.token));
+        let connect = || distributed::connect(&server.url, Some(&server.token));
         let js = jetstream::new(connect().await?);
         let names = Names::new("raw")?;
-        workqueue::create(&js, &names, Duration::from_secs(30)).await?;
+        distributed::create(&js, &names, Duration::from_secs(30)).await?;
         let seen: Arc<Vec<AtomicUsize>> = Arc::new((0..tasks.len()).map(|_| 0.into()).collect());
         let taken = Arc::new(AtomicUsize::new(0));
         // The moment the last task is taken: the loop's end (a consumer's open request may
@@ -221,7 +221,7 @@ fn raw_loop(tasks: &[Task], consumers: u32, prefetch: usize) -> Result<(f64, f64
             );
             consumers_set.spawn(async move {
                 let js = jetstream::new(client.clone());
-                let consumer: consumer::PullConsumer = workqueue::workers_consumer(&js, &names)
+                let consumer: consumer::PullConsumer = distributed::workers_consumer(&js, &names)
                     .await
                     .map_err(|e| anyhow!(e))?;
                 while taken.load(Ordering::SeqCst) < total {
@@ -249,7 +249,7 @@ fn raw_loop(tasks: &[Task], consumers: u32, prefetch: usize) -> Result<(f64, f64
             });
         }
         let start = clock.now_ms();
-        workqueue::publish(&js, &names, tasks).await?;
+        distributed::publish(&js, &names, tasks).await?;
         // Until the last task is taken (the consumer still waiting on an open request is
         // stopped then) or a consumer fails.
         let mut last_seen = last_rx.clone();

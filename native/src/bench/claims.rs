@@ -3,7 +3,8 @@
 //! would (same request path, same defaults, a fresh companion per lesson where one is needed),
 //! and each claim's held count is kept with the reason of its last miss.
 
-use crate::run::{self, Plan, Server};
+use crate::run::{self, Plan};
+use crate::server::Companion;
 use anyhow::Result;
 use interleave_shared::claims::listed;
 use interleave_shared::{LessonId, RunBody, Side};
@@ -59,13 +60,8 @@ pub fn tally(lessons: &[LessonId], runs: u32, progress: &dyn Fn(&str)) -> Result
     let mut out: Vec<ClaimTally> = Vec::new();
     for lesson in lessons {
         let request = run::resolve(&RunBody::new(lesson.name()))?;
-        let server = Server::for_request(&request, None)?;
-        let plan = Plan {
-            request,
-            repeat: 1,
-            server: server.as_ref().map(Server::base),
-            broker: Default::default(),
-        };
+        let server = Companion::for_request(&request, None)?;
+        let plan = Plan::new(request).server(server.as_ref().map(Companion::base));
         for i in 0..runs {
             progress(&format!("{lesson}: run {} of {runs}", i + 1));
             let records = run::run(&plan, &|_| {})?;

@@ -9,6 +9,7 @@ mod probes;
 mod report;
 mod soak;
 
+use crate::cli::{BenchArgs, BenchMode};
 use crate::exec;
 use crate::lessons::cost;
 use crate::run::{self, Plan};
@@ -39,81 +40,98 @@ fn run_lesson(
             bytes: None,
         },
     };
-    let plan = Plan {
-        request: run::resolve(&body)?,
-        repeat,
-        server: server.map(|s| s.base.clone()),
-        broker: Default::default(),
-    };
+    let plan = Plan::new(run::resolve(&body)?)
+        .repeat(repeat)
+        .server(server.map(|s| s.base.clone()));
     run::run(&plan, &|s| eprintln!("  {name}: {s}…"))
 }
 
-/// Run the benchmark and print (or return as JSON) its figures.
-pub fn run(args: &crate::cli::BenchArgs) -> Result<()> {
-    if let Some(seconds) = args.soak {
-        exec::raise_fd_limit();
-        eprintln!("soaking the companion for {seconds} s…");
-        let s = soak::soak(seconds)?;
-        if args.json {
-            println!("{}", serde_json::to_string_pretty(&s)?);
-        } else {
-            let mib = |kb: u64| kb as f64 / 1024.0;
-            println!(
-                "soak, {} s: {} pages, {} health checks, {} native runs checked; {} errors {}\n\
-                 companion RSS: {:.1} MiB early, {:.1} MiB late ({:+.1}%, flat within 10% {}), peak {:.1} MiB",
-                s.seconds,
-                s.pages,
-                s.health,
-                s.runs,
-                s.errors,
-                if s.errors == 0 { "✓" } else { "✗" },
-                mib(s.rss_early_kb),
-                mib(s.rss_late_kb),
-                s.growth() * 100.0,
-                if s.growth().abs() <= 0.10 {
-                    "✓"
-                } else {
-                    "✗"
-                },
-                mib(s.rss_peak_kb)
-            );
-        }
-        return Ok(());
+/// Run the benchmark the flags select and print (or return as JSON) what it measured.
+pub fn run(args: &BenchArgs) -> Result<()> {
+    match args.mode() {
+        BenchMode::Figures => figures(args),
+        BenchMode::Soak(seconds) => soak_companion(seconds, args.json),
+        BenchMode::Claims => claim_tallies(args),
+        BenchMode::Distributed => distributed(args),
     }
-    if args.distributed {
-        let workers = args.workers.unwrap_or(2);
-        eprintln!(
-            "distributed, {} tasks, {workers} workers, {} repeats after a warm-up",
-            args.tasks, args.repeat
+}
+
+/// `--soak SECS`: the companion under mixed load, its errors and its memory over time.
+fn soak_companion(seconds: u64, json: bool) -> Result<()> {
+    exec::raise_fd_limit();
+    eprintln!("soaking the companion for {seconds} s…");
+    let s = soak::soak(seconds)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+    } else {
+        let mib = |kb: u64| kb as f64 / 1024.0;
+        println!(
+            "soak, {} s: {} pages, {} health checks, {} native runs checked; {} errors {}\n\
+             companion RSS: {:.1} MiB early, {:.1} MiB late ({:+.1}%, flat within 10% {}), peak {:.1} MiB",
+            s.seconds,
+            s.pages,
+            s.health,
+            s.runs,
+            s.errors,
+            if s.errors == 0 { "✓" } else { "✗" },
+            mib(s.rss_early_kb),
+            mib(s.rss_late_kb),
+            s.growth() * 100.0,
+            if s.growth().abs() <= 0.10 {
+                "✓"
+            } else {
+                "✗"
+            },
+            mib(s.rss_peak_kb)
         );
-        let d = broker::measure(usize::try_from(args.tasks)?, workers, args.repeat)?;
-        if args.json {
-            println!("{}", serde_json::to_string_pretty(&d)?);
-        } else {
-            print!("{}", broker::render(&d));
-        }
-        return Ok(());
     }
-    if args.claims {
-        let lessons: Vec<interleave_shared::LessonId> = match &args.lessons {
-            Some(list) => list
-                .split(',')
-                .map(|n| interleave_shared::lessons::find(n).map(|l| l.id))
-                .collect::<Result<_, _>>()?,
-            None => interleave_shared::LessonId::ALL.to_vec(),
-        };
-        let tallies = if args.browser {
-            browser::claims(&lessons, args.runs)?
-        } else {
-            claims::tally(&lessons, args.runs, &|s| eprintln!("  {s}…"))?
-        };
-        if args.json {
-            println!("{}", serde_json::to_string_pretty(&tallies)?);
-        } else {
-            println!("{}", claims::render(&tallies));
-        }
-        return Ok(());
+
+    Ok(())
+}
+
+/// `--distributed`: tasks per second through the broker, the pool and a raw loop.
+fn distributed(args: &BenchArgs) -> Result<()> {
+    let workers = args.workers.unwrap_or(2);
+    eprintln!(
+        "distributed, {} tasks, {workers} workers, {} repeats after a warm-up",
+        args.tasks, args.repeat
+    );
+    let d = broker::measure(usize::try_from(args.tasks)?, workers, args.repeat)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&d)?);
+    } else {
+        print!("{}", broker::render(&d));
     }
+
+    Ok(())
+}
+
+/// `--claims`: how often each lesson's claims hold at its defaults.
+fn claim_tallies(args: &BenchArgs) -> Result<()> {
+    let lessons: Vec<interleave_shared::LessonId> = match &args.lessons {
+        Some(list) => list
+            .split(',')
+            .map(|n| interleave_shared::lessons::find(n).map(|l| l.id))
+            .collect::<Result<_, _>>()?,
+        None => interleave_shared::LessonId::ALL.to_vec(),
+    };
+    let tallies = if args.browser {
+        browser::claims(&lessons, args.runs)?
+    } else {
+        claims::tally(&lessons, args.runs, &|s| eprintln!("  {s}…"))?
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&tallies)?);
+    } else {
+        println!("{}", claims::render(&tallies));
+    }
+
+    Ok(())
+}
+
+/// The figures: cpu and io on every native strategy, the probes, the ladder, the distributed
+/// path, and with `--browser` the page's own.
+fn figures(args: &BenchArgs) -> Result<()> {
     let (repeat, json) = (args.repeat, args.json);
     let workers = args.workers.unwrap_or_else(exec::default_workers);
     exec::raise_fd_limit();
@@ -223,13 +241,15 @@ pub fn run(args: &crate::cli::BenchArgs) -> Result<()> {
     let text = report::render(&report, args.size, workers, repeat);
     println!("{text}");
     if report.browser.is_some() {
-        let md = format!(
-            "# Benchmarks\n\nMachine: {}. Command (from the repository root, tools from `scripts/setup test`):\n\n```sh\ncargo run --release -p interleave -- bench --browser --repeat {repeat} --size {size} --out docs/benchmarks.json\n```\n\nMedians of {repeat} runs after a warm-up run (three in the browser, where V8 is still compiling the page's code to its optimising tier during the first runs); ratios are what to compare from run to run. Targets are judged on medians; \"best runs\" repeats a ratio from the fastest run of each side, and the gap between the two is the machine's noise.\n\n```text\n{text}\n```\n",
+        let block = format!(
+            "Machine: {}. Command (from the repository root, tools from `scripts/setup test`):\n\n```sh\ncargo run --release -p interleave -- bench --browser --repeat {repeat} --size {size} --out docs/benchmarks.json\n```\n\nMedians of {repeat} runs after a warm-up run (three in the browser, where V8 is still compiling the page's code to its optimising tier during the first runs); ratios are what to compare from run to run. Targets are judged on medians; \"best runs\" repeats a ratio from the fastest run of each side, and the gap between the two is the machine's noise.\n\n```text\n{text}\n```\n",
             report::machine(),
             size = args.size,
         );
+        let path = std::path::Path::new("docs/benchmarks.md");
+        let old = std::fs::read_to_string(path).unwrap_or_default();
         std::fs::create_dir_all("docs")?;
-        std::fs::write("docs/benchmarks.md", md)?;
+        std::fs::write(path, report::replace_generated(&old, &block))?;
         eprintln!("wrote docs/benchmarks.md");
     }
     Ok(())

@@ -258,3 +258,41 @@ pub fn render(report: &Report, size: u64, workers: u32, repeat: u32) -> String {
     }
     o
 }
+
+/// Where `bench --browser`'s block starts and ends in docs/benchmarks.md.
+const BEGIN: &str = "<!-- bench:begin";
+const END: &str = "<!-- bench:end -->";
+
+/// `doc` with the generated block between the markers replaced by `block`, leaving every
+/// hand-written section as it was; a document without the markers gets them, after its title.
+pub fn replace_generated(doc: &str, block: &str) -> String {
+    let begin_line =
+        "<!-- bench:begin (written by `interleave bench --browser`; edit below the end marker) -->";
+    if let (Some(b), Some(e)) = (doc.find(BEGIN), doc.find(END))
+        && b < e
+    {
+        return format!("{}{begin_line}\n{block}{}", &doc[..b], &doc[e..]);
+    }
+    format!("# Benchmarks\n\n{begin_line}\n{block}{END}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_generated;
+
+    /// Regenerating the figures keeps every hand-written section of the page.
+    #[test]
+    fn regenerating_replaces_only_the_generated_block() {
+        let doc = "# Benchmarks\n\n<!-- bench:begin x -->\nold figures\n<!-- bench:end -->\n\n## By hand\nkept\n";
+        let new = replace_generated(doc, "new figures\n");
+        assert!(
+            new.contains("new figures") && !new.contains("old figures"),
+            "{new}"
+        );
+        assert!(
+            new.ends_with("<!-- bench:end -->\n\n## By hand\nkept\n"),
+            "{new}"
+        );
+        assert!(replace_generated("", "f\n").contains("f\n<!-- bench:end -->"));
+    }
+}

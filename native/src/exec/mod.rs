@@ -5,12 +5,9 @@
 //! Imports point one way: the coordinator (`run`) → `lessons` → `exec` → `interleave-shared`.
 //! Nothing here knows a lesson by name, and this file only names what its modules offer.
 
-pub mod broker;
 pub mod clock;
-mod ctx;
 pub mod fetch;
 mod measure;
-pub mod netns;
 mod os;
 mod pool;
 pub mod processes;
@@ -20,13 +17,12 @@ mod testing;
 mod threads;
 pub mod usage;
 pub mod worker;
-pub mod workqueue;
 
 pub use clock::MonoClock;
-pub use ctx::{BrokerFlags, Ctx, expect, unsupported};
 pub use measure::measure;
 pub use os::{
-    child_command, default_workers, die_with_parent, event_loop, mark_child, raise_fd_limit,
+    child_command, default_workers, die_with_parent, event_loop, find_program, is_root, mark_child,
+    raise_fd_limit,
 };
 pub use pool::pool;
 pub use rayon_pools::rayon_pool;

@@ -14,6 +14,25 @@ pub fn default_workers() -> u32 {
     std::thread::available_parallelism().map_or(1, |n| n.get() as u32)
 }
 
+/// Whether this process runs as root (network namespaces need it).
+pub fn is_root() -> bool {
+    // SAFETY: geteuid(2) has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Where program `name` is: on PATH, or in the system directories Debian installs daemons to
+/// (`/usr/sbin`, which a non-root user's PATH often lacks).
+pub fn find_program(name: &str) -> Option<std::path::PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/local/sbin", "/usr/sbin", "/sbin"].map(Into::into))
+        .map(|dir| dir.join(name))
+        .find(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
 /// Raise the open-files limit to its hard maximum: thousands of concurrent connections need
 /// thousands of descriptors, and the default soft limit is often 1024.
 pub fn raise_fd_limit() {

@@ -1,6 +1,6 @@
 //! `coroutine`: both versions on the calling thread.
 
-use crate::exec::{self, measure};
+use crate::exec::measure;
 use anyhow::Result;
 use interleave_shared::lessons::coroutine::{self, Transcript};
 use interleave_shared::{Checked, Execution, LessonId, Params, Strategy, StrategyId as S};
@@ -13,7 +13,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
         Ok(match strategy.id {
             S::Async => coroutine::run_async(p.size, clock),
             S::StateMachine => coroutine::run_state_machine(p.size, clock),
-            _ => return Err(exec::unsupported(LessonId::Coroutine, strategy)),
+            _ => return Err(super::unsupported(LessonId::Coroutine, strategy)),
         })
     })?;
     let mut note: Vec<String> = t.lines.iter().take(SHOWN).map(|(_, l)| l.clone()).collect();

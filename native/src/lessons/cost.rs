@@ -22,7 +22,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
             S::PoolJob => pool_job(n)?,
             S::Thread => thread(n)?,
             S::Process => process(n)?,
-            _ => return Err(exec::unsupported(LessonId::Cost, strategy)),
+            _ => return Err(super::unsupported(LessonId::Cost, strategy)),
         };
         let span = Span {
             worker: 0,

@@ -63,7 +63,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
             (TaskRun { outputs, spans }, timing)
         }
         // @end
-        _ => return Err(exec::unsupported(LessonId::Cpu, strategy)),
+        _ => return Err(super::unsupported(LessonId::Cpu, strategy)),
     };
     let checked = Checked::values(
         SumOfSquares::combine(&run.outputs),

@@ -1,7 +1,6 @@
 //! `daemon`: a child program whose background thread is either joined or left running when its
 //! main thread returns (see `interleave __daemon`).
 
-use crate::cli::DaemonMode;
 use crate::exec::{self, measure};
 use anyhow::{Context, Result, bail};
 use interleave_shared::lessons::daemon::render;
@@ -11,8 +10,17 @@ use interleave_shared::{
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
+/// How the daemon lesson's child program ends (`interleave __daemon`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DaemonMode {
+    /// Main returns without waiting: the background thread is cut off.
+    Daemon,
+    /// Main joins the background thread first.
+    Joined,
+}
+
 pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
-    exec::expect(LessonId::Daemon, strategy, &[S::Daemon, S::Joined])?;
+    super::expect(LessonId::Daemon, strategy, &[S::Daemon, S::Joined])?;
     let step_ms = p.latency_ms.unwrap_or(30);
     let exe = std::env::current_exe().context("cannot find the interleave binary")?;
     let ((done, spans), timing) = measure(|clock| {

@@ -2,7 +2,7 @@
 //! itself puts them into a real SQLite file in a temporary directory. Producer 0 always fails
 //! half-way; every row produced before that must still be in the database.
 
-use crate::exec::{self, measure};
+use crate::exec::measure;
 use anyhow::{Context, Result, bail};
 use interleave_shared::lessons::queue;
 use interleave_shared::{
@@ -66,7 +66,7 @@ fn insert(c: &Connection, id: u64, producer: u32) -> rusqlite::Result<usize> {
 }
 
 pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
-    exec::expect(
+    super::expect(
         LessonId::Db,
         strategy,
         &[S::Batched, S::PerRow, S::Contending],

@@ -1,6 +1,6 @@
 //! `deadlock` on two OS threads.
 
-use crate::exec::{self, measure};
+use crate::exec::measure;
 use anyhow::Result;
 use interleave_shared::lessons::deadlock::{self, Locks, Outcome};
 use interleave_shared::strategy::timed;
@@ -9,7 +9,7 @@ use interleave_shared::{
 };
 
 pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
-    exec::expect(
+    super::expect(
         LessonId::Deadlock,
         strategy,
         &[S::OppositeOrder, S::Ordered],
@@ -47,7 +47,8 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
     )
     .fact(Fact::CycleReports, cycles as f64)
     .fact(Fact::RoundsDone, rounds as f64)
-    .bug_shown(opposite && cycles > 0);
+    .bug_shown(opposite && cycles > 0)
+    .detail(deadlock::detail(&results));
     if opposite {
         return Ok(e.with_note(format!(
             "each worker gave up after {} ms waiting for its second lock, reported the cycle and released what it held, so the run ended",

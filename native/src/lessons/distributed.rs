@@ -1,16 +1,15 @@
 //! `distributed`: the same tasks on a pool of threads in one process, and on worker processes
-//! that take them from a broker's work queue (see `exec::workqueue`).
+//! that take them from a broker's work queue (see `crate::distributed`).
 
+use super::Ctx;
+use crate::distributed::{self, MasterOptions};
 use crate::error::UsageError;
-use crate::exec::workqueue::{self, MasterOptions};
-use crate::exec::{self, Ctx, measure};
+use crate::exec::{self, measure};
 use anyhow::{Result, bail};
 use interleave_shared::lessons::distributed as lesson;
-use interleave_shared::record::Delivery;
 use interleave_shared::task::{Job, Task};
 use interleave_shared::{
-    Checked, Execution, Fact, LessonId, Span, SpanKind, Strategy, StrategyId as S, TaskRun,
-    Workload,
+    Checked, Execution, LessonId, Span, SpanKind, Strategy, StrategyId as S, TaskRun, Workload,
 };
 use std::time::Duration;
 
@@ -58,14 +57,14 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
         // @end
         // @code distributed:broker distributed:hosts
         S::Broker | S::Hosts => {
-            if strategy.id == S::Hosts && !exec::netns::is_root() {
+            if strategy.id == S::Hosts && !distributed::netns::is_root() {
                 bail!(UsageError::Other(
                     "the hosts strategy puts each worker in a network namespace of its own, \
                      which needs root: run it as root (CI does), or use --strategies broker"
                         .into()
                 ));
             }
-            if let Some(k) = ctx.broker.kill_worker
+            if let Some(k) = ctx.options.distributed.kill_worker
                 && k >= p.workers
             {
                 bail!(UsageError::Other(format!(
@@ -81,31 +80,21 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
             let options = MasterOptions {
                 workers: p.workers,
                 broker: ctx
-                    .broker
+                    .options
+                    .distributed
                     .url
                     .clone()
-                    .map(|u| (u, ctx.broker.token.clone())),
-                kill_worker: ctx.broker.kill_worker,
+                    .map(|u| (u, ctx.options.distributed.token.clone())),
+                kill_worker: ctx.options.distributed.kill_worker,
                 ack_wait: ACK_WAIT,
-                prefetch: workqueue::prefetch_for(tasks.len(), p.workers),
+                prefetch: distributed::prefetch_for(tasks.len(), p.workers),
                 on_hosts: strategy.id == S::Hosts,
             };
-            let (run, timing) = measure(|_| workqueue::run_master(tasks.clone(), &options))?;
+            let (run, timing) = measure(|_| distributed::run_master(tasks.clone(), &options))?;
             let total = run.collected.total()?;
             let spans = spans_of(&run);
-            let deliveries = run.collected.deliveries;
-            let mut e = Execution::new(Checked::exact(total, expected), spans, p.workers, timing)
-                .fact(Fact::Deliveries, deliveries as f64)
-                .fact(Fact::Redelivered, run.collected.redelivered as f64)
-                .fact(Fact::Tasks, run.tasks as f64)
-                .delivered(
-                    Delivery {
-                        tasks: run.tasks as u64,
-                        deliveries,
-                        redelivered: run.collected.redelivered,
-                    },
-                    run.hosts.clone(),
-                );
+            let e = Execution::new(Checked::exact(total, expected), spans, p.workers, timing)
+                .delivered(run.collected.delivery(run.tasks), run.hosts.clone());
             let mut note = run.phases.summary(run.tasks, options.broker.is_none());
             if let Some(k) = run.killed {
                 note = format!(
@@ -119,11 +108,10 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
                     run.collected.redelivered
                 );
             }
-            e = e.with_note(note);
-            Ok(e)
+            Ok(e.with_note(note))
         }
         // @end
-        _ => Err(exec::unsupported(LessonId::Distributed, strategy)),
+        _ => Err(super::unsupported(LessonId::Distributed, strategy)),
     }
 }
 
@@ -133,10 +121,10 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
 /// from its computation to the moment the worker is free again or the master has it, whichever
 /// comes first: back to back in a helping it is empty, after a helping's last task it is the
 /// sending. A lane never shows two things at once.
-fn spans_of(run: &workqueue::MasterRun) -> Vec<Span> {
+fn spans_of(run: &distributed::MasterRun) -> Vec<Span> {
     let at = |epoch: f64| (epoch - run.t0).max(0.0);
     let mut spans = Vec::new();
-    let mut by_worker: std::collections::BTreeMap<u32, Vec<(&workqueue::Answer, f64)>> =
+    let mut by_worker: std::collections::BTreeMap<u32, Vec<(&distributed::Answer, f64)>> =
         Default::default();
     for (a, received) in &run.collected.received {
         by_worker.entry(a.worker).or_default().push((a, *received));

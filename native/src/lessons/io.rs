@@ -2,8 +2,9 @@
 //! threads each make their client once, as async tasks on one thread, in child processes, and in
 //! processes running async tasks.
 
+use super::Ctx;
 use crate::exec::fetch::{self, Target};
-use crate::exec::{self, Ctx, measure, processes};
+use crate::exec::{self, measure, processes};
 use anyhow::Result;
 use interleave_shared::lessons::io::{self as lesson, Downloaded};
 use interleave_shared::strategy::{self, async_workers};
@@ -89,7 +90,7 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
             (TaskRun { outputs, spans }, timing)
         }
         // @end
-        _ => return Err(exec::unsupported(LessonId::Io, strategy)),
+        _ => return Err(super::unsupported(LessonId::Io, strategy)),
     };
     let total: Downloaded = run
         .outputs

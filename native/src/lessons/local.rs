@@ -1,8 +1,9 @@
 //! `local`: HTTP clients per thread, shared, or per request; the companion counts the
 //! connections it accepted, so the number is measured where connections are made.
 
+use super::Ctx;
 use crate::exec::fetch::{self, Target};
-use crate::exec::{self, Ctx, measure};
+use crate::exec::measure;
 use anyhow::{Context, Result, anyhow};
 use interleave_shared::lessons::local::expected_connections;
 use interleave_shared::strategy::timed;
@@ -32,7 +33,7 @@ fn get(client: &reqwest::blocking::Client, target: &Target, page: u64) -> Result
 }
 
 pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
-    exec::expect(
+    super::expect(
         LessonId::Local,
         strategy,
         &[S::PerThread, S::Shared, S::PerRequest],

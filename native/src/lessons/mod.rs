@@ -1,12 +1,13 @@
 //! Native runners, one file per lesson. [`execute`] is the one place a lesson meets its runner: a
 //! complete `match` on [`LessonId`], so a lesson added to the catalogue without a native runner
 //! does not compile. Each runner turns a strategy into real threads, tasks, processes or database
-//! writes using the toolkit in `exec`, and returns an [`Execution`] checked against the lesson's
+//! writes using the toolkit in `exec` (and `distributed` for the broker), and returns an [`Execution`] checked against the lesson's
 //! exact expectation.
 
 mod coroutine;
 pub mod cost;
 mod cpu;
+mod ctx;
 pub mod daemon;
 mod db;
 mod deadlock;
@@ -18,8 +19,8 @@ pub mod processes;
 mod queue;
 mod race;
 
-use crate::exec::Ctx;
 use anyhow::Result;
+pub use ctx::{Ctx, DistributedOptions, LessonOptions, expect, unsupported};
 use interleave_shared::{Execution, LessonId, Strategy};
 
 /// Run `strategy` of `lesson` once.

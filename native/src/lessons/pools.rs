@@ -88,7 +88,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
             (outcome.sums()?.into_iter().sum(), outcome.spans, timing)
         }
         // @end
-        _ => return Err(exec::unsupported(LessonId::Pools, strategy)),
+        _ => return Err(super::unsupported(LessonId::Pools, strategy)),
     };
     let checked = Checked::exact(
         pools::render(total, errors),

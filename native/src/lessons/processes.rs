@@ -102,7 +102,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
             );
             (checked, spans, timing)
         }
-        _ => return Err(exec::unsupported(LessonId::Processes, strategy)),
+        _ => return Err(super::unsupported(LessonId::Processes, strategy)),
     };
     Ok(Execution::new(checked, spans, 1, timing))
 }

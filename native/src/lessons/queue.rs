@@ -3,6 +3,7 @@
 
 use crate::exec::{self, measure, processes};
 use anyhow::Result;
+use interleave_shared::detail::LessonDetail;
 use interleave_shared::lessons::queue::{self, Ledger};
 use interleave_shared::task::Job;
 use interleave_shared::{
@@ -99,7 +100,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
             (outcome.spans, timing)
         }
         // @end
-        _ => return Err(exec::unsupported(LessonId::Queue, strategy)),
+        _ => return Err(super::unsupported(LessonId::Queue, strategy)),
     };
     Ok(Execution::new(
         Checked::exact(ledger.render(), queue::expected(p.size)),
@@ -116,7 +117,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
         pressure.max_fill.load(Ordering::Relaxed) as f64,
     )
     .fact(Fact::Capacity, queue::CAPACITY as f64)
-    .levels(pressure.take_levels()))
+    .detail(LessonDetail::levels(pressure.take_levels())))
 }
 
 /// Who produces and who consumes how many items.

@@ -1,6 +1,6 @@
 //! `race` on OS threads: every worker hammers one balance.
 
-use crate::exec::{self, measure};
+use crate::exec::measure;
 use anyhow::Result;
 use interleave_shared::lessons::race::{self, Balance, Variant};
 use interleave_shared::strategy::timed;
@@ -11,7 +11,7 @@ const CHUNKS: u64 = 10;
 
 pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
     let variant =
-        Variant::of(strategy.id).ok_or_else(|| exec::unsupported(LessonId::Race, strategy))?;
+        Variant::of(strategy.id).ok_or_else(|| super::unsupported(LessonId::Race, strategy))?;
     let kind = if variant == Variant::Mutex {
         SpanKind::Lock
     } else {

@@ -2,6 +2,9 @@
 //! without `--server`, for tests, and for `bench`.
 
 use super::{HEADER_TIMEOUT, Options, app, bind, conn};
+use crate::error::UsageError;
+use anyhow::Result;
+use interleave_shared::Request;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -85,6 +88,62 @@ impl Drop for Background {
         }
         if let Some(t) = self.thread.take() {
             let _ = t.join();
+        }
+    }
+}
+
+/// Where lessons that use the companion reach it: `--server` (checked first) or a companion
+/// started in-process for this run and stopped when dropped.
+pub enum Companion {
+    /// A companion somebody else runs.
+    External(String),
+    /// Ours, for this run.
+    Own(Background),
+}
+
+impl Companion {
+    /// Its base URL.
+    pub fn base(&self) -> String {
+        match self {
+            Companion::External(url) => url.clone(),
+            Companion::Own(bg) => bg.base.clone(),
+        }
+    }
+
+    /// The companion a request needs, if any: `given` (checked with a health request) or one of
+    /// our own. A `given` URL for a lesson that fetches nothing is a usage error.
+    pub fn for_request(request: &Request, given: Option<String>) -> Result<Option<Companion>> {
+        let info = request.info();
+        if !info.uses_server {
+            if let Some(url) = given {
+                return Err(UsageError::Other(format!(
+                    "lesson '{}' fetches nothing, so --server {url} does not apply (only io and local use it)",
+                    info.name()
+                ))
+                .into());
+            }
+            return Ok(None);
+        }
+        crate::exec::raise_fd_limit();
+        match given {
+            Some(url) => {
+                let url = url.trim_end_matches('/').to_string();
+                let health = format!("{url}/api/health");
+                let reach = reqwest::blocking::Client::builder()
+                    .timeout(std::time::Duration::from_secs(3))
+                    .build()
+                    .and_then(|c| c.get(&health).send())
+                    .and_then(|r| r.error_for_status());
+                match reach {
+                    Ok(_) => Ok(Some(Companion::External(url))),
+                    Err(e) => Err(UsageError::Unreachable {
+                        url,
+                        reason: e.to_string(),
+                    }
+                    .into()),
+                }
+            }
+            None => Ok(Some(Companion::Own(Background::start()?))),
         }
     }
 }

@@ -8,7 +8,7 @@ mod guard;
 #[cfg(test)]
 mod tests;
 
-pub use background::Background;
+pub use background::{Background, Companion};
 pub use conn::HEADER_TIMEOUT;
 pub use guard::HostGuard;
 
@@ -135,12 +135,7 @@ async fn run(
     request
         .check_companion_limits()
         .map_err(|e| bad(e.to_string()))?;
-    let plan = Plan {
-        request,
-        repeat: 1,
-        server: Some(state.base.clone()),
-        broker: Default::default(),
-    };
+    let plan = Plan::new(request).server(Some(state.base.clone()));
     if state.busy.swap(true, Ordering::SeqCst) {
         return Err(ApiError(
             StatusCode::TOO_MANY_REQUESTS,

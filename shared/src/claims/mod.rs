@@ -15,9 +15,9 @@ mod tests;
 pub use why::{busy_ms, explain_slow, overlap_ms, setup_ms};
 
 use crate::catalogue::{LessonId, StrategyId};
+use crate::format::fmt_ms;
+pub use crate::record::ClaimResult;
 use crate::record::{RunRecord, Side};
-use crate::verdict::fmt_ms;
-use serde::{Deserialize, Serialize};
 
 /// One thing a learner should see in a run of a lesson.
 #[derive(Debug, Clone, Copy)]
@@ -63,20 +63,20 @@ pub enum Test {
         /// The strategies it is about (the records it is attached to).
         about: &'static [StrategyId],
         /// The check; `None` when the run lacks what it needs.
-        check: fn(&Evidence) -> Option<Outcome>,
+        check: fn(&Evidence) -> Option<ClaimOutcome>,
     },
 }
 
 /// Whether a claim held in a run, and the run's numbers that say so.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
+pub struct ClaimOutcome {
     /// It held.
     pub held: bool,
     /// The evidence: for a claim that held, the numbers; for one that did not, why not.
     pub why: String,
 }
 
-impl Outcome {
+impl ClaimOutcome {
     /// A claim that held, with its numbers.
     pub fn held(why: impl Into<String>) -> Self {
         Self {
@@ -100,19 +100,6 @@ impl Outcome {
             why: why.into(),
         }
     }
-}
-
-/// A claim checked against one run, as records carry it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ClaimResult {
-    /// The claim's id.
-    pub id: String,
-    /// The claim.
-    pub text: String,
-    /// Whether it held.
-    pub held: bool,
-    /// The run's numbers behind it (why it did not hold, when it did not).
-    pub why: String,
 }
 
 /// The records of one lesson on one side: what a claim is checked against.
@@ -153,7 +140,7 @@ impl Claim {
 
     /// Check this claim against one side's records; `None` when it does not apply to the side
     /// or the run lacks the strategies it compares.
-    pub fn check(&self, ev: &Evidence) -> Option<Outcome> {
+    pub fn check(&self, ev: &Evidence) -> Option<ClaimOutcome> {
         if self.side.is_some_and(|s| s != ev.side) {
             return None;
         }
@@ -166,7 +153,7 @@ impl Claim {
         }
     }
 
-    fn result(&self, o: &Outcome) -> ClaimResult {
+    fn result(&self, o: &ClaimOutcome) -> ClaimResult {
         ClaimResult {
             id: self.id.into(),
             text: self.text.into(),
@@ -181,7 +168,7 @@ pub fn speedup(r: &RunRecord, than: &RunRecord) -> f64 {
     than.wall_ms / r.wall_ms.max(1e-9)
 }
 
-fn faster(ev: &Evidence, what: &[StrategyId], than: StrategyId, by: f64) -> Option<Outcome> {
+fn faster(ev: &Evidence, what: &[StrategyId], than: StrategyId, by: f64) -> Option<ClaimOutcome> {
     let base = ev.get(than)?;
     let ran: Vec<&RunRecord> = what.iter().filter_map(|s| ev.get(*s)).collect();
     if ran.is_empty() {
@@ -195,7 +182,7 @@ fn faster(ev: &Evidence, what: &[StrategyId], than: StrategyId, by: f64) -> Opti
             .join(", ")
     };
     if slow.is_empty() {
-        return Some(Outcome::held(format!(
+        return Some(ClaimOutcome::held(format!(
             "{} {than} ({}); at least {by:.1}× was claimed",
             figures(&ran),
             fmt_ms(base.wall_ms)
@@ -214,10 +201,15 @@ fn faster(ev: &Evidence, what: &[StrategyId], than: StrategyId, by: f64) -> Opti
             )
         })
         .collect();
-    Some(Outcome::not_held(reasons.join("; ")))
+    Some(ClaimOutcome::not_held(reasons.join("; ")))
 }
 
-fn not_faster(ev: &Evidence, what: StrategyId, than: StrategyId, slack: f64) -> Option<Outcome> {
+fn not_faster(
+    ev: &Evidence,
+    what: StrategyId,
+    than: StrategyId,
+    slack: f64,
+) -> Option<ClaimOutcome> {
     let (r, base) = (ev.get(what)?, ev.get(than)?);
     let s = speedup(r, base);
     let figures = format!(
@@ -226,19 +218,19 @@ fn not_faster(ev: &Evidence, what: StrategyId, than: StrategyId, slack: f64) -> 
         fmt_ms(base.wall_ms)
     );
     if s <= slack {
-        return Some(Outcome::held(figures));
+        return Some(ClaimOutcome::held(figures));
     }
-    Some(Outcome::not_held(format!(
+    Some(ClaimOutcome::not_held(format!(
         "{figures}: {}",
         why::explain_fast(r, base)
     )))
 }
 
-fn shows_bug(r: &RunRecord) -> Outcome {
+fn shows_bug(r: &RunRecord) -> ClaimOutcome {
     if r.shows_bug {
-        Outcome::held(format!("{}: {}", r.strategy, r.result))
+        ClaimOutcome::held(format!("{}: {}", r.strategy, r.result))
     } else {
-        Outcome::not_held(format!(
+        ClaimOutcome::not_held(format!(
             "{} ended with {} this run: {}",
             r.strategy,
             r.result,
@@ -247,7 +239,7 @@ fn shows_bug(r: &RunRecord) -> Outcome {
     }
 }
 
-fn exact(ev: &Evidence, what: &[StrategyId]) -> Option<Outcome> {
+fn exact(ev: &Evidence, what: &[StrategyId]) -> Option<ClaimOutcome> {
     let ran: Vec<&RunRecord> = what.iter().filter_map(|s| ev.get(*s)).collect();
     if ran.is_empty() {
         return None;
@@ -264,13 +256,13 @@ fn exact(ev: &Evidence, what: &[StrategyId]) -> Option<Outcome> {
         .collect();
     if wrong.is_empty() {
         let names: Vec<&str> = ran.iter().map(|r| r.strategy.name()).collect();
-        Some(Outcome::held(format!(
+        Some(ClaimOutcome::held(format!(
             "{}: {}",
             names.join(", "),
             ran[0].result
         )))
     } else {
-        Some(Outcome::not_held(wrong.join("; ")))
+        Some(ClaimOutcome::not_held(wrong.join("; ")))
     }
 }
 

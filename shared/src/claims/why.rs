@@ -2,8 +2,8 @@
 //! it so (busy cores, slow start-up, workers that barely overlapped), read off the spans.
 
 use crate::facts::Fact;
+use crate::format::fmt_ms;
 use crate::record::{RunRecord, SETUP_TASK, SpanKind};
-use crate::verdict::fmt_ms;
 
 /// Milliseconds spent computing, summed over workers (start-up excluded).
 pub fn busy_ms(r: &RunRecord) -> f64 {

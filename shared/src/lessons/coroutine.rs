@@ -4,7 +4,7 @@
 //! async blocks to), polled by a minimal executor. Both must produce the reference transcript,
 //! step by step.
 
-use super::{DefaultWorkers, LessonInfo, Source};
+use super::{DefaultWorkers, LessonInfo, Quick, Source};
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Test};
 use crate::prediction::{Answer, Question, YES_NO, yes_no};
@@ -51,6 +51,7 @@ pub static INFO: LessonInfo = LessonInfo {
     worker_bounds: None,
     uses_server: false,
     companion_max_size: 100_000,
+    quick: Quick::DEFAULTS,
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: false,

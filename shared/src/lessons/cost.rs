@@ -1,9 +1,9 @@
 //! `cost`: what one task costs to start and finish, per kind of worker.
 
-use super::{DefaultWorkers, LessonInfo, Source};
+use super::{DefaultWorkers, LessonInfo, Quick, Source};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
-use crate::claims::{Claim, Evidence, Outcome, Test};
+use crate::claims::{Claim, ClaimOutcome, Evidence, Test};
 use crate::facts::Fact;
 use crate::prediction::{Answer, Choice, Question};
 use crate::record::Side;
@@ -52,6 +52,7 @@ pub static INFO: LessonInfo = LessonInfo {
     worker_bounds: None,
     uses_server: false,
     companion_max_size: 1_000_000,
+    quick: Quick::size(50),
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: true,
@@ -123,15 +124,15 @@ pub static CLAIMS: &[Claim] = &[
     },
 ];
 
-fn native_ladder(ev: &Evidence) -> Option<Outcome> {
+fn native_ladder(ev: &Evidence) -> Option<ClaimOutcome> {
     ladder(ev, NATIVE_LADDER)
 }
 
-fn web_ladder(ev: &Evidence) -> Option<Outcome> {
+fn web_ladder(ev: &Evidence) -> Option<ClaimOutcome> {
     ladder(ev, WEB_LADDER)
 }
 
-fn ladder(ev: &Evidence, rungs: &[S]) -> Option<Outcome> {
+fn ladder(ev: &Evidence, rungs: &[S]) -> Option<ClaimOutcome> {
     let costs: Vec<(S, f64)> = rungs
         .iter()
         .filter_map(|s| Some((*s, ev.get(*s)?.fact(Fact::PerTaskUs)?)))
@@ -146,7 +147,7 @@ fn ladder(ev: &Evidence, rungs: &[S]) -> Option<Outcome> {
         held &= ratio >= 2.0;
         parts.push(format!("{} {} ({ratio:.1}×)", pair[1].0, fmt_us(pair[1].1)));
     }
-    Some(Outcome::when(
+    Some(ClaimOutcome::when(
         held,
         format!("per task: {}", parts.join(" < ")),
     ))

@@ -5,7 +5,7 @@
 //! web-worker pool; async tasks on one thread cannot help; processes help but pay to start and to
 //! copy. The answer is checked against the closed form (N−1)·N·(2N−1)/6.
 
-use super::{DefaultWorkers, LessonInfo, Source};
+use super::{DefaultWorkers, LessonInfo, Quick, Source};
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Test};
 use crate::prediction::{Answer, Choice, Question};
@@ -65,6 +65,7 @@ pub static INFO: LessonInfo = LessonInfo {
     worker_bounds: None,
     uses_server: false,
     companion_max_size: 2_000_000_000,
+    quick: Quick::size(10_000_000),
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: true,

@@ -1,7 +1,7 @@
 //! `daemon`: background threads that do not keep the program alive. The runner starts a child
 //! program whose background thread is joined, or left to be cut off when main returns.
 
-use super::{DefaultWorkers, LessonInfo, Source};
+use super::{DefaultWorkers, LessonInfo, Quick, Source};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Test};
@@ -48,6 +48,7 @@ pub static INFO: LessonInfo = LessonInfo {
     worker_bounds: None,
     uses_server: false,
     companion_max_size: 1_000,
+    quick: Quick::DEFAULTS,
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: false,

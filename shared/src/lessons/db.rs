@@ -1,7 +1,7 @@
 //! `db`: the database insertion worker — producers feed rows to one batching writer, to a writer
 //! that commits every row, or each writes for itself; SQLite natively, IndexedDB in the browser.
 
-use super::{DefaultWorkers, LessonInfo, Source};
+use super::{DefaultWorkers, LessonInfo, Quick, Source};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Test};
@@ -54,6 +54,7 @@ pub static INFO: LessonInfo = LessonInfo {
     worker_bounds: None,
     uses_server: false,
     companion_max_size: 1_000_000,
+    quick: Quick::size(100),
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: true,

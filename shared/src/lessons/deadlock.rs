@@ -4,9 +4,10 @@
 //! reads the wait-for table and reports the cycle (who holds what, who waits for what), then lets
 //! go, so the run ends. Taking the locks in one global order (A before B) cannot deadlock.
 
-use super::{DefaultWorkers, LessonInfo, Source, WorkerBounds};
+use super::{DefaultWorkers, LessonInfo, Quick, Source, WorkerBounds};
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Test};
+use crate::detail::{LessonDetail, WaitFor};
 use crate::prediction::{Answer, Choice, Question};
 use crate::visual::Visual;
 use crate::{Clock, ParamSpec};
@@ -55,6 +56,7 @@ pub static INFO: LessonInfo = LessonInfo {
     }),
     uses_server: false,
     companion_max_size: 10_000_000,
+    quick: Quick::DEFAULTS,
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: false,
@@ -83,7 +85,7 @@ struct Table {
     holds: Vec<Vec<usize>>,
     waits: Vec<Option<usize>>,
     /// The cycle as the first worker to time out saw it, while every lock was still held.
-    detected: Option<String>,
+    detected: Option<Vec<WaitFor>>,
 }
 
 /// The two locks and the table, shared by the workers of one run.
@@ -100,8 +102,8 @@ pub struct Locks {
 pub enum Outcome {
     /// All rounds done.
     Completed(u64),
-    /// Gave up waiting: the cycle as this worker saw it.
-    Deadlock(String),
+    /// Gave up waiting: the cycle as the first worker to give up saw it.
+    Deadlock(Vec<WaitFor>),
 }
 
 fn lock_guard<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -127,7 +129,7 @@ impl Locks {
     /// Take lock `which`, or give up after the timeout. The deadline is kept with the caller's
     /// [`Clock`]: `Condvar::wait_timeout_while` reads `Instant`, which panics in the browser
     /// (wasm32-unknown-unknown has no `Instant`), while a plain `wait_timeout` does not.
-    fn acquire(&self, worker: u32, which: usize, clock: &impl Clock) -> Result<(), String> {
+    fn acquire(&self, worker: u32, which: usize, clock: &impl Clock) -> Result<(), Vec<WaitFor>> {
         let w = worker as usize;
         lock_guard(&self.table).waits[w] = Some(which);
         let lock = &self.locks[which];
@@ -161,7 +163,7 @@ impl Locks {
     }
 
     /// Follow "waits for → held by" from `worker` until it comes back: the deadlock cycle.
-    fn describe_cycle(&self, worker: u32) -> String {
+    fn describe_cycle(&self, worker: u32) -> Vec<WaitFor> {
         let mut t = lock_guard(&self.table);
         if let Some(d) = &t.detected {
             return d.clone();
@@ -174,14 +176,12 @@ impl Locks {
                 break;
             };
             let held: Vec<&str> = t.holds[w].iter().map(|h| NAMES[*h]).collect();
-            steps.push((
-                w,
-                format!(
-                    "w{w} holds {} and waits for {} held by w{holder}",
-                    held.join("+"),
-                    NAMES[wanted]
-                ),
-            ));
+            steps.push(WaitFor {
+                worker: w as u32,
+                holds: held.join("+"),
+                wants: NAMES[wanted].to_string(),
+                held_by: holder as u32,
+            });
             w = holder;
             if w == worker as usize {
                 break;
@@ -191,15 +191,13 @@ impl Locks {
         if let Some(first) = steps
             .iter()
             .enumerate()
-            .min_by_key(|(_, (w, _))| *w)
+            .min_by_key(|(_, step)| step.worker)
             .map(|(i, _)| i)
         {
             steps.rotate_left(first);
         }
-        let steps: Vec<String> = steps.into_iter().map(|(_, s)| s).collect();
-        let d = format!("deadlock: {}", steps.join("; "));
-        t.detected = Some(d.clone());
-        d
+        t.detected = Some(steps.clone());
+        steps
     }
 
     /// Worker `worker`'s part. `opposite`: worker 1 takes B first (the bug); otherwise everyone
@@ -249,40 +247,24 @@ impl Locks {
     }
 }
 
-/// One step of a reported wait-for cycle: `worker` holds `holds` and waits for `wants`, which
-/// `held_by` holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WaitFor {
-    /// The waiting worker.
-    pub worker: u32,
-    /// The locks it holds ("A", or "A+B").
-    pub holds: String,
-    /// The lock it waits for.
-    pub wants: String,
-    /// Who holds that lock.
-    pub held_by: u32,
+/// A cycle as the result line says it: "deadlock: w0 holds A and waits for B held by w1; …".
+pub fn cycle_text(cycle: &[WaitFor]) -> String {
+    let steps: Vec<String> = cycle.iter().map(WaitFor::to_string).collect();
+    format!("deadlock: {}", steps.join("; "))
 }
 
-/// The cycle in a run's result line ("deadlock: w0 holds A and waits for B held by w1; …"),
-/// as this module writes it in `describe_cycle`; `None` for a run that reported no cycle. The
-/// page draws it as a graph.
-pub fn parse_cycle(result: &str) -> Option<Vec<WaitFor>> {
-    let steps = result.strip_prefix("deadlock: ")?;
-    steps
-        .split("; ")
-        .map(|step| {
-            let (worker, rest) = step.strip_prefix('w')?.split_once(" holds ")?;
-            let (holds, rest) = rest.split_once(" and waits for ")?;
-            let (wants, held_by) = rest.split_once(" held by w")?;
-            Some(WaitFor {
-                worker: worker.parse().ok()?,
-                holds: holds.to_string(),
-                wants: wants.to_string(),
-                held_by: held_by.parse().ok()?,
-            })
+/// The record's detail: the first reported cycle, carried as data so the page draws it
+/// without reading the result line back.
+pub fn detail(outcomes: &[Outcome]) -> LessonDetail {
+    outcomes
+        .iter()
+        .find_map(|o| match o {
+            Outcome::Deadlock(cycle) => Some(LessonDetail::Deadlock {
+                cycle: cycle.clone(),
+            }),
+            Outcome::Completed(_) => None,
         })
-        .collect::<Option<Vec<_>>>()
-        .filter(|c| !c.is_empty())
+        .unwrap_or_default()
 }
 
 /// How many workers reported a wait-for cycle, and how many rounds were completed in all.
@@ -295,15 +277,15 @@ pub fn tally(outcomes: &[Outcome]) -> (u64, u64) {
 
 /// The run's result line from the workers' outcomes, and the expected one.
 pub fn render(opposite: bool, outcomes: &[Outcome], workers: u32, rounds: u64) -> (String, String) {
-    let deadlocks: Vec<&String> = outcomes
+    let deadlocks: Vec<String> = outcomes
         .iter()
         .filter_map(|o| match o {
-            Outcome::Deadlock(d) => Some(d),
+            Outcome::Deadlock(d) => Some(cycle_text(d)),
             Outcome::Completed(_) => None,
         })
         .collect();
     let result = match deadlocks.first() {
-        Some(d) => (*d).clone(),
+        Some(d) => d.clone(),
         None => format!(
             "{} rounds completed, no deadlock",
             outcomes
@@ -371,17 +353,19 @@ pub const QUESTION: Question = Question {
 mod tests {
     use super::*;
 
-    /// The graph on the page reads exactly what a real run reports.
+    /// The graph on the page draws the cycle the run reported, step for step as its text says.
     #[test]
-    fn a_reported_cycle_parses_into_its_steps() {
-        let (result, _) = run(true, 1, 50);
-        let cycle = parse_cycle(&result).expect("a cycle");
+    fn a_reported_cycle_is_carried_as_data_matching_its_text() {
+        let (outcomes, (result, _)) = run_outcomes(true, 1, 50);
+        let reported = detail(&outcomes);
+        let cycle = reported.cycle().expect("a cycle");
         assert_eq!(cycle.len(), 2, "{result}");
         assert_eq!(cycle[0].worker, 0);
         assert_eq!(cycle[0].held_by, 1);
         assert_eq!(cycle[1].held_by, 0);
-        assert_eq!(parse_cycle("4 rounds completed, no deadlock"), None);
-        assert_eq!(parse_cycle("deadlock: nonsense"), None);
+        assert_eq!(cycle_text(cycle), result);
+        let (outcomes, _) = run_outcomes(false, 2, 1_000);
+        assert_eq!(detail(&outcomes), LessonDetail::default());
     }
 
     struct StdClock(std::time::Instant);
@@ -392,6 +376,14 @@ mod tests {
     }
 
     fn run(opposite: bool, rounds: u64, timeout_ms: u64) -> (String, String) {
+        run_outcomes(opposite, rounds, timeout_ms).1
+    }
+
+    fn run_outcomes(
+        opposite: bool,
+        rounds: u64,
+        timeout_ms: u64,
+    ) -> (Vec<Outcome>, (String, String)) {
         let locks = Locks::new(2, Duration::from_millis(timeout_ms));
         let outcomes: Vec<Outcome> = std::thread::scope(|s| {
             let hs: Vec<_> = (0..2)
@@ -404,7 +396,8 @@ mod tests {
                 .collect();
             hs.into_iter().map(|h| h.join().unwrap()).collect()
         });
-        render(opposite, &outcomes, 2, rounds)
+        let rendered = render(opposite, &outcomes, 2, rounds);
+        (outcomes, rendered)
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! acknowledge. The tasks are the cpu lesson's: each sums the squares of one stretch of numbers,
 //! so the total is checked against the closed form like everywhere else.
 
-use super::{DefaultWorkers, LessonInfo, Source, cpu};
-use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
+use super::{DefaultWorkers, LessonInfo, Quick, Source, cpu};
+use crate::catalogue::{LessonId, Requirement, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Test};
 use crate::facts::Fact;
 use crate::prediction::{Answer, Question, YES_NO, yes_no};
@@ -36,8 +36,9 @@ pub static INFO: LessonInfo = LessonInfo {
         twice counts once: exactly-once effect.",
     native: &[
         Strategy::new(S::LocalPool, Runs::ThreadPool),
-        Strategy::new(S::Broker, Runs::Processes),
-        Strategy::new(S::Hosts, Runs::Processes),
+        Strategy::new(S::Broker, Runs::Processes).requiring(&[Requirement::Broker]),
+        Strategy::new(S::Hosts, Runs::Processes)
+            .requiring(&[Requirement::Root, Requirement::Broker]),
     ],
     web: &[],
     size: ParamSpec {
@@ -57,6 +58,7 @@ pub static INFO: LessonInfo = LessonInfo {
     worker_bounds: None,
     uses_server: false,
     companion_max_size: 2_000,
+    quick: Quick::size(20),
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: false,

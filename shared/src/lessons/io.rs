@@ -7,10 +7,10 @@
 //! latency is exact and the bytes are known in advance: the result is the total byte count plus a
 //! checksum of every page, checked exactly.
 
-use super::{DefaultWorkers, LessonInfo, Source};
+use super::{DefaultWorkers, LessonInfo, Quick, Source};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
-use crate::claims::{Claim, Evidence, Outcome, Test, setup_ms};
+use crate::claims::{Claim, ClaimOutcome, Evidence, Test, setup_ms};
 use crate::prediction::{Answer, Choice, Question};
 use crate::record::Side;
 use crate::verdict::fmt_ms;
@@ -77,6 +77,10 @@ pub static INFO: LessonInfo = LessonInfo {
     worker_bounds: None,
     uses_server: true,
     companion_max_size: 2_000,
+    quick: Quick {
+        size: Some(20),
+        latency_ms: Some(50),
+    },
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: true,
@@ -255,7 +259,7 @@ fn batches(ev: &Evidence, workers: u32, limit: u64) -> Option<(u64, u64, u64)> {
     Some((size, latency, size.div_ceil(in_flight)))
 }
 
-fn overlap(ev: &Evidence) -> Option<Outcome> {
+fn overlap(ev: &Evidence) -> Option<ClaimOutcome> {
     let mut held = Vec::new();
     let mut missed = Vec::new();
     for r in CONCURRENT.iter().filter_map(|s| ev.get(*s)) {
@@ -291,13 +295,13 @@ fn overlap(ev: &Evidence) -> Option<Outcome> {
         return None;
     }
     Some(if missed.is_empty() {
-        Outcome::held(held.join(", "))
+        ClaimOutcome::held(held.join(", "))
     } else {
-        Outcome::not_held(missed.join("; "))
+        ClaimOutcome::not_held(missed.join("; "))
     })
 }
 
-fn six_per_host(ev: &Evidence) -> Option<Outcome> {
+fn six_per_host(ev: &Evidence) -> Option<ClaimOutcome> {
     let r = ev.get(S::Async)?;
     let (size, latency, waves) = batches(ev, r.workers, 6)?;
     let took = r.wall_ms / latency as f64;
@@ -307,7 +311,7 @@ fn six_per_host(ev: &Evidence) -> Option<Outcome> {
         fmt_ms(r.wall_ms)
     );
     // Each wave is a latency plus the request's own overhead.
-    Some(Outcome::when(
+    Some(ClaimOutcome::when(
         took >= waves as f64 * 0.95 && took <= waves as f64 + 1.0,
         figures,
     ))

@@ -2,10 +2,10 @@
 //! against one shared client and a client per request. The companion counts the connections it
 //! accepts, so the numbers are measured on the server side.
 
-use super::{DefaultWorkers, LessonInfo, Source};
+use super::{DefaultWorkers, LessonInfo, Quick, Source};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
-use crate::claims::{Claim, Evidence, Outcome, Test};
+use crate::claims::{Claim, ClaimOutcome, Evidence, Test};
 use crate::facts::Fact;
 use crate::prediction::{Answer, Choice, Question};
 use crate::visual::Visual;
@@ -51,6 +51,7 @@ pub static INFO: LessonInfo = LessonInfo {
     worker_bounds: None,
     uses_server: true,
     companion_max_size: 10_000,
+    quick: Quick::DEFAULTS,
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: false,
@@ -89,7 +90,7 @@ pub static CLAIMS: &[Claim] = &[Claim {
     },
 }];
 
-fn connections(ev: &Evidence) -> Option<Outcome> {
+fn connections(ev: &Evidence) -> Option<ClaimOutcome> {
     let requests = ev.param("size")?;
     let mut parts = Vec::new();
     let mut held = true;
@@ -101,7 +102,7 @@ fn connections(ev: &Evidence) -> Option<Outcome> {
         parts.push(format!("{s}: {opened} connections"));
     }
     (!parts.is_empty()).then(|| {
-        Outcome::when(
+        ClaimOutcome::when(
             held,
             format!("{} for {requests} requests", parts.join(", ")),
         )

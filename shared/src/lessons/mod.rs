@@ -56,6 +56,8 @@ pub struct LessonInfo {
     /// Largest size the companion's `POST /api/run` accepts: a few seconds of work, so one page
     /// cannot occupy the companion for minutes. The CLI takes up to [`size`](Self::size).
     pub companion_max_size: u64,
+    /// Smaller parameters for `interleave compare --quick`.
+    pub quick: Quick,
     /// What a learner should see in a run, checked against every run.
     pub claims: &'static [Claim],
     /// The question asked before Run.
@@ -68,6 +70,32 @@ pub struct LessonInfo {
     pub visual: Option<crate::visual::Visual>,
     /// The public text the notes summarise for this topic, and what it teaches, in our words.
     pub source: Source,
+}
+
+/// Parameters for `interleave compare --quick`: well under a second per strategy, so one table
+/// of every lesson takes seconds. `None` keeps the lesson's default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quick {
+    /// At most this size (a lesson whose default is smaller keeps its default).
+    pub size: Option<u64>,
+    /// This latency per request, for lessons that wait.
+    pub latency_ms: Option<u64>,
+}
+
+impl Quick {
+    /// The lesson's defaults are already quick.
+    pub const DEFAULTS: Quick = Quick {
+        size: None,
+        latency_ms: None,
+    };
+
+    /// At most `cap` items.
+    pub const fn size(cap: u64) -> Quick {
+        Quick {
+            size: Some(cap),
+            latency_ms: None,
+        }
+    }
 }
 
 /// A public text a lesson's notes summarise: shown with a link, so a learner can read the

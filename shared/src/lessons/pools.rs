@@ -2,10 +2,10 @@
 //! `apply_async` with result and error callbacks — on a pool whose workers each run an
 //! initializer once. Every item's result is a sum of squares, so the total has a closed form.
 
-use super::{DefaultWorkers, LessonInfo, Source, cpu};
+use super::{DefaultWorkers, LessonInfo, Quick, Source, cpu};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
-use crate::claims::{Claim, Evidence, Outcome, Test, speedup};
+use crate::claims::{Claim, ClaimOutcome, Evidence, Test, speedup};
 use crate::facts::Fact;
 use crate::prediction::{Answer, Question, YES_NO, yes_no};
 use crate::record::{RunRecord, Side};
@@ -60,6 +60,7 @@ pub static INFO: LessonInfo = LessonInfo {
     worker_bounds: None,
     uses_server: false,
     companion_max_size: 1_000_000,
+    quick: Quick::size(100),
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: true,
@@ -163,7 +164,7 @@ pub static CLAIMS: &[Claim] = &[
     },
 ];
 
-fn chunking_native(ev: &Evidence) -> Option<Outcome> {
+fn chunking_native(ev: &Evidence) -> Option<ClaimOutcome> {
     let pairs = [
         (S::MapChunked, S::Map),
         (S::ProcessesMapChunked, S::ProcessesMap),
@@ -185,7 +186,7 @@ fn chunking_native(ev: &Evidence) -> Option<Outcome> {
         ));
         held &= s >= 1.3;
     }
-    (!parts.is_empty()).then(|| Outcome::when(held, parts.join("; ")))
+    (!parts.is_empty()).then(|| ClaimOutcome::when(held, parts.join("; ")))
 }
 
 fn answer(ev: &Evidence) -> Option<Answer> {

@@ -1,6 +1,6 @@
 //! `processes`: fork/spawn, a subprocess with pipes, a queue between two processes.
 
-use super::{DefaultWorkers, LessonInfo, Source};
+use super::{DefaultWorkers, LessonInfo, Quick, Source};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Test};
@@ -41,6 +41,7 @@ pub static INFO: LessonInfo = LessonInfo {
     worker_bounds: None,
     uses_server: false,
     companion_max_size: 10_000,
+    quick: Quick::DEFAULTS,
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: true,

@@ -3,10 +3,10 @@
 //! consumers finish (clean shutdown, no sentinel lost). The check: every item was consumed exactly
 //! once, and the sum of what consumers computed equals the sum over all items.
 
-use super::{DefaultWorkers, LessonInfo, Source, cpu};
+use super::{DefaultWorkers, LessonInfo, Quick, Source, cpu};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
-use crate::claims::{Claim, Evidence, Outcome, Test};
+use crate::claims::{Claim, ClaimOutcome, Evidence, Test};
 use crate::facts::Fact;
 use crate::prediction::{Answer, Question, YES_NO, yes_no};
 use crate::visual::Visual;
@@ -52,6 +52,7 @@ pub static INFO: LessonInfo = LessonInfo {
     worker_bounds: None,
     uses_server: false,
     companion_max_size: 1_000_000,
+    quick: Quick::size(100),
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: false,
@@ -149,7 +150,7 @@ pub static CLAIMS: &[Claim] = &[
     },
 ];
 
-fn backpressure(ev: &Evidence) -> Option<Outcome> {
+fn backpressure(ev: &Evidence) -> Option<ClaimOutcome> {
     let rows: Vec<_> = ev
         .records
         .iter()
@@ -168,7 +169,7 @@ fn backpressure(ev: &Evidence) -> Option<Outcome> {
         })
         .collect();
     let all = rows.iter().all(|(_, waits, _)| *waits >= 1.0);
-    Some(Outcome::when(all, figures.join("; ")))
+    Some(ClaimOutcome::when(all, figures.join("; ")))
 }
 
 fn answer(ev: &Evidence) -> Option<Answer> {

@@ -9,7 +9,7 @@
 //!
 //! The Loom tests (`cargo test --cfg loom`, see README) check all three over every interleaving.
 
-use super::{DefaultWorkers, LessonInfo, Source};
+use super::{DefaultWorkers, LessonInfo, Quick, Source};
 use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Test};
@@ -59,6 +59,7 @@ pub static INFO: LessonInfo = LessonInfo {
     worker_bounds: None,
     uses_server: false,
     companion_max_size: 100_000_000,
+    quick: Quick::size(1_000_000),
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: false,

@@ -25,7 +25,7 @@ pub struct Props {
 #[function_component(Controls)]
 pub fn controls(props: &Props) -> Html {
     let s = &props.state;
-    let lesson = s.lesson;
+    let lesson = s.settings.lesson;
     let isolated = platform::cross_origin_isolated();
     let on_lesson = {
         let dispatch = props.dispatch.clone();
@@ -88,7 +88,7 @@ pub fn controls(props: &Props) -> Html {
                 { for lesson.web.iter().map(|st| {
                     let (id, name) = (st.id, st.id.name());
                     let blocked = needs_isolation(lesson, id) && !isolated;
-                    let checked = s.strategies.contains(&id) && !blocked;
+                    let checked = s.settings.strategies.contains(&id) && !blocked;
                     let toggle = props.dispatch.reform(move |_: Event| Action::Toggle(id));
                     html! {
                         <label class={classes!("toggle", blocked.then_some("blocked"))}
@@ -102,13 +102,13 @@ pub fn controls(props: &Props) -> Html {
             </fieldset>
             <label class="field">
                 <span>{ format!("Size ({})", lesson.size.unit) }</span>
-                <input data-testid="param-size" inputmode="numeric" value={s.size.clone()} oninput={on_size}
+                <input data-testid="param-size" inputmode="numeric" value={s.settings.size.clone()} oninput={on_size}
                        disabled={running} title={format!("{}: {}..={}", lesson.size.help, lesson.size.min, lesson.size.max)} />
                 <small>{ format!("{}–{}", lesson.size.min, lesson.size.max) }</small>
             </label>
             <label class={classes!("field", "narrow", workers_fixed.is_some().then_some("fixed"))}>
                 <span>{ "Workers" }</span>
-                <input data-testid="param-workers" inputmode="numeric" value={s.workers.clone()} oninput={on_workers}
+                <input data-testid="param-workers" inputmode="numeric" value={s.settings.workers.clone()} oninput={on_workers}
                        disabled={running || workers_fixed.is_some()}
                        title={workers_fixed.clone().unwrap_or_else(|| WORKERS.help.to_string())} />
                 if let Some(why) = &workers_fixed {
@@ -120,14 +120,14 @@ pub fn controls(props: &Props) -> Html {
             if let Some(spec) = lesson.latency {
                 <label class="field narrow">
                     <span>{ "Latency (ms)" }</span>
-                    <input data-testid="param-latency" inputmode="numeric" value={s.latency.clone()} oninput={on_latency}
+                    <input data-testid="param-latency" inputmode="numeric" value={s.settings.latency.clone()} oninput={on_latency}
                            disabled={running} title={spec.help} />
                     <small>{ format!("{}–{}", spec.min, spec.max) }</small>
                 </label>
             }
             <label class="field narrow">
                 <span>{ "Repeats" }</span>
-                <input data-testid="param-repeat" inputmode="numeric" value={s.repeat.clone()} oninput={on_repeat}
+                <input data-testid="param-repeat" inputmode="numeric" value={s.settings.repeat.clone()} oninput={on_repeat}
                        disabled={running}
                        title="timed runs per strategy, after one untimed warm-up: the table shows the median and the range" />
                 <small>{ format!("1–{}", crate::url::MAX_REPEAT) }</small>
@@ -135,7 +135,7 @@ pub fn controls(props: &Props) -> Html {
             // A native-only lesson's rows are all native: there is nothing to add or leave out.
             if connected && !lesson.native.is_empty() && !lesson.web.is_empty() {
                 <label class="toggle native" title="Also run this lesson natively on the companion (interleave serve) and show those rows">
-                    <input type="checkbox" data-testid="native-rows" checked={s.native_rows} onchange={on_native} disabled={running} />
+                    <input type="checkbox" data-testid="native-rows" checked={s.settings.native} onchange={on_native} disabled={running} />
                     { "+ native rows" }
                 </label>
             }

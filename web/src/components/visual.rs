@@ -3,9 +3,9 @@
 //! lesson chooses the picture in its catalogue entry; this view draws whatever it is given.
 
 use interleave_shared::RunRecord;
+use interleave_shared::detail::WaitFor;
 use interleave_shared::facts::Fact;
 use interleave_shared::lessons::LessonInfo;
-use interleave_shared::lessons::deadlock::WaitFor;
 use interleave_shared::verdict::fmt_ms;
 use interleave_shared::visual::{Visual, bars, cycles, fill_path};
 use yew::prelude::*;
@@ -137,7 +137,10 @@ fn ring(steps: &[WaitFor], id: usize) -> Html {
 fn fill(title: &'static str, capacity: Fact, records: &[RunRecord]) -> Html {
     const W: f64 = 300.0;
     const H: f64 = 48.0;
-    let runs: Vec<&RunRecord> = records.iter().filter(|r| !r.levels.is_empty()).collect();
+    let runs: Vec<&RunRecord> = records
+        .iter()
+        .filter(|r| !r.detail.queue_levels().is_empty())
+        .collect();
     if runs.is_empty() {
         return html! {};
     }
@@ -147,8 +150,8 @@ fn fill(title: &'static str, capacity: Fact, records: &[RunRecord]) -> Html {
             <div class="fills">
                 { for runs.iter().map(|r| {
                     let cap = r.fact(capacity).unwrap_or(0.0);
-                    let length = r.levels.last().map_or(r.wall_ms, |l| l.0).max(r.wall_ms);
-                    let most = r.levels.iter().map(|l| l.1).max().unwrap_or(0);
+                    let length = r.detail.queue_levels().last().map_or(r.wall_ms, |l| l.0).max(r.wall_ms);
+                    let most = r.detail.queue_levels().iter().map(|l| l.1).max().unwrap_or(0);
                     let waits = r.fact(Fact::ProducerWaits).unwrap_or(0.0);
                     html! {
                         <figure class="fill" data-testid="fill" data-max={most.to_string()} data-capacity={cap.to_string()}>
@@ -156,7 +159,7 @@ fn fill(title: &'static str, capacity: Fact, records: &[RunRecord]) -> Html {
                             <svg viewBox={format!("0 0 {W} {}", H + 2.0)} preserveAspectRatio="none" class="fill-chart" role="img"
                                  aria-label={format!("queue fill over {}: at most {most} of {cap} items", fmt_ms(length))}>
                                 <line class="capacity" x1="0" x2={W.to_string()} y1="1" y2="1" />
-                                <path class="level" d={fill_path(&r.levels, cap, length, W, H)} transform="translate(0 1)" />
+                                <path class="level" d={fill_path(r.detail.queue_levels(), cap, length, W, H)} transform="translate(0 1)" />
                             </svg>
                             <p class="fill-text">{ format!("at most {most} of {cap} slots; producers waited {waits} times; over {}", fmt_ms(length)) }</p>
                         </figure>

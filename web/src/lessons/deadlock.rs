@@ -51,7 +51,8 @@ pub async fn execute(
     )
     .fact(Fact::CycleReports, cycles as f64)
     .fact(Fact::RoundsDone, done as f64)
-    .bug_shown(opposite && cycles > 0);
+    .bug_shown(opposite && cycles > 0)
+    .detail(deadlock::detail(&outcomes));
     Ok(if opposite {
         e.with_note(format!("each worker gave up after {} ms waiting for its second lock, reported the cycle and let go, so the run ended", deadlock::TIMEOUT.as_millis()))
     } else {

@@ -3,6 +3,7 @@
 
 use crate::exec::platform::PerfClock;
 use crate::exec::{self, Env, workers};
+use interleave_shared::detail::LessonDetail;
 use interleave_shared::lessons::queue::{self, Ledger};
 use interleave_shared::task::Job;
 use interleave_shared::{
@@ -59,6 +60,6 @@ pub async fn execute(
             .fact(Fact::ProducerWaits, pressure.waits as f64)
             .fact(Fact::MaxFill, pressure.max_fill as f64)
             .fact(Fact::Capacity, queue::CAPACITY as f64)
-            .levels(levels),
+            .detail(LessonDetail::levels(levels)),
     )
 }

@@ -1,4 +1,9 @@
 //! What a lesson runner is handed, and the error it gives for a strategy it does not run.
+//!
+//! Options only one lesson reads (the distributed lesson's broker today) live in
+//! [`LessonOptions`], one struct with one constructor (`LessonOptions::default()`, then the
+//! fields a caller knows): a lesson that needs a flag of its own adds a field here and sets it
+//! in `main.rs`'s `run`, and no other call site changes.
 
 use anyhow::{Result, bail};
 use interleave_shared::{LessonId, Params, Strategy, StrategyId};
@@ -11,14 +16,21 @@ pub struct Ctx<'a> {
     pub params: Params,
     /// Companion base URL (`http://127.0.0.1:PORT`), for lessons that use it.
     pub server: Option<&'a str>,
-    /// The distributed lesson's broker flags.
-    pub broker: &'a BrokerFlags,
+    /// Options only some lessons read.
+    pub options: &'a LessonOptions,
+}
+
+/// Run options that belong to one lesson, each defaulting to "not given".
+#[derive(Debug, Clone, Default)]
+pub struct LessonOptions {
+    /// The distributed lesson's `--broker`, `--token` and `--kill-worker`.
+    pub distributed: DistributedOptions,
 }
 
 /// `--broker`, `--token` and `--kill-worker`: where the distributed lesson's queue lives and
 /// which worker to kill mid-task.
 #[derive(Debug, Clone, Default)]
-pub struct BrokerFlags {
+pub struct DistributedOptions {
     /// An existing broker, `nats://HOST:PORT`; `None` starts a private one per run.
     pub url: Option<String>,
     /// Its key.

@@ -13,6 +13,11 @@ use std::time::{Duration, Instant};
 /// The server program, as Debian installs it (`scripts/setup` does).
 pub const NATS_SERVER: &str = "nats-server";
 
+/// Where the server program is, if installed.
+pub fn program() -> Option<PathBuf> {
+    crate::exec::find_program(NATS_SERVER)
+}
+
 /// How long a fresh server may take to accept connections (it takes well under a second).
 const START_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -90,7 +95,7 @@ impl Broker {
             std::env::temp_dir().join(format!("interleave-broker-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&store)
             .with_context(|| format!("cannot create the broker's store {}", store.display()))?;
-        let mut command = Command::new(NATS_SERVER);
+        let mut command = Command::new(program().unwrap_or_else(|| NATS_SERVER.into()));
         // SAFETY: prctl(2) is async-signal-safe; between fork and exec it asks the kernel to
         // stop the server when we die, however we die (a SIGKILL leaves no Drop to run).
         unsafe {
@@ -221,6 +226,12 @@ mod tests {
     /// the broker leaves no process and no store behind.
     #[test]
     fn a_private_broker_takes_its_token_only_and_leaves_nothing_behind() {
+        if !crate::needs::needs(
+            "a_private_broker_takes_its_token_only_and_leaves_nothing_behind",
+            crate::needs::BROKER,
+        ) {
+            return;
+        }
         let broker = Broker::start(Ipv4Addr::LOCALHOST).expect("nats-server starts");
         let (pid, store) = (broker.pid(), broker.store().to_path_buf());
         assert!(store.is_dir());
@@ -249,6 +260,9 @@ mod tests {
     /// The key is not on the server's command line, where any user could read it.
     #[test]
     fn the_key_is_not_on_the_command_line() {
+        if !crate::needs::needs("the_key_is_not_on_the_command_line", crate::needs::BROKER) {
+            return;
+        }
         let broker = Broker::start(Ipv4Addr::LOCALHOST).unwrap();
         let cmdline = std::fs::read(format!("/proc/{}/cmdline", broker.pid())).unwrap();
         let cmdline = String::from_utf8_lossy(&cmdline);
@@ -267,6 +281,12 @@ mod tests {
 
     #[test]
     fn two_brokers_get_their_own_ports_and_tokens() {
+        if !crate::needs::needs(
+            "two_brokers_get_their_own_ports_and_tokens",
+            crate::needs::BROKER,
+        ) {
+            return;
+        }
         let a = Broker::start(Ipv4Addr::LOCALHOST).unwrap();
         let b = Broker::start(Ipv4Addr::LOCALHOST).unwrap();
         assert_ne!(a.url, b.url);

@@ -10,24 +10,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// The `interleave` binary of this build (target/<profile>/interleave), built if missing.
+/// The `interleave` binary Cargo built for these tests (never a stale one left in target/).
 fn interleave() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target/<profile>");
-    let bin = profile_dir.join("interleave");
-    if !bin.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let ok = Command::new(cargo)
-            .args(["build", "-p", "interleave"])
-            .status()
-            .expect("run cargo build")
-            .success();
-        assert!(ok, "cargo build -p interleave failed");
-    }
-    bin
+    PathBuf::from(env!("CARGO_BIN_EXE_interleave"))
 }
 
 #[test]

@@ -32,11 +32,7 @@ fn ip(args: &[&str]) -> Result<()> {
     Ok(())
 }
 
-/// Whether this process may create namespaces.
-pub fn is_root() -> bool {
-    // SAFETY: geteuid(2) has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
+pub use crate::exec::is_root;
 
 impl Hosts {
     /// Create `count` hosts. `tag` (a few letters and digits) keeps concurrent runs apart.
@@ -141,13 +137,24 @@ mod tests {
         String::from_utf8_lossy(&out.stdout).contains(name)
     }
 
+    /// Without root, making hosts is refused with the reason (exit 2 at the CLI).
+    #[test]
+    fn hosts_without_root_are_refused_with_the_reason() {
+        if is_root() {
+            return;
+        }
+        let err = Hosts::create(2, "t0").unwrap_err().to_string();
+        assert!(err.contains("needs root"), "{err}");
+    }
+
     /// Two hosts reach the bridge's address from their own namespaces, and nothing of them
-    /// is left once dropped. Root only (CI runs as root); elsewhere it checks the refusal.
+    /// is left once dropped.
     #[test]
     fn hosts_reach_the_bridge_and_vanish_when_dropped() {
-        if !is_root() {
-            let err = Hosts::create(2, "t0").unwrap_err().to_string();
-            assert!(err.contains("needs root"), "{err}");
+        if !crate::needs::needs(
+            "hosts_reach_the_bridge_and_vanish_when_dropped",
+            &[crate::needs::Need::Root, crate::needs::Need::Program("ip")],
+        ) {
             return;
         }
         let hosts = Hosts::create(2, "t1").unwrap();

@@ -4,21 +4,27 @@
 //! the lesson is to see it. Every child is waited for; on any error the rest are killed, so no
 //! process outlives a run.
 
+mod credit;
+mod death;
+mod reader;
+
+use credit::Credit;
+use death::{stop_all_but, unanswered};
+use reader::{ChildAnswers, Lane, read_child};
+
 use super::clock::{MonoClock, mono_ns};
 use super::measure::measure;
 use anyhow::{Context, Result, anyhow, bail};
 use interleave_shared::lessons::io::Downloaded;
-use interleave_shared::record::SETUP_TASK;
-use interleave_shared::task::{self, FromWorker, Job, Output, Task, TaskError, ToWorker};
-use interleave_shared::{Clock, Runs, Span, SpanKind, Timing};
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::process::ExitStatusExt;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Condvar, Mutex};
+use interleave_shared::task::{self, Job, Output, Task, TaskError, ToWorker};
+use interleave_shared::{Runs, Span, SpanKind, Timing};
+use std::io::{BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 
 /// What to send: per child, its tasks, and how each child runs them.
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub struct Dispatch {
     /// `per_child[c]` are the tasks child `c` gets, in order.
     pub per_child: Vec<Vec<Task>>,
     /// Span kind of the tasks (compute or wait).
@@ -32,76 +38,9 @@ pub struct Plan {
     pub bound: Option<usize>,
 }
 
-/// The bounded queue's credit: tasks in flight, and how often the producer found it full.
-#[derive(Debug, Default)]
-struct Credit {
-    state: Mutex<CreditState>,
-    room: Condvar,
-}
-
-#[derive(Debug, Default)]
-struct CreditState {
-    in_flight: usize,
-    waits: u64,
-    max_in_flight: usize,
-    /// A reader stopped (a child ended): nobody will make room any more.
-    closed: bool,
-    /// `(ms, tasks in flight)` at every change, for the queue's fill over time.
-    levels: Vec<(f64, u32)>,
-}
-
-/// Raw fill samples kept before thinning: bounds memory on a run of a million tasks.
-const MAX_RAW_LEVELS: usize = 200_000;
-
-impl CreditState {
-    fn level(&mut self, at_ms: f64) {
-        if self.levels.len() < MAX_RAW_LEVELS {
-            self.levels.push((at_ms, self.in_flight as u32));
-        }
-    }
-}
-
-impl Credit {
-    fn lock(&self) -> std::sync::MutexGuard<'_, CreditState> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Wait for room for one more task; false when the queue was closed meanwhile.
-    // @code queue:processes
-    fn take(&self, bound: usize, clock: &MonoClock) -> bool {
-        let mut s = self.lock();
-        if s.in_flight >= bound && !s.closed {
-            s.waits += 1;
-        }
-        while s.in_flight >= bound && !s.closed {
-            s = self.room.wait(s).unwrap_or_else(|p| p.into_inner());
-        }
-        if s.closed {
-            return false;
-        }
-        s.in_flight += 1;
-        s.max_in_flight = s.max_in_flight.max(s.in_flight);
-        s.level(clock.now_ms());
-        true
-    }
-    // @end
-
-    fn give(&self, clock: &MonoClock) {
-        let mut s = self.lock();
-        s.in_flight = s.in_flight.saturating_sub(1);
-        s.level(clock.now_ms());
-        self.room.notify_all();
-    }
-
-    fn close(&self) {
-        self.lock().closed = true;
-        self.room.notify_all();
-    }
-}
-
 /// What came back: per task its output, plus spans (spawn and tasks) and children's totals.
 #[derive(Debug, Default)]
-pub struct Outcome {
+pub struct Dispatched {
     /// `(task id, output)` for every task sent, in task order.
     pub outputs: Vec<(u32, Output)>,
     /// Spawn spans (task [`SETUP_TASK`]) and task spans.
@@ -118,7 +57,7 @@ pub struct Outcome {
     pub levels: Vec<(f64, u32)>,
 }
 
-impl Outcome {
+impl Dispatched {
     /// Every output as a sum, in task order.
     pub fn sums(&self) -> Result<Vec<u128>, TaskError> {
         self.outputs
@@ -157,7 +96,7 @@ impl Drop for Children {
     }
 }
 
-impl Plan {
+impl Dispatch {
     /// The plan for a strategy run by `runs`: [`Runs::ProcessesWithEventLoops`] starts one child
     /// per core, each running its share of `workers` as async tasks; anything else starts
     /// `workers` children that take one task at a time.
@@ -168,7 +107,7 @@ impl Plan {
         } else {
             (workers, 1)
         };
-        Plan {
+        Dispatch {
             per_child: round_robin(tasks, children),
             kind,
             slots,
@@ -212,32 +151,32 @@ pub fn run_measured(
     workers: u32,
     jobs: impl IntoIterator<Item = Job>,
     kind: SpanKind,
-) -> Result<(Outcome, Timing)> {
+) -> Result<(Dispatched, Timing)> {
     let tasks = (0u32..)
         .zip(jobs)
         .map(|(id, job)| Task { id, job })
         .collect();
-    run_plan(Plan::new(runs, workers, tasks, kind))
+    run_plan(Dispatch::new(runs, workers, tasks, kind))
 }
 
-/// The same through a bounded queue of `bound` tasks in flight (see [`Plan::bound`]).
+/// The same through a bounded queue of `bound` tasks in flight (see [`Dispatch::bound`]).
 pub fn run_bounded(
     runs: Runs,
     workers: u32,
     jobs: impl IntoIterator<Item = Job>,
     kind: SpanKind,
     bound: usize,
-) -> Result<(Outcome, Timing)> {
+) -> Result<(Dispatched, Timing)> {
     let tasks = (0u32..)
         .zip(jobs)
         .map(|(id, job)| Task { id, job })
         .collect();
-    let mut plan = Plan::new(runs, workers, tasks, kind);
+    let mut plan = Dispatch::new(runs, workers, tasks, kind);
     plan.bound = Some(bound.max(1));
     run_plan(plan)
 }
 
-fn run_plan(plan: Plan) -> Result<(Outcome, Timing)> {
+fn run_plan(plan: Dispatch) -> Result<(Dispatched, Timing)> {
     let (outcome, mut timing) = measure(|c| run(&plan, c))?;
     timing.peak_rss_kb = timing
         .peak_rss_kb
@@ -248,7 +187,7 @@ fn run_plan(plan: Plan) -> Result<(Outcome, Timing)> {
 /// Start one child per entry of `plan.per_child`, feed it, collect its answers, wait for it.
 /// A child that dies before answering all its tasks is reported at once — which child, the task
 /// it was running, how it ended — and the other children are killed rather than waited for.
-pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
+pub fn run(plan: &Dispatch, clock: &MonoClock) -> Result<Dispatched> {
     let exe = std::env::current_exe().context("cannot find the interleave binary to re-run")?;
     let mut started = Children(Vec::new(), None);
     let mut spawned_at = Vec::new();
@@ -353,7 +292,7 @@ pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
             .collect()
     });
     let mut started = children.into_inner().unwrap_or_else(|p| p.into_inner());
-    let mut outcome = Outcome::default();
+    let mut outcome = Dispatched::default();
     // The child that failed first tells the story; the others were stopped because of it.
     let first = started.1;
     let mut failures = Vec::new();
@@ -391,166 +330,5 @@ pub fn run(plan: &Plan, clock: &MonoClock) -> Result<Outcome> {
     Ok(outcome)
 }
 
-/// How a child that stopped answering ended.
-struct Died {
-    pid: u32,
-    status: ExitStatus,
-}
-
-impl Died {
-    /// "worker process 1 (pid 4242) was killed by signal 9 (SIGKILL) while running task 7".
-    fn story(&self, c: usize, running: Option<u32>) -> String {
-        let how = match (self.status.signal(), self.status.code()) {
-            (Some(sig), _) => format!("was killed by signal {sig} ({})", signal_name(sig)),
-            (None, Some(code)) => format!("exited with status {code}"),
-            (None, None) => format!("ended ({})", self.status),
-        };
-        let task = running.map_or_else(
-            || " after its last task".to_string(),
-            |t| format!(" while running task {t}"),
-        );
-        format!(
-            "worker process {c} (pid {}) {how}{task}; the other workers were stopped",
-            self.pid
-        )
-    }
-}
-
-/// Reap child `dead` (its stdout closed, so it has ended or is about to) and kill every other
-/// child. `None` if `dead` is still running after a moment (it closed stdout but lives on), or
-/// if it was one of those killed because another child failed first.
-fn stop_all_but(children: &Mutex<Children>, dead: usize) -> Option<Died> {
-    let mut all = children.lock().unwrap_or_else(|p| p.into_inner());
-    if all.1.is_some_and(|first| first != dead) {
-        return None;
-    }
-    all.1 = Some(dead);
-    for (c, slot) in all.0.iter_mut().enumerate() {
-        if c != dead
-            && let Some(child) = slot
-        {
-            let _ = child.kill();
-        }
-    }
-    let child = all.0.get_mut(dead)?.as_mut()?;
-    let pid = child.id();
-    for _ in 0..50 {
-        if let Ok(Some(status)) = child.try_wait() {
-            return Some(Died { pid, status });
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    let _ = child.kill();
-    None
-}
-
-/// The first task of `tasks` with no answer.
-fn unanswered(tasks: &[Task], answers: Option<&ChildAnswers>) -> Option<u32> {
-    tasks
-        .iter()
-        .map(|t| t.id)
-        .find(|id| answers.is_none_or(|a| !a.outputs.iter().any(|(done, _)| done == id)))
-}
-
-/// The usual name of a signal number on Linux.
-fn signal_name(sig: i32) -> &'static str {
-    match sig {
-        libc::SIGKILL => "SIGKILL",
-        libc::SIGTERM => "SIGTERM",
-        libc::SIGINT => "SIGINT",
-        libc::SIGHUP => "SIGHUP",
-        libc::SIGSEGV => "SIGSEGV",
-        libc::SIGABRT => "SIGABRT",
-        libc::SIGPIPE => "SIGPIPE",
-        _ => "a signal",
-    }
-}
-
-/// Where one child's spans go on the timeline.
-struct Lane {
-    /// Timeline worker of the child's slot 0.
-    first: u32,
-    /// When the child was started (monotonic ns).
-    spawned_ns: u64,
-    /// Span kind of its tasks.
-    kind: SpanKind,
-}
-
-/// Everything one child answered.
-#[derive(Default)]
-struct ChildAnswers {
-    outputs: Vec<(u32, Output)>,
-    spans: Vec<Span>,
-    peak_rss_kb: u64,
-}
-
-fn read_child(
-    lane: &Lane,
-    reader: impl BufRead,
-    clock: &MonoClock,
-    answered: &dyn Fn(),
-) -> Result<ChildAnswers> {
-    let mut answers = ChildAnswers::default();
-    for line in reader.lines() {
-        let line = line?;
-        match task::decode::<FromWorker>(&line)? {
-            FromWorker::Ready { .. } => answers.spans.push(Span {
-                worker: lane.first,
-                task: SETUP_TASK,
-                start_ms: clock.ms_of(lane.spawned_ns),
-                end_ms: clock.now_ms(),
-                kind: SpanKind::Spawn,
-            }),
-            FromWorker::Done {
-                id,
-                slot,
-                t0_ns,
-                t1_ns,
-                out,
-            } => {
-                answers.spans.push(Span {
-                    worker: lane.first + slot,
-                    task: id,
-                    start_ms: clock.ms_of(t0_ns),
-                    end_ms: clock.ms_of(t1_ns),
-                    kind: lane.kind,
-                });
-                answers.outputs.push((id, out));
-                answered();
-            }
-            FromWorker::Failed { id, message } => bail!("task {id}: {message}"),
-            FromWorker::Finished { peak_rss_kb, .. } => answers.peak_rss_kb = peak_rss_kb,
-            FromWorker::Total { .. } => bail!("unexpected total from a worker: '{line}'"),
-        }
-    }
-    Ok(answers)
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn round_robin_spreads_evenly_and_never_makes_empty_children() {
-        let tasks: Vec<u32> = (0..5).collect();
-        let per = round_robin(tasks.clone(), 2);
-        assert_eq!(per, vec![vec![0, 2, 4], vec![1, 3]]);
-        assert_eq!(round_robin(tasks, 9).len(), 5);
-    }
-
-    #[test]
-    fn a_hybrid_plan_gives_each_process_a_share_of_the_async_workers() {
-        let tasks: Vec<Task> = (0..8)
-            .map(|id| Task {
-                id,
-                job: Job::Echo { value: 1 },
-            })
-            .collect();
-        let plan = Plan::new(Runs::Processes, 3, tasks.clone(), SpanKind::Wait);
-        assert_eq!((plan.per_child.len(), plan.slots), (3, 1));
-        let plan = Plan::new(Runs::ProcessesWithEventLoops, 8, tasks, SpanKind::Wait);
-        let children = plan.per_child.len() as u32;
-        assert_eq!(children, super::super::os::default_workers().clamp(1, 8));
-        assert_eq!(plan.slots, 8u32.div_ceil(children));
-    }
-}
+mod tests;

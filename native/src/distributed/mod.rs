@@ -1,0 +1,39 @@
+//! The distributed lesson's machinery: the notes' master and workers (a `BaseManager` serving a
+//! task queue and a result queue on the network behind an auth key), on NATS JetStream.
+//!
+//! - [`broker`]: a private Debian `nats-server` per run, behind a random key, swept after a kill.
+//! - [`netns`]: hosts as network namespaces joined by veth to a bridge (root only).
+//! - [`protocol`]: what master and workers agree on: answers, stream names, connecting.
+//! - [`master`]: publish, start workers, kill one on request, collect, clean up; [`collect`]
+//!   keeps one answer per task id; [`phases`] says where the master's time went; [`signals`]
+//!   lets SIGINT/SIGTERM stop everything the master started.
+//! - [`worker`]: the `interleave worker` process.
+//!
+//! It takes plain option structs ([`MasterOptions`], [`JoinOptions`]), never the CLI's types;
+//! the lesson's runner (`lessons::distributed`) and `bench` are its callers.
+
+pub mod broker;
+mod collect;
+mod master;
+pub mod netns;
+mod phases;
+mod protocol;
+mod signals;
+#[cfg(test)]
+mod tests;
+mod worker;
+
+pub use master::{MasterOptions, MasterRun, run_master};
+pub use phases::Phases;
+pub use protocol::{Answer, Names, connect, create, publish, workers_consumer};
+pub use worker::{JoinOptions, WorkerOptions, join, prefetch_for};
+
+use interleave_shared::Requirement;
+
+/// Whether this machine meets `requirement` (root, a nats-server to start).
+pub fn met(requirement: Requirement) -> bool {
+    match requirement {
+        Requirement::Root => crate::exec::is_root(),
+        Requirement::Broker => broker::program().is_some(),
+    }
+}

@@ -1,0 +1,25 @@
+//! Formatting helpers that prose in several modules shares (claims' reasons, verdicts). A leaf:
+//! it imports nothing of the crate, so anything may use it without tying modules in a circle.
+
+/// Format milliseconds for prose: whole ms above 100, otherwise two significant decimals.
+pub fn fmt_ms(ms: f64) -> String {
+    if ms >= 100.0 {
+        format!("{ms:.0} ms")
+    } else if ms >= 1.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{ms:.3} ms")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fmt_ms;
+
+    #[test]
+    fn milliseconds_read_with_as_many_decimals_as_matter() {
+        assert_eq!(fmt_ms(1234.4), "1234 ms");
+        assert_eq!(fmt_ms(12.34), "12.3 ms");
+        assert_eq!(fmt_ms(0.1234), "0.123 ms");
+    }
+}
