@@ -200,6 +200,9 @@ async fn import(file: web_sys::File) -> Result<Vec<interleave_shared::RunRecord>
 }
 
 /// The whole page.
+///
+/// Long on purpose: a function component's hooks must run in the same order on every render, so
+/// they stay in one body; what it draws is delegated to `components/`.
 #[function_component(App)]
 pub fn app() -> Html {
     let url_settings = use_memo((), |_| url::read(platform::hardware_threads()));

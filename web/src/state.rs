@@ -122,6 +122,7 @@ impl State {
 impl Reducible for State {
     type Action = Action;
 
+    /// Long on purpose: one arm per `Action`, so the page's whole behaviour is one `match`.
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut s = (*self).clone();
         match action {

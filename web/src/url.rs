@@ -56,6 +56,9 @@ pub fn read(cores: u32) -> UrlSettings {
 }
 
 /// Parse a query string (with or without the leading `?`); `cores` sets default worker counts.
+///
+/// Long on purpose: one parameter after another, each with its own fallback and message, read top
+/// to bottom like the contract it implements.
 pub fn parse(search: &str, cores: u32) -> UrlSettings {
     let query = search.strip_prefix('?').unwrap_or(search);
     let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())

@@ -132,7 +132,7 @@ fn claim_tallies(args: &BenchArgs) -> Result<()> {
 /// The figures: cpu and io on every native strategy, the probes, the ladder, the distributed
 /// path, and with `--browser` the page's own.
 fn figures(args: &BenchArgs) -> Result<()> {
-    let (repeat, json) = (args.repeat, args.json);
+    let repeat = args.repeat;
     let workers = args.workers.unwrap_or_else(exec::default_workers);
     exec::raise_fd_limit();
     eprintln!(
@@ -189,33 +189,13 @@ fn figures(args: &BenchArgs) -> Result<()> {
     } else {
         None
     };
-    let figures = browser.as_ref().map(|b| &b.figures);
-    let ratios = Ratios {
-        p1_native_efficiency: rayon_efficiency,
-        p2_wasm_over_native_sequential: figures
-            .map(|f| f.cpu.sequential.median)
-            .zip(median_of(&cpu, S::Sequential))
-            .map(|(w, n)| w / n),
-        p3_wasm_pool_over_native_rayon: figures
-            .map(|f| f.cpu.pool.median)
-            .zip(median_of(&cpu, S::Rayon))
-            .map(|(w, n)| n / w),
-        p5_native_async_io: async_1000_wall_ms / 100.0,
-        p5_browser_async_io: figures.map(|f| f.io_async.median / f.io_async.latency_ms),
-        best_of: BestOf {
-            p1_native_efficiency: min_of(&cpu, S::Sequential)
-                .zip(min_of(&cpu, S::Rayon))
-                .map(|(s, r)| s / r / f64::from(workers)),
-            p2_wasm_over_native_sequential: figures
-                .map(|f| f.cpu.sequential.min)
-                .zip(min_of(&cpu, S::Sequential))
-                .map(|(w, n)| w / n),
-            p3_wasm_pool_over_native_rayon: figures
-                .map(|f| f.cpu.pool.min)
-                .zip(min_of(&cpu, S::Rayon))
-                .map(|(w, n)| n / w),
-        },
-    };
+    let ratios = ratios(
+        &cpu,
+        browser.as_ref(),
+        rayon_efficiency,
+        async_1000_wall_ms,
+        workers,
+    );
     let report = Report {
         cpu,
         io: io_records,
@@ -230,15 +210,59 @@ fn figures(args: &BenchArgs) -> Result<()> {
         browser,
         ratios,
     };
+    publish(&report, args, workers)
+}
+
+/// The ratios the targets are judged on, from the cpu records and the browser's figures.
+fn ratios(
+    cpu: &[RunRecord],
+    browser: Option<&browser::Browser>,
+    rayon_efficiency: f64,
+    async_1000_wall_ms: f64,
+    workers: u32,
+) -> Ratios {
+    let figures = browser.as_ref().map(|b| &b.figures);
+    Ratios {
+        p1_native_efficiency: rayon_efficiency,
+        p2_wasm_over_native_sequential: figures
+            .map(|f| f.cpu.sequential.median)
+            .zip(median_of(cpu, S::Sequential))
+            .map(|(w, n)| w / n),
+        p3_wasm_pool_over_native_rayon: figures
+            .map(|f| f.cpu.pool.median)
+            .zip(median_of(cpu, S::Rayon))
+            .map(|(w, n)| n / w),
+        p5_native_async_io: async_1000_wall_ms / 100.0,
+        p5_browser_async_io: figures.map(|f| f.io_async.median / f.io_async.latency_ms),
+        best_of: BestOf {
+            p1_native_efficiency: min_of(cpu, S::Sequential)
+                .zip(min_of(cpu, S::Rayon))
+                .map(|(s, r)| s / r / f64::from(workers)),
+            p2_wasm_over_native_sequential: figures
+                .map(|f| f.cpu.sequential.min)
+                .zip(min_of(cpu, S::Sequential))
+                .map(|(w, n)| w / n),
+            p3_wasm_pool_over_native_rayon: figures
+                .map(|f| f.cpu.pool.min)
+                .zip(min_of(cpu, S::Rayon))
+                .map(|(w, n)| n / w),
+        },
+    }
+}
+
+/// Print the report (or its JSON), write `--out`, and with browser figures rewrite the
+/// generated block of docs/benchmarks.md.
+fn publish(report: &Report, args: &BenchArgs, workers: u32) -> Result<()> {
+    let (repeat, json) = (args.repeat, args.json);
     if let Some(out) = &args.out {
-        std::fs::write(out, serde_json::to_vec_pretty(&report)?)
+        std::fs::write(out, serde_json::to_vec_pretty(report)?)
             .with_context(|| format!("cannot write {}", out.display()))?;
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        println!("{}", serde_json::to_string_pretty(report)?);
         return Ok(());
     }
-    let text = report::render(&report, args.size, workers, repeat);
+    let text = report::render(report, args.size, workers, repeat);
     println!("{text}");
     if report.browser.is_some() {
         let block = format!(

@@ -107,6 +107,9 @@ pub fn machine() -> String {
 
 /// The whole report as text: native tables, the ladder, the companion, the cross-side table and
 /// the ratios with their targets.
+///
+/// Long on purpose: the report is one document written top to bottom, and one function keeps its
+/// layout in one place.
 pub fn render(report: &Report, size: u64, workers: u32, repeat: u32) -> String {
     use std::fmt::Write;
     let mut o = String::new();

@@ -66,6 +66,9 @@ fn median(mut v: Vec<u64>) -> u64 {
 }
 
 /// Run the soak for `seconds`.
+///
+/// Long on purpose: the load, the sampling of the companion's memory and the final tally share one
+/// clock and one child process.
 pub fn soak(seconds: u64) -> Result<Soak> {
     let (mut child, base) = super::probes::companion_process()?;
     let pid = child.id();

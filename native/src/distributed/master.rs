@@ -80,9 +80,97 @@ fn run_id() -> Result<String> {
     Ok(random_token()?[..8].to_string())
 }
 
+/// Where the workers reach the broker.
+struct Reach<'a> {
+    url: &'a str,
+    token: Option<&'a str>,
+}
+
+/// Start `options.workers` `interleave worker` processes (each in its host's namespace with
+/// `hosts`), the one to be killed told to hold its first task. They start while the master
+/// publishes: process start-up overlaps the queue filling.
+fn start_workers(
+    exe: &std::path::Path,
+    hosts: Option<&Hosts>,
+    reach: &Reach,
+    names: &Names,
+    options: &MasterOptions,
+) -> Result<Workers> {
+    let mut workers = Workers(Vec::new());
+    for w in 0..options.workers {
+        let mut cmd = match hosts {
+            Some(h) => {
+                let mut c = h.exec_in(w);
+                c.arg(exe);
+                crate::exec::mark_child(&mut c);
+                c
+            }
+            None => crate::exec::child_command(exe),
+        };
+        cmd.args(["worker", "--broker", reach.url, "--run", names.run()])
+            .args(["--id", &w.to_string(), "--idle-ms", "1500"])
+            .args(["--prefetch", &options.prefetch.to_string()])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            // A worker that fails shows up as tasks left unanswered (and, killed or not, its
+            // tasks are redelivered); its own chatter would interleave with the table.
+            .stderr(std::process::Stdio::null());
+        match reach.token {
+            Some(t) => cmd.env("INTERLEAVE_TOKEN", t),
+            None => cmd.env_remove("INTERLEAVE_TOKEN"),
+        };
+        if options.kill_worker == Some(w) {
+            cmd.arg("--hold-first");
+        }
+        workers
+            .0
+            .push(cmd.spawn().context("cannot start a worker process")?);
+    }
+    Ok(workers)
+}
+
+/// Wait until worker `k` says (on `holding`) that it holds a task, then kill it with SIGKILL:
+/// the task it held is unacknowledged, so the broker must hand it to another worker.
+async fn kill_when_holding(
+    k: u32,
+    holding: &mut async_nats::Subscriber,
+    workers: &mut Workers,
+) -> Result<Killed> {
+    let said = tokio::time::timeout(Duration::from_secs(20), holding.next())
+        .await
+        .map_err(|_| anyhow!("worker {k} never took a task to be killed holding"))?
+        .ok_or_else(|| anyhow!("the holding subscription ended"))?;
+    let text = String::from_utf8_lossy(&said.payload).into_owned();
+    let mut words = text.split_whitespace().skip(1);
+    let (task, took_at) = match (
+        words.next().and_then(|t| t.parse().ok()),
+        words.next().and_then(|t| t.parse().ok()),
+    ) {
+        (Some(task), Some(at)) => (task, at),
+        _ => bail!("worker {k} said '{text}'"),
+    };
+    let child = workers
+        .0
+        .get_mut(k as usize)
+        .ok_or_else(|| anyhow!("no worker {k}"))?;
+    child.kill().context("cannot kill the worker")?;
+    let killed_at = epoch_ms();
+    child.wait()?;
+    Ok(Killed {
+        worker: k,
+        task,
+        took_at,
+        killed_at,
+    })
+}
+
 /// The master: start (or use) a broker, put `tasks` on its work queue, start
 /// `options.workers` `interleave worker` processes on this machine, and collect one answer per
 /// task. Every process and the private broker are stopped before it returns, also on error.
+///
+/// Long on purpose: the runtime, the broker and the hosts must be dropped in this order at its end,
+/// which one body makes visible; the parts that stand alone (starting workers, the kill,
+/// collecting) are functions of their own.
 pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun> {
     let _interrupts = InterruptGuard::install();
     let started = std::time::Instant::now();
@@ -138,36 +226,16 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
         phases.queue_ready = since();
         // Workers start while the master publishes: process start-up overlaps the queue
         // filling, and the first tasks are taken as soon as they are stored.
-        let mut workers = Workers(Vec::new());
-        for w in 0..options.workers {
-            let mut cmd = match &hosts {
-                Some(h) => {
-                    let mut c = h.exec_in(w);
-                    c.arg(&exe);
-                    crate::exec::mark_child(&mut c);
-                    c
-                }
-                None => crate::exec::child_command(&exe),
-            };
-            cmd.args(["worker", "--broker", &url, "--run", names.run()])
-                .args(["--id", &w.to_string(), "--idle-ms", "1500"])
-                .args(["--prefetch", &options.prefetch.to_string()])
-                .stdin(std::process::Stdio::null())
-                .stdout(std::process::Stdio::null())
-                // A worker that fails shows up as tasks left unanswered (and, killed or not,
-                // its tasks are redelivered); its own chatter would interleave with the table.
-                .stderr(std::process::Stdio::null());
-            match &token {
-                Some(t) => cmd.env("INTERLEAVE_TOKEN", t),
-                None => cmd.env_remove("INTERLEAVE_TOKEN"),
-            };
-            if options.kill_worker == Some(w) {
-                cmd.arg("--hold-first");
-            }
-            workers
-                .0
-                .push(cmd.spawn().context("cannot start a worker process")?);
-        }
+        let mut workers = start_workers(
+            &exe,
+            hosts.as_ref(),
+            &Reach {
+                url: &url,
+                token: token.as_deref(),
+            },
+            &names,
+            options,
+        )?;
         phases.workers_started = since();
         // Publishing, killing (with --kill-worker) and collecting run side by side: answers
         // come back while tasks are still going out.
@@ -176,35 +244,10 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
             anyhow::Ok(since())
         };
         let killing = async {
-            let (Some(k), Some(sub)) = (options.kill_worker, holding.as_mut()) else {
-                return anyhow::Ok(None);
-            };
-            let said = tokio::time::timeout(Duration::from_secs(20), sub.next())
-                .await
-                .map_err(|_| anyhow!("worker {k} never took a task to be killed holding"))?
-                .ok_or_else(|| anyhow!("the holding subscription ended"))?;
-            let text = String::from_utf8_lossy(&said.payload).into_owned();
-            let mut words = text.split_whitespace().skip(1);
-            let (task, took_at) = match (
-                words.next().and_then(|t| t.parse().ok()),
-                words.next().and_then(|t| t.parse().ok()),
-            ) {
-                (Some(task), Some(at)) => (task, at),
-                _ => bail!("worker {k} said '{text}'"),
-            };
-            let child = workers
-                .0
-                .get_mut(k as usize)
-                .ok_or_else(|| anyhow!("no worker {k}"))?;
-            child.kill().context("cannot kill the worker")?;
-            let killed_at = epoch_ms();
-            child.wait()?;
-            Ok(Some(Killed {
-                worker: k,
-                task,
-                took_at,
-                killed_at,
-            }))
+            match (options.kill_worker, holding.as_mut()) {
+                (Some(k), Some(sub)) => kill_when_holding(k, sub, &mut workers).await.map(Some),
+                _ => anyhow::Ok(None),
+            }
         };
         let collecting = collect(&js, &names, tasks.len(), Duration::from_secs(120));
         let (published, killed, collected) = tokio::try_join!(publishing, killing, collecting)?;

@@ -146,6 +146,9 @@ pub fn helping(ack_wait: Duration, task_time: Option<Duration>, prefetch: usize)
 
 /// [`work_holding`]'s loop, counting into `answered` so a run that ends under it still reports
 /// what it did.
+///
+/// Long on purpose: one loop whose every exit (done, queue removed, idle) must settle the answered
+/// tasks first; in one place the order is visible.
 async fn take_tasks(
     client: &async_nats::Client,
     js: &jetstream::Context,

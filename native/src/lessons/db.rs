@@ -65,6 +65,8 @@ fn insert(c: &Connection, id: u64, producer: u32) -> rusqlite::Result<usize> {
     )
 }
 
+/// Long on purpose: the three strategies share one database file, one set of producers and one
+/// ledger check, and differ only in who writes; one body shows that difference side by side.
 pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
     super::expect(
         LessonId::Db,

@@ -31,8 +31,8 @@ impl Need {
 
     fn describe(self) -> String {
         match self {
-            Need::Root => "root (network namespaces)".to_string(),
-            Need::Program(name) => format!("{name} on PATH"),
+            Need::Root => "root (network namespaces; CI runs as root)".to_string(),
+            Need::Program(name) => format!("{name} (`sudo scripts/setup test` installs it)"),
         }
     }
 }
@@ -63,15 +63,14 @@ pub fn needs(test: &str, needs: &[Need]) -> bool {
     if missing.is_empty() {
         return true;
     }
-    let line = format!(
-        "skipped: {test} needs {}; `scripts/setup test` installs the programs, and the test \
-         must run as root for namespaces",
-        missing.join(" and ")
-    );
+    let line = format!("skipped: {test} needs {}", missing.join(" and "));
     if std::env::var_os("INTERLEAVE_REQUIRE_ALL").is_some_and(|v| v == "1") {
         panic!("{line} (INTERLEAVE_REQUIRE_ALL=1: nothing may be skipped)");
     }
-    eprintln!("{line}");
+    // Straight to the process's stderr, past the test harness's capture, so `cargo test`
+    // shows every skip even though the test passes.
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
     false
 }
 

@@ -208,3 +208,30 @@ fn models_refuse_what_they_do_not_have() {
         "{err}"
     );
 }
+
+/// Loom, which runs the real atomics of the race lesson under every interleaving, and the
+/// explorer, which enumerates the lesson's step model, agree on which strategies can lose an
+/// update.
+#[cfg(loom)]
+#[test]
+fn loom_and_the_explorer_agree_on_which_strategies_can_go_wrong() {
+    use crate::catalogue::LessonId;
+    use crate::lessons::race::Variant;
+    use std::sync::atomic::{AtomicBool, Ordering as O};
+    static LOST: AtomicBool = AtomicBool::new(false);
+    for (variant, name) in [
+        (Variant::Unsynchronized, "unsynchronized"),
+        (Variant::Mutex, "mutex"),
+        (Variant::Atomic, "atomic"),
+    ] {
+        LOST.store(false, O::SeqCst);
+        loom::model(move || {
+            if crate::lessons::race::loom_tests::two_workers(variant) != 0 {
+                LOST.store(true, O::SeqCst);
+            }
+        });
+        let m = model(LessonId::Race, name, 2, 1).unwrap();
+        let census = enumerate(&m).unwrap();
+        assert_eq!(LOST.load(O::SeqCst), census.wrong > 0, "{name}");
+    }
+}

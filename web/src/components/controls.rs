@@ -22,6 +22,8 @@ pub struct Props {
 }
 
 /// The controls; every input shows its bounds.
+///
+/// Long on purpose: one `html!` form; each input's behaviour is an `Action` in `state.rs`.
 #[function_component(Controls)]
 pub fn controls(props: &Props) -> Html {
     let s = &props.state;

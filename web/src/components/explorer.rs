@@ -28,6 +28,8 @@ const WORKER_CHOICES: [u32; 3] = [1, 2, 3];
 const ROUND_CHOICES: [u32; 3] = [1, 2, 3];
 
 /// The explorer panel (test id `explore`).
+///
+/// Long on purpose: one `html!` panel; stepping and counting live in `explorer.rs`.
 #[function_component(ExplorerPanel)]
 pub fn explorer_panel(props: &Props) -> Html {
     let e = &props.explorer;

@@ -63,6 +63,8 @@ fn workers_cell(r: &RunRecord) -> String {
 
 /// Table (test id `result-row` per record), bars, verdict and the lesson's claims (test id
 /// `claim`, with `data-id` and `data-held`).
+///
+/// Long on purpose: one `html!` table; the numbers it shows are computed by `interleave-shared`.
 #[function_component(Results)]
 pub fn results(props: &Props) -> Html {
     let records = &props.records;

@@ -90,6 +90,8 @@ fn legend_kinds(records: &[RunRecord]) -> Vec<SpanKind> {
     kinds
 }
 
+/// Long on purpose: one `html!` tree of SVG; its geometry comes from `lanes.rs`, which is tested on
+/// the host.
 #[function_component(Timeline)]
 pub fn timeline(props: &Props) -> Html {
     let opened = use_state(Vec::<String>::new);

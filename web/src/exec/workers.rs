@@ -214,6 +214,9 @@ pub struct Pressure {
 /// [`run`] through a bounded queue: each worker holds up to `depth` posted and unanswered jobs
 /// (its share of the queue; the page is the producer and waits when that share is full). Also
 /// returns `(ms, jobs in flight)` at every change: the queue's fill over time.
+///
+/// Long on purpose: the producer's loop, the credit per worker and the answers arrive on one set of
+/// message channels that one body owns.
 pub async fn run_queued(
     jobs: Vec<Job>,
     workers: u32,

@@ -187,6 +187,9 @@ fn run_plan(plan: Dispatch) -> Result<(Dispatched, Timing)> {
 /// Start one child per entry of `plan.per_child`, feed it, collect its answers, wait for it.
 /// A child that dies before answering all its tasks is reported at once — which child, the task
 /// it was running, how it ended — and the other children are killed rather than waited for.
+///
+/// Long on purpose: the feeder, the readers and the waiter share one `thread::scope`, the
+/// children's handles and the credit; apart they would pass the same borrows around.
 pub fn run(plan: &Dispatch, clock: &MonoClock) -> Result<Dispatched> {
     let exe = std::env::current_exe().context("cannot find the interleave binary to re-run")?;
     let mut started = Children(Vec::new(), None);
