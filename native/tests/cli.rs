@@ -171,9 +171,16 @@ fn bad(args: &[&str], message: &str) {
 
 #[test]
 fn unknown_lesson_exits_2_listing_lessons() {
+    let names: Vec<&str> = interleave_shared::LessonId::ALL
+        .iter()
+        .map(|l| l.name())
+        .collect();
     bad(
         &["run", "nope"],
-        "unknown lesson 'nope'; available lessons: cpu, io, race, deadlock, queue, db, pools, local, daemon, processes, coroutine, cost",
+        &format!(
+            "unknown lesson 'nope'; available lessons: {}",
+            names.join(", ")
+        ),
     );
 }
 
