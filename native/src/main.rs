@@ -39,7 +39,7 @@ use interleave_shared::lessons::catalogue;
 use interleave_shared::request::{RawParams, StrategyList};
 use interleave_shared::{LessonId, ParamError, RunBody, RunRecord, verdict};
 use run::Plan;
-use server::Companion;
+use server::RunCompanion;
 use std::process::ExitCode;
 
 fn lessons_help() -> String {
@@ -191,10 +191,10 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             kill_worker: args.kill_worker,
         },
     };
-    let server = Companion::for_request(&request, args.server)?;
+    let server = RunCompanion::for_request(&request, args.server)?;
     let plan = Plan::new(request)
         .repeat(args.repeat)
-        .server(server.as_ref().map(Companion::base))
+        .server(server.as_ref().map(RunCompanion::base))
         .options(options);
     let progress = progress::Progress::new(plan.request.strategies.len() as u64, !args.json);
     let records = run::run(&plan, &|s| progress.step(s))?;
@@ -244,8 +244,8 @@ fn compare(args: CompareArgs) -> Result<ExitCode> {
         if request.strategies.is_empty() {
             continue;
         }
-        let server = Companion::for_request(&request, None)?;
-        let plan = Plan::new(request).server(server.as_ref().map(Companion::base));
+        let server = RunCompanion::for_request(&request, None)?;
+        let plan = Plan::new(request).server(server.as_ref().map(RunCompanion::base));
         all.extend(run::run(&plan, &|_| {})?);
     }
     drop(progress);

@@ -282,39 +282,26 @@ fn records_keep_their_keys() {
     );
 }
 
-#[test]
-fn explore_json_keeps_its_keys() {
+/// `interleave explore race --strategy unsynchronized … --json`, parsed.
+fn explore_json(mode: &[&str]) -> Value {
     let out = interleave()
-        .args([
-            "explore",
-            "race",
-            "--strategy",
-            "unsynchronized",
-            "--all",
-            "--json",
-        ])
+        .args(["explore", "race", "--strategy", "unsynchronized", "--json"])
+        .args(mode)
         .output()
         .expect("runs");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+#[test]
+fn explore_json_keeps_its_keys() {
+    let all = explore_json(&["--all"]);
     has_keys(
-        &v,
+        &all,
         &["schedules", "wrong", "shortest_wrong"],
         "explore --all",
     );
-    let out = interleave()
-        .args([
-            "explore",
-            "race",
-            "--strategy",
-            "unsynchronized",
-            "--schedule",
-            "0,0,0,0,1,1,1,1",
-            "--json",
-        ])
-        .output()
-        .expect("runs");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    has_keys(&v, &["steps", "final", "wrong"], "explore --schedule");
+    let replay = explore_json(&["--schedule", "0,0,0,0,1,1,1,1"]);
+    has_keys(&replay, &["steps", "final", "wrong"], "explore --schedule");
 }
 
 #[test]

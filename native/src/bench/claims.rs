@@ -4,7 +4,7 @@
 //! and each claim's held count is kept with the reason of its last miss.
 
 use crate::run::{self, Plan};
-use crate::server::Companion;
+use crate::server::RunCompanion;
 use anyhow::Result;
 use interleave_shared::claims::listed;
 use interleave_shared::{LessonId, RunBody, Side};
@@ -60,8 +60,8 @@ pub fn tally(lessons: &[LessonId], runs: u32, progress: &dyn Fn(&str)) -> Result
     let mut out: Vec<ClaimTally> = Vec::new();
     for lesson in lessons {
         let request = run::resolve(&RunBody::new(lesson.name()))?;
-        let server = Companion::for_request(&request, None)?;
-        let plan = Plan::new(request).server(server.as_ref().map(Companion::base));
+        let server = RunCompanion::for_request(&request, None)?;
+        let plan = Plan::new(request).server(server.as_ref().map(RunCompanion::base));
         for i in 0..runs {
             progress(&format!("{lesson}: run {} of {runs}", i + 1));
             let records = run::run(&plan, &|_| {})?;

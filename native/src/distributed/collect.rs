@@ -1,6 +1,6 @@
 //! What the master collects: one answer per task id, however often a task was delivered.
 
-use super::protocol::{Answer, Names, epoch_ms};
+use super::protocol::{Names, TaskAnswer, epoch_ms};
 use anyhow::{Context as _, Result, anyhow, bail};
 use async_nats::jetstream::{self, consumer};
 use futures::StreamExt;
@@ -24,7 +24,7 @@ pub struct Collected {
     /// Answers per worker.
     pub per_worker: BTreeMap<u32, u64>,
     /// Every answer as received, with the master's receive time (epoch ms): the timeline.
-    pub received: Vec<(Answer, f64)>,
+    pub received: Vec<(TaskAnswer, f64)>,
 }
 
 impl Collected {
@@ -76,7 +76,7 @@ pub async fn collect(
                 got.outputs.len()
             ),
         };
-        let answers: Vec<Answer> = task::decode(std::str::from_utf8(&msg.payload)?)?;
+        let answers: Vec<TaskAnswer> = task::decode(std::str::from_utf8(&msg.payload)?)?;
         let received_at = epoch_ms();
         for a in answers {
             got.answers += 1;

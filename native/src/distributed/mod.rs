@@ -25,7 +25,7 @@ mod worker;
 
 pub use master::{MasterOptions, MasterRun, run_master};
 pub use phases::Phases;
-pub use protocol::{Answer, Names, connect, create, publish, workers_consumer};
+pub use protocol::{Names, TaskAnswer, connect, create, publish, workers_consumer};
 pub use worker::{JoinOptions, WorkerOptions, join, prefetch_for};
 
 use interleave_shared::Requirement;

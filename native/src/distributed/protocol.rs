@@ -19,7 +19,7 @@ use std::time::Duration;
 
 /// What a worker publishes for each task it computed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Answer {
+pub struct TaskAnswer {
     /// The task's id.
     pub task: u32,
     /// Which worker computed it.

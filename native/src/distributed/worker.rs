@@ -3,7 +3,7 @@
 //! sends their answers in one message, waits for the broker to store it, and only then
 //! acknowledges the tasks.
 
-use super::protocol::{Answer, Names, connect, epoch_ms, run_ended, stored, workers_consumer};
+use super::protocol::{Names, TaskAnswer, connect, epoch_ms, run_ended, stored, workers_consumer};
 use anyhow::{Context as _, Result, anyhow, bail};
 use async_nats::jetstream::{self, consumer};
 use futures::StreamExt;
@@ -41,7 +41,7 @@ pub struct WorkerOptions {
 /// Tasks a worker has answered but not yet acknowledged, and their answers, not yet sent.
 struct Unsettled {
     tasks: Vec<jetstream::Message>,
-    answers: Vec<Answer>,
+    answers: Vec<TaskAnswer>,
     /// Since when the worker has had nothing to do (epoch ms): after its last task, or after
     /// it last sent answers.
     free_since: f64,
@@ -235,7 +235,7 @@ async fn take_tasks(
                 .unwrap_or_else(|| Err("a job no worker can run".to_string()))
                 .map_err(|e| anyhow!("task {}: {e}", t.id))?;
             let computed_at = epoch_ms();
-            let answer = Answer {
+            let answer = TaskAnswer {
                 task: t.id,
                 worker,
                 delivered,

@@ -124,7 +124,7 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
 fn spans_of(run: &distributed::MasterRun) -> Vec<Span> {
     let at = |epoch: f64| (epoch - run.t0).max(0.0);
     let mut spans = Vec::new();
-    let mut by_worker: std::collections::BTreeMap<u32, Vec<(&distributed::Answer, f64)>> =
+    let mut by_worker: std::collections::BTreeMap<u32, Vec<(&distributed::TaskAnswer, f64)>> =
         Default::default();
     for (a, received) in &run.collected.received {
         by_worker.entry(a.worker).or_default().push((a, *received));

@@ -94,25 +94,25 @@ impl Drop for Background {
 
 /// Where lessons that use the companion reach it: `--server` (checked first) or a companion
 /// started in-process for this run and stopped when dropped.
-pub enum Companion {
+pub enum RunCompanion {
     /// A companion somebody else runs.
     External(String),
     /// Ours, for this run.
     Own(Background),
 }
 
-impl Companion {
+impl RunCompanion {
     /// Its base URL.
     pub fn base(&self) -> String {
         match self {
-            Companion::External(url) => url.clone(),
-            Companion::Own(bg) => bg.base.clone(),
+            RunCompanion::External(url) => url.clone(),
+            RunCompanion::Own(bg) => bg.base.clone(),
         }
     }
 
     /// The companion a request needs, if any: `given` (checked with a health request) or one of
     /// our own. A `given` URL for a lesson that fetches nothing is a usage error.
-    pub fn for_request(request: &Request, given: Option<String>) -> Result<Option<Companion>> {
+    pub fn for_request(request: &Request, given: Option<String>) -> Result<Option<RunCompanion>> {
         let info = request.info();
         if !info.uses_server {
             if let Some(url) = given {
@@ -135,7 +135,7 @@ impl Companion {
                     .and_then(|c| c.get(&health).send())
                     .and_then(|r| r.error_for_status());
                 match reach {
-                    Ok(_) => Ok(Some(Companion::External(url))),
+                    Ok(_) => Ok(Some(RunCompanion::External(url))),
                     Err(e) => Err(UsageError::Unreachable {
                         url,
                         reason: e.to_string(),
@@ -143,7 +143,7 @@ impl Companion {
                     .into()),
                 }
             }
-            None => Ok(Some(Companion::Own(Background::start()?))),
+            None => Ok(Some(RunCompanion::Own(Background::start()?))),
         }
     }
 }

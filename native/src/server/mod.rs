@@ -8,7 +8,7 @@ mod guard;
 #[cfg(test)]
 mod tests;
 
-pub use background::{Background, Companion};
+pub use background::{Background, RunCompanion};
 pub use conn::HEADER_TIMEOUT;
 pub use guard::HostGuard;
 
