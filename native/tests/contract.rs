@@ -156,6 +156,10 @@ const TEST_IDS: &[&str] = &[
     "import",
     "export",
     "export-trace",
+    "task-lane",
+    "loop-lane",
+    "ready-queue",
+    "task-hover",
 ];
 
 fn help(sub: Option<&str>) -> String {
@@ -238,6 +242,24 @@ fn records_keep_their_keys() {
         "--json",
     ]);
     has_keys(&deadlock[0], &["cycle", "shows_bug"], "a deadlock record");
+    let event_loop = run_json(&[
+        "run",
+        "event-loop",
+        "--strategies",
+        "blocking",
+        "--json",
+    ]);
+    has_keys(&event_loop[0], &["tasks", "ready"], "an event-loop record");
+    has_keys(
+        &event_loop[0]["tasks"][0],
+        &["id", "name", "polls", "states"],
+        "a task",
+    );
+    has_keys(
+        &event_loop[0]["tasks"][0]["states"][0],
+        &["from_ms", "to_ms", "state"],
+        "a task's state",
+    );
     has_keys(
         &deadlock[0]["cycle"][0],
         &["worker", "holds", "wants", "held_by"],

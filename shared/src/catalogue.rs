@@ -114,6 +114,9 @@ named! {
         Cost = "cost",
         /// A master and workers on several machines, through a broker.
         Distributed = "distributed",
+        /// One thread, many async tasks: states over time, blocking vs offloaded, yielding,
+        /// cancellation.
+        EventLoop = "event-loop",
     }
 }
 
@@ -198,6 +201,16 @@ named! {
         Process = "process",
         /// cost: a message round trip to a running web worker.
         WorkerMessage = "worker-message",
+        /// event-loop: every task awaits between rounds.
+        Cooperative = "cooperative",
+        /// event-loop: one task makes a blocking call inside the loop.
+        Blocking = "blocking",
+        /// event-loop: the same call handed to a thread.
+        Offloaded = "offloaded",
+        /// event-loop: the same time spent computing, in slices with yields between them.
+        Yielding = "yielding",
+        /// event-loop: a timeout cancels one task mid-await; another fails.
+        Cancelled = "cancelled",
         /// cost: starting a web worker.
         WorkerStart = "worker-start",
         /// distributed: the same tasks on an in-process pool (the baseline).

@@ -29,6 +29,14 @@ pub enum LessonDetail {
         /// The fill, sorted by time.
         levels: Vec<(f64, u32)>,
     },
+    /// event-loop: every task's states over the run, and the ready queue's length over time as
+    /// `[ms, tasks ready]` at each change.
+    EventLoop {
+        /// The tasks, by id.
+        tasks: Vec<crate::tasks::TaskTrace>,
+        /// The ready queue.
+        ready: Vec<(f64, u32)>,
+    },
     /// deadlock: the wait-for cycle a worker reported (absent when every round completed).
     Deadlock {
         /// Its steps, starting at the lowest worker.
@@ -73,6 +81,28 @@ impl LessonDetail {
     pub fn hosts(&self) -> &[String] {
         match self {
             LessonDetail::Distributed { hosts, .. } => hosts,
+            _ => &[],
+        }
+    }
+
+    /// The event loop's tasks, for the event-loop lesson.
+    pub fn tasks(&self) -> Option<&[crate::tasks::TaskTrace]> {
+        match self {
+            LessonDetail::EventLoop { tasks, .. } => Some(tasks),
+            _ => None,
+        }
+    }
+
+    /// The event loop's tasks, with the ready queue they add up to.
+    pub fn event_loop(tasks: Vec<crate::tasks::TaskTrace>) -> Self {
+        let ready = crate::tasks::ready_queue(&tasks);
+        LessonDetail::EventLoop { tasks, ready }
+    }
+
+    /// The ready queue's length over time, for the event-loop lesson.
+    pub fn ready(&self) -> &[(f64, u32)] {
+        match self {
+            LessonDetail::EventLoop { ready, .. } => ready,
             _ => &[],
         }
     }

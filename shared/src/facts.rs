@@ -46,6 +46,13 @@ pub enum Fact {
     Deliveries,
     /// distributed: tasks whose counted answer came from a second or later delivery.
     Redelivered,
+    /// event-loop: when task 0's blocking call (or its offloaded, sliced or cancelled twin)
+    /// began, ms since the run started.
+    SpecialFromMs,
+    /// event-loop: when it ended.
+    SpecialToMs,
+    /// event-loop: the cancelled task's clean-up ran (1) or not (0).
+    CleanedUp,
 }
 
 /// A record's facts, in key order.

@@ -13,6 +13,7 @@
 //! - [`request`]: one request type for the CLI, the companion API and the page, validated once.
 //! - [`check`]: [`Checked`], a result beside its reference answer.
 //! - [`task`]: the protocol for workers that share no memory (child processes, web workers).
+//! - [`tasks`]: the recorder both runtimes wrap async tasks in: every task's states over a run.
 //! - [`explore`]: step models of the race and the deadlock, replayed or enumerated in full.
 //! - [`claims`]: what each lesson says a learner should see, checked against every run; [`facts`]:
 //!   the measured numbers those checks read.
@@ -55,6 +56,7 @@ pub mod request;
 pub mod strategy;
 pub mod sync;
 pub mod task;
+pub mod tasks;
 pub mod trace;
 pub mod verdict;
 pub mod visual;

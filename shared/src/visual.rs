@@ -55,6 +55,12 @@ pub enum Visual {
         /// The queue's slots.
         capacity: Fact,
     },
+    /// Per strategy, every async task's state over the run, the loop's own lane, and the ready
+    /// queue under them.
+    Tasks {
+        /// The title over the lanes.
+        title: &'static str,
+    },
     /// Per strategy, a value on a log scale (the cost of one task, from µs to ms).
     Log {
         /// The title over the bars.
@@ -87,6 +93,7 @@ impl Visual {
             | Visual::Count { title, .. }
             | Visual::Ratio { title, .. }
             | Visual::WaitFor { title }
+            | Visual::Tasks { title }
             | Visual::Fill { title, .. }
             | Visual::Log { title, .. } => title,
         }
@@ -143,7 +150,7 @@ pub fn bars(visual: &Visual, records: &[RunRecord]) -> Vec<Bar> {
                     let v = r.fact(fact)?;
                     (label(r), v, format!("{} {unit}", number(v)), f64::NAN)
                 }
-                Visual::WaitFor { .. } | Visual::Fill { .. } => return None,
+                Visual::WaitFor { .. } | Visual::Fill { .. } | Visual::Tasks { .. } => return None,
             })
         })
         .collect();

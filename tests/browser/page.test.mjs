@@ -120,6 +120,7 @@ test('every other lesson: each browser strategy checked, native rows beside them
     daemon: 'size=4',
     processes: 'size=6',
     distributed: 'size=20',
+    'event-loop': 'size=3',
   };
   const covered = ['cpu', 'io']; // their own tests above check every browser strategy
   const lessons = catalogue().filter((l) => !covered.includes(l.lesson));
@@ -652,6 +653,38 @@ test('distributed: a killed worker\'s run from the CLI, imported, shows the held
   await page.locator('.legend .key.redelivered').waitFor();
   await page.getByText(/worker 1 was killed \(SIGKILL\) holding task \d+/).first().waitFor();
   await page.screenshot({ path: artifact('desktop-distributed-killed.png'), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('event-loop: every task\'s states over the real run, the loop lane, the ready queue, a wait named with its line, the cancelled task', { timeout: 180_000 }, async () => {
+  const page = await openPage('/?lesson=event-loop&autorun=1&predict=0');
+  const web = catalogue().find((l) => l.lesson === 'event-loop').web;
+  await runFinished(page, web.length, 120_000);
+  const got = (await rows(page)).filter((r) => r.side === 'web');
+  assert.deepEqual(got.map((r) => r.strategy), web);
+  for (const r of got) assert.equal(r.correct, 'true', `${r.strategy}: ${r.result}`);
+  const lanes = await page.$$eval('[data-testid="task-lane"]', (ls) => ls.map((l) => ({ ...l.dataset, fig: l.closest('figure').querySelector('figcaption').textContent })));
+  assert.ok(lanes.length >= 4 * got.length, JSON.stringify(lanes.slice(0, 4)));
+  for (const l of lanes) assert.match(l.states, /running/, JSON.stringify(l));
+  const blocking = lanes.filter((l) => l.fig.includes('web · blocking') && l.task !== 't0');
+  assert.ok(blocking.length >= 3 && blocking.every((l) => l.states.includes('ready') && l.states.includes('waiting')), JSON.stringify(blocking));
+  const cancelled = lanes.find((l) => l.fig.includes('web · cancelled') && l.task === 't0');
+  assert.ok(cancelled && cancelled.states.endsWith('cancelled'), JSON.stringify(cancelled));
+  const failed = lanes.find((l) => l.fig.includes('web · cancelled') && l.task === 't1');
+  assert.ok(failed && failed.states.endsWith('failed'), JSON.stringify(failed));
+  assert.ok((await page.getByTestId('loop-lane').count()) >= got.length);
+  const queues = await page.$$eval('[data-testid="ready-queue"]', (qs) => qs.map((q) => Number(q.dataset.max)));
+  assert.ok(queues.length >= got.length && Math.max(...queues) >= 3, JSON.stringify(queues));
+  // Hover a timer wait: the line names what it waited on and the await's line.
+  const wait = page.locator('[data-testid="task-lane"] rect.st-waiting[data-line]').first();
+  await wait.hover();
+  const line = await wait.getAttribute('data-line');
+  await page.getByTestId('task-hover').filter({ hasText: new RegExp(`waiting on timer 10 ms, at the await on line ${line}`) }).waitFor();
+  for (const id of ['blocking-stalls', 'offloaded-frees', 'yielding-lets-in', 'cancel-cleans-up']) {
+    assert.ok((await page.locator(`[data-testid="claim"][data-id="${id}"]`).count()) >= 1, `claim ${id} shown`);
+  }
+  await page.getByTestId('visual').screenshot({ path: artifact('visual-event-loop.png') });
   assert.deepEqual(page.errors, []);
   await page.close();
 });

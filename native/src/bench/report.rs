@@ -31,6 +31,8 @@ pub struct Report {
     pub p5_warm_session: Walls,
     /// The explorer counting race unsynchronized, 2 workers × 2 rounds (target < 1 s).
     pub explore_race_2x2: Walls,
+    /// The event-loop recorder's cost per poll.
+    pub recorder: super::probes::RecorderCost,
     /// The distributed lesson: broker path, pool and raw JetStream loop at 10,000 small tasks.
     pub distributed: super::broker::Distributed,
     /// The page's figures, with `--browser`.
@@ -252,6 +254,16 @@ pub fn render(report: &Report, size: u64, workers: u32, repeat: u32) -> String {
                     .as_ref()
                     .is_none_or(|b| b.figures.explore_ms.median < 1000.0)
         )
+    );
+    let rc = &report.recorder;
+    let _ = writeln!(
+        o,
+        "event-loop recorder: {:.0} ns per poll wrapped vs {:.0} ns bare over {} polls: {:.0} ns added (target ≤ 200 ns {})",
+        rc.traced_ns,
+        rc.bare_ns,
+        rc.polls,
+        rc.added_ns(),
+        mark(rc.added_ns() <= 200.0)
     );
     if let Some(p5) = r.p5_browser_async_io {
         let _ = writeln!(

@@ -12,6 +12,7 @@ pub mod daemon;
 mod db;
 mod deadlock;
 pub mod distributed;
+mod event_loop;
 mod io;
 mod local;
 mod pools;
@@ -39,5 +40,6 @@ pub fn execute(lesson: LessonId, strategy: &Strategy, ctx: &Ctx) -> Result<Execu
         LessonId::Coroutine => coroutine::execute(strategy, ctx.params),
         LessonId::Cost => cost::execute(strategy, ctx.params),
         LessonId::Distributed => distributed::execute(strategy, ctx),
+        LessonId::EventLoop => event_loop::execute(strategy, ctx.params),
     }
 }

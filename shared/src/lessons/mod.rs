@@ -9,6 +9,7 @@ pub mod daemon;
 pub mod db;
 pub mod deadlock;
 pub mod distributed;
+pub mod event_loop;
 pub mod io;
 pub mod local;
 pub mod pools;
@@ -163,6 +164,7 @@ impl LessonId {
             LessonId::Coroutine => &coroutine::INFO,
             LessonId::Cost => &cost::INFO,
             LessonId::Distributed => &distributed::INFO,
+            LessonId::EventLoop => &event_loop::INFO,
         }
     }
 }

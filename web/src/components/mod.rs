@@ -7,6 +7,7 @@ mod explorer;
 mod prediction;
 mod results;
 mod status;
+mod tasks;
 mod timeline;
 mod visual;
 mod words;

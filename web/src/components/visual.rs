@@ -28,6 +28,9 @@ pub fn state_view(props: &Props) -> Html {
     match visual {
         Visual::WaitFor { title } => return wait_for(title, &props.records),
         Visual::Fill { title, capacity } => return fill(title, capacity, &props.records),
+        Visual::Tasks { title } => {
+            return html! { <super::tasks::TasksView title={title} records={props.records.clone()} /> };
+        }
         _ => {}
     }
     let drawn = bars(&visual, &props.records);

@@ -83,6 +83,31 @@ pub async fn yield_to_paint() {
     gloo_timers::future::TimeoutFuture::new(30).await;
 }
 
+/// Go back through the browser's task queue once, behind the timers and messages already
+/// queued: `scheduler.yield()` where the browser has it, a `MessageChannel` message otherwise.
+/// Awaiting a resolved promise would not do: it is a microtask, and the browser runs every
+/// microtask before any timer.
+pub async fn yield_to_task_queue() {
+    let global = js_sys::global();
+    let scheduler = js_sys::Reflect::get(&global, &"scheduler".into()).unwrap_or_default();
+    let yield_fn = js_sys::Reflect::get(&scheduler, &"yield".into()).unwrap_or_default();
+    if let Some(f) = yield_fn.dyn_ref::<js_sys::Function>()
+        && let Ok(promise) = f.call0(&scheduler)
+    {
+        let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await;
+        return;
+    }
+    let Ok(channel) = web_sys::MessageChannel::new() else {
+        gloo_timers::future::TimeoutFuture::new(0).await;
+        return;
+    };
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        channel.port1().set_onmessage(Some(&resolve));
+    });
+    let _ = channel.port2().post_message(&wasm_bindgen::JsValue::NULL);
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// Replace yew's panic hook: log to the console as usual, and put a visible error panel
 /// (test id `error`) on the page, because a panic otherwise leaves a page that silently stops.
 pub fn install_panic_panel() {

@@ -8,6 +8,7 @@ mod cost;
 mod cpu;
 mod db;
 mod deadlock;
+mod event_loop;
 mod io;
 mod pools;
 mod queue;
@@ -55,5 +56,6 @@ pub async fn execute(
         LessonId::Daemon => native_only!(Daemon),
         LessonId::Processes => native_only!(Processes),
         LessonId::Distributed => native_only!(Distributed),
+        LessonId::EventLoop => event_loop::execute(strategy, params, progress).await,
     }
 }
