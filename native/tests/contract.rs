@@ -242,13 +242,7 @@ fn records_keep_their_keys() {
         "--json",
     ]);
     has_keys(&deadlock[0], &["cycle", "shows_bug"], "a deadlock record");
-    let event_loop = run_json(&[
-        "run",
-        "event-loop",
-        "--strategies",
-        "blocking",
-        "--json",
-    ]);
+    let event_loop = run_json(&["run", "event-loop", "--strategies", "blocking", "--json"]);
     has_keys(&event_loop[0], &["tasks", "ready"], "an event-loop record");
     has_keys(
         &event_loop[0]["tasks"][0],

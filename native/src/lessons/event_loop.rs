@@ -110,7 +110,10 @@ async fn gather(
         .collect();
     let mut ended = Vec::with_capacity(handles.len());
     for h in handles {
-        ended.push(h.await.unwrap_or_else(|e| Err(format!("the task panicked: {e}"))));
+        ended.push(
+            h.await
+                .unwrap_or_else(|e| Err(format!("the task panicked: {e}"))),
+        );
     }
     ended
 }

@@ -153,7 +153,9 @@ pub fn round_sum(id: u32, round: u64, rounds: u64) -> u128 {
 /// The same, computed: the task's real work.
 fn compute(id: u32, round: u64, rounds: u64) -> u128 {
     let start = (u64::from(id) * rounds + round) * ROUND_NUMBERS;
-    (start..start + ROUND_NUMBERS).map(|i| u128::from(i) * u128::from(i)).sum()
+    (start..start + ROUND_NUMBERS)
+        .map(|i| u128::from(i) * u128::from(i))
+        .sum()
 }
 
 /// Busy for `ms` on `clock`: computation, never a wait.
@@ -193,7 +195,10 @@ pub async fn task<L: Loop, C: Clock + Copy + Send + 'static>(
                 // @end
                 // @code event-loop:offloaded
                 S::Offloaded => {
-                    probe.awaiting(Site::other("a thread: the blocking call, handed off", line!()));
+                    probe.awaiting(Site::other(
+                        "a thread: the blocking call, handed off",
+                        line!(),
+                    ));
                     platform.offload(BLOCK_MS).await?;
                 }
                 // @end
@@ -290,12 +295,7 @@ fn others(r: &RunRecord) -> Option<&[TaskTrace]> {
 }
 
 fn ready_total(r: &RunRecord) -> Option<f64> {
-    Some(
-        others(r)?
-            .iter()
-            .map(|t| t.time_in(TaskState::Ready))
-            .sum(),
-    )
+    Some(others(r)?.iter().map(|t| t.time_in(TaskState::Ready)).sum())
 }
 
 fn special(r: &RunRecord) -> Option<(f64, f64)> {
@@ -365,10 +365,11 @@ fn yielding_lets_in(ev: &Evidence) -> Option<ClaimOutcome> {
         .map(|t| t.longest(TaskState::Ready))
         .fold(0.0, f64::max);
     let limit = BLOCK_MS as f64 / 4.0;
-    let blocked = ev
-        .get(S::Blocking)
-        .and_then(others)
-        .map(|ts| ts.iter().map(|t| t.longest(TaskState::Ready)).fold(0.0, f64::max));
+    let blocked = ev.get(S::Blocking).and_then(others).map(|ts| {
+        ts.iter()
+            .map(|t| t.longest(TaskState::Ready))
+            .fold(0.0, f64::max)
+    });
     Some(ClaimOutcome::when(
         longest <= limit,
         format!(
@@ -507,10 +508,15 @@ mod tests {
     #[test]
     fn the_expected_line_names_every_task_s_fate() {
         let e = expected(S::Cancelled, 4, 3);
-        assert!(e.starts_with("t0 cancelled (clean-up ran); t1 failed: t1 raised in round 1"), "{e}");
+        assert!(
+            e.starts_with("t0 cancelled (clean-up ran); t1 failed: t1 raised in round 1"),
+            "{e}"
+        );
         assert!(e.contains("t2, t3 answered: total "), "{e}");
         let c = expected(S::Cooperative, 2, 2);
-        let total: u128 = (0..2).flat_map(|id| (0..2).map(move |r| round_sum(id, r, 2))).sum();
+        let total: u128 = (0..2)
+            .flat_map(|id| (0..2).map(move |r| round_sum(id, r, 2)))
+            .sum();
         assert_eq!(c, format!("t0, t1 answered: total {total}"));
     }
 }

@@ -269,6 +269,9 @@ pub struct Traced<C: Clock + Copy + Send + 'static, F> {
     finished: bool,
 }
 
+// Nothing of a `Traced` is pinned but the boxed future inside it, so moving the wrapper is fine.
+impl<C: Clock + Copy + Send + 'static, F> Unpin for Traced<C, F> {}
+
 impl<C, T, F> Future for Traced<C, F>
 where
     C: Clock + Copy + Send + 'static,

@@ -208,7 +208,10 @@ fn a_failed_task_says_why_and_the_ready_queue_adds_up() {
     assert!(poll_once(&mut tb).is_ready());
     let traces = rec.finish(5.0);
     let end = traces[0].end().expect("ended");
-    assert_eq!((end.state, end.on.as_deref()), (TaskState::Failed, Some("boom")));
+    assert_eq!(
+        (end.state, end.on.as_deref()),
+        (TaskState::Failed, Some("boom"))
+    );
     // b was ready from 0 until a's poll ended at 3.
     assert_eq!(ready_queue(&traces), vec![(0.0, 1), (3.0, 0)]);
     assert!(one_running_at_a_time(&traces, 0.0));

@@ -137,7 +137,10 @@ async fn gather(
         .collect();
     let mut ended = Vec::with_capacity(answers.len());
     for rx in answers {
-        ended.push(rx.await.unwrap_or_else(|_| Err("the task was dropped".to_string())));
+        ended.push(
+            rx.await
+                .unwrap_or_else(|_| Err("the task was dropped".to_string())),
+        );
     }
     ended
 }
