@@ -6,7 +6,7 @@ import asyncio
 import time
 
 TASKS, ROUNDS, NUMBERS = 4, 3, 10_000  # smaller rounds than the Rust: Python is slower
-TIMER, BLOCK, SLICE, TIMEOUT, LONG = 0.010, 0.050, 0.002, 0.030, 0.200
+TIMER, BLOCK, SLICE, TIMEOUT, LONG = 0.010, 0.100, 0.002, 0.030, 0.200
 
 
 def compute(task, rnd):
@@ -98,7 +98,7 @@ if __name__ == "__main__":
     late = {name: asyncio.run(run(f)) for name, f in
             [("cooperative", nothing), ("blocking", blocking),
              ("offloaded", offloaded), ("yielding", yielding)]}
-    assert late["blocking"] > 0.8 * BLOCK, late  # the others' timers fired ~BLOCK late
+    assert late["blocking"] > 0.6 * BLOCK, late  # the others' timers fired ~BLOCK late
     assert late["offloaded"] < 0.5 * BLOCK, late
     assert late["yielding"] < 0.5 * BLOCK, late
     asyncio.run(cancelled())

@@ -19,7 +19,7 @@ fn every_python_file_runs_and_checks_its_answers() {
         .collect();
     files.sort();
     for lesson in interleave_shared::LessonId::ALL {
-        let notes = python_dir().join(format!("notes_{}.py", lesson.name()));
+        let notes = python_dir().join(format!("notes_{}.py", lesson.name().replace('-', "_")));
         assert!(
             files.contains(&notes),
             "lesson {lesson} has no {} beside it",

@@ -258,7 +258,7 @@ pub fn render(report: &Report, size: u64, workers: u32, repeat: u32) -> String {
     let rc = &report.recorder;
     let _ = writeln!(
         o,
-        "event-loop recorder: {:.0} ns per poll wrapped vs {:.0} ns bare over {} polls: {:.0} ns added (target ≤ 200 ns {})",
+        "event-loop recorder: {:.0} ns per poll wrapped vs {:.1} ns bare over {} polls: {:.0} ns added (target ≤ 200 ns {})",
         rc.traced_ns,
         rc.bare_ns,
         rc.polls,

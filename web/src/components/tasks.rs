@@ -117,8 +117,13 @@ fn run_view(r: &RunRecord, hover: &UseStateHandle<Option<String>>) -> Html {
                         <g class="task-lane" data-testid="task-lane" data-task={t.name.clone()} data-states={seen.join(",")}>
                             <text x="0" y={(y + LANE - 3.0).to_string()} class="lane-label">{ &t.name }</text>
                             { for t.states.iter().map(|s| {
-                                let (x0, x1) = (x(s.from_ms, length), x(s.to_ms, length));
-                                let w = if s.state.is_end() { 3.0 } else { (x1 - x0).max(0.6) };
+                                let (mut x0, x1) = (x(s.from_ms, length), x(s.to_ms, length));
+                                let w = if s.state.is_end() {
+                                    x0 = x0.min(W - 5.0);
+                                    5.0
+                                } else {
+                                    (x1 - x0).max(0.6)
+                                };
                                 html! {
                                     <rect class={classes!("st", format!("st-{}", s.state.name()))}
                                           data-state={s.state.name()} data-line={s.line.map(|l| l.to_string())}
@@ -148,9 +153,9 @@ fn run_view(r: &RunRecord, hover: &UseStateHandle<Option<String>>) -> Html {
                 </g>
                 <g class="ready-queue" data-testid="ready-queue" data-max={most.to_string()} transform={format!("translate({LABEL} {queue_y})")}>
                     <text x={(-LABEL).to_string()} y="12" class="lane-label">{ "ready" }</text>
+                    <text x={(-LABEL).to_string()} y="24" class="lane-label">{ format!("max {most}") }</text>
                     <line class="axis" x1="0" x2={(W - LABEL).to_string()} y1={QUEUE_H.to_string()} y2={QUEUE_H.to_string()} />
                     <path class="level ready-level" d={fill_path(ready, f64::from(most.max(1)), length, W - LABEL, QUEUE_H)} />
-                    <text x={(W - LABEL - 2.0).to_string()} y="10" class="queue-max" text-anchor="end">{ format!("at most {most} ready") }</text>
                 </g>
             </svg>
         </figure>

@@ -75,7 +75,11 @@ pub async fn execute(
     let wall = clock.now_ms();
     let traces = rec.finish(wall);
     let (from, to) = marks.special.get().unwrap_or((0.0, 0.0));
-    let mut note = lesson::shown_facts(&traces);
+    let mut note = format!(
+        "{}; the page's executor here: {}",
+        lesson::shown_facts(&traces),
+        executor()
+    );
     if strategy.id == S::Blocking {
         note.push_str(&format!(
             "; t0's {} ms busy wait froze the whole page meanwhile, drawing included: that is \
@@ -97,6 +101,18 @@ pub async fn execute(
     .fact(Fact::CleanedUp, f64::from(u8::from(marks.cleaned_up.get())))
     .detail(LessonDetail::event_loop(traces))
     .with_note(note))
+}
+
+/// Which executor `spawn_local` uses on this page. wasm-bindgen-futures built with atomics (the
+/// threaded build) picks by the page: with shared memory (cross-origin isolated) its multithread
+/// executor, where each task parks on an atomic with `Atomics.waitAsync` and a wake notifies
+/// it; without, its single-thread executor, a queue it drains in a microtask.
+fn executor() -> &'static str {
+    if platform::cross_origin_isolated() {
+        "wasm-bindgen-futures' multithread executor (each task parks with Atomics.waitAsync; a wake notifies it)"
+    } else {
+        "wasm-bindgen-futures' single-thread executor (woken tasks are polled from one microtask)"
+    }
 }
 
 /// Start every task with `spawn_local`, then wait for each in order: `gather(...,
