@@ -112,5 +112,17 @@ for (let i = 0; i < K + 1; i++) {
 result.explore_ms = stats(explore);
 log('explorer count', result.explore_ms.median.toFixed(1), 'ms');
 
+// The event-loop recorder's cost per poll, the page's own clock (performance.now, which browsers
+// coarsen: 200,000 polls per measurement keep that well below a nanosecond per poll).
+await page.goto(`${url}/?lesson=event-loop`);
+await page.getByTestId('run').waitFor();
+const recorder = await page.evaluate((k) => {
+  const out = [];
+  for (let i = 0; i <= k; i++) out.push(Array.from(window.wasmBindings.interleave_recorder_cost(200_000)));
+  return out.slice(1);
+}, K);
+result.recorder = { bare_ns: stats(recorder.map((r) => r[0])), traced_ns: stats(recorder.map((r) => r[1])) };
+log('recorder', (result.recorder.traced_ns.median - result.recorder.bare_ns.median).toFixed(0), 'ns per poll added');
+
 await browser.close();
 process.stdout.write(JSON.stringify(result));

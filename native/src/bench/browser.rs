@@ -35,6 +35,18 @@ pub struct Figures {
     pub ladder: Vec<Rung>,
     /// "Count all" in the explorer, race unsynchronized 2 workers × 2 rounds, ms.
     pub explore_ms: Stats,
+    /// The event-loop recorder's cost per poll in the page (ns, not ms, in these stats).
+    pub recorder: RecorderFigures,
+}
+
+/// The recorder's cost per poll on the page's clock, nanoseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecorderFigures {
+    /// A bare poll.
+    pub bare_ns: Stats,
+    /// The same poll through the recorder.
+    pub traced_ns: Stats,
 }
 
 /// Spread of repeated timings, ms.

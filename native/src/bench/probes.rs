@@ -127,60 +127,23 @@ pub fn explore_race(repeat: u32) -> Result<Walls> {
     Ok(Walls::of(walls))
 }
 
-/// What the event-loop lesson's recorder costs: the same future — one that wakes itself and
-/// yields `POLLS` times, then counts them — polled to its end bare and wrapped in
-/// [`interleave_shared::tasks::Traced`], `repeat` times after a warm-up. The difference per poll
-/// is the recorder's price (two clock reads, a few pushes onto the task's log, our waker).
+/// What the event-loop lesson's recorder costs per poll (see
+/// [`interleave_shared::tasks::cost`]), `repeat` times after a warm-up, medians.
 pub fn recorder_cost(repeat: u32) -> Result<RecorderCost> {
-    use interleave_shared::tasks::Recorder;
-    use std::task::{Context, Poll, Waker};
     const POLLS: u32 = 200_000;
-    /// Wakes itself and yields until it has been polled `left` more times.
-    struct Yields(u32, u32);
-    impl std::future::Future for Yields {
-        type Output = Result<u32, String>;
-        fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-            self.1 += 1;
-            if self.0 == 0 {
-                return Poll::Ready(Ok(self.1));
-            }
-            self.0 -= 1;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    }
-    fn drive<F: std::future::Future<Output = Result<u32, String>>>(f: F) -> Result<u32> {
-        let mut f = std::pin::pin!(f);
-        let mut cx = Context::from_waker(Waker::noop());
-        loop {
-            if let Poll::Ready(out) = f.as_mut().poll(&mut cx) {
-                return out.map_err(anyhow::Error::msg);
-            }
-        }
-    }
     let (mut bare, mut traced) = (Vec::new(), Vec::new());
     for run in 0..=repeat {
-        let clock = MonoClock::start();
-        let polls = drive(Yields(POLLS, 0))?;
-        let bare_ms = clock.now_ms();
-        let rec = Recorder::new(clock);
-        let start = clock.now_ms();
-        let traced_polls = drive(rec.task("t0").trace(Yields(POLLS, 0)))?;
-        let traced_ms = clock.now_ms() - start;
-        let logged = rec.finish(clock.now_ms());
-        if polls != POLLS + 1 || traced_polls != polls || logged[0].polls != polls {
-            anyhow::bail!("the recorder counted {} polls of {polls}", logged[0].polls);
-        }
+        let (b, t) = interleave_shared::tasks::cost::per_poll_ns(MonoClock::start(), POLLS)
+            .map_err(anyhow::Error::msg)?;
         if run > 0 {
-            bare.push(bare_ms * 1e6 / f64::from(polls));
-            traced.push(traced_ms * 1e6 / f64::from(polls));
+            bare.push(b);
+            traced.push(t);
         }
     }
-    let (bare, traced) = (Walls::of(bare), Walls::of(traced));
     Ok(RecorderCost {
         polls: POLLS + 1,
-        bare_ns: bare.median_ms,
-        traced_ns: traced.median_ms,
+        bare_ns: Walls::of(bare).median_ms,
+        traced_ns: Walls::of(traced).median_ms,
     })
 }
 

@@ -265,6 +265,16 @@ pub fn render(report: &Report, size: u64, workers: u32, repeat: u32) -> String {
         rc.added_ns(),
         mark(rc.added_ns() <= 200.0)
     );
+    if let Some(b) = &report.browser {
+        let r = &b.figures.recorder;
+        let _ = writeln!(
+            o,
+            "   in the page: {:.0} ns per poll wrapped vs {:.1} ns bare: {:.0} ns added",
+            r.traced_ns.median,
+            r.bare_ns.median,
+            r.traced_ns.median - r.bare_ns.median
+        );
+    }
     if let Some(p5) = r.p5_browser_async_io {
         let _ = writeln!(
             o,

@@ -4,10 +4,11 @@
 //! current-thread runtime natively and the page's own executor — wrap each task in the same
 //! [`Traced`] future, whose waker notes when a task was woken; nothing here is simulated.
 //!
-//! - [`recorder`]: the wrapper, its waker and the per-task log.
+//! - [`recorder`]: the wrapper, its waker and the per-task log; [`cost`]: what it costs per poll.
 //! - this module: the record's types (`tasks` and `ready` in JSON) and the numbers the event-loop
 //!   lesson's claims read off them.
 
+pub mod cost;
 mod recorder;
 #[cfg(test)]
 mod tests;

@@ -83,6 +83,16 @@ pub async fn yield_to_paint() {
     gloo_timers::future::TimeoutFuture::new(30).await;
 }
 
+/// The event-loop recorder's cost per poll in this browser, `[bare ns, traced ns]` over `polls`
+/// polls: what `interleave bench --browser` reads (through `window.wasmBindings`) beside the
+/// native figure, the same code measured on the page's clock.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn interleave_recorder_cost(polls: u32) -> Result<Vec<f64>, wasm_bindgen::JsValue> {
+    interleave_shared::tasks::cost::per_poll_ns(PerfClock::start(), polls)
+        .map(|(bare, traced)| vec![bare, traced])
+        .map_err(|e| wasm_bindgen::JsValue::from_str(&e))
+}
+
 /// Go back through the browser's task queue once, behind the timers and messages already
 /// queued: `scheduler.yield()` where the browser has it, a `MessageChannel` message otherwise.
 /// Awaiting a resolved promise would not do: it is a microtask, and the browser runs every

@@ -1,0 +1,613 @@
+//! The program's syntax: declarations, threads and tasks with their indented blocks, checks.
+//! Names are resolved later (in `compile`); this module only knows the shape.
+
+use super::ProgramError;
+use super::expr::{self, BinOp, Expr, KEYWORDS};
+use super::lex::{self, Cursor, Line, Tok};
+
+/// The most copies of one thread or task.
+pub(super) const MAX_COPIES: u32 = 16;
+/// The longest shared array or array of locks.
+const MAX_ARRAY: u64 = 256;
+/// How deeply blocks may nest.
+const MAX_NESTING: u32 = 24;
+/// The most `elif`s after one `if`.
+const MAX_ELIFS: usize = 64;
+
+/// A whole program as written.
+#[derive(Debug, Default)]
+pub(super) struct Ast {
+    pub shared: Vec<SharedDecl>,
+    pub locks: Vec<LockDecl>,
+    pub units: Vec<UnitDecl>,
+    pub checks: Vec<CheckDecl>,
+}
+
+/// `shared x = 1` or `shared a[3] = 0` or `shared a[3] = [1, 2, 3]`.
+#[derive(Debug)]
+pub(super) struct SharedDecl {
+    pub name: String,
+    pub line: u32,
+    pub col: u32,
+    pub len: Option<u32>,
+    pub init: Vec<i64>,
+}
+
+/// `lock m` or `lock f[5]`.
+#[derive(Debug)]
+pub(super) struct LockDecl {
+    pub name: String,
+    pub line: u32,
+    pub col: u32,
+    pub len: Option<u32>,
+}
+
+/// `thread NAME [x K]:` or `task NAME [x K]:` and its block.
+#[derive(Debug)]
+pub(super) struct UnitDecl {
+    pub name: String,
+    pub line: u32,
+    pub col: u32,
+    pub task: bool,
+    pub copies: Option<u32>,
+    pub body: Vec<Stmt>,
+}
+
+/// `check cond`.
+#[derive(Debug)]
+pub(super) struct CheckDecl {
+    pub cond: Expr,
+    pub line: u32,
+    pub text: String,
+}
+
+/// Where a statement writes or what it locks: a name, maybe indexed. `id` numbers the read of
+/// the target that `x += e` makes.
+#[derive(Debug)]
+pub(super) struct Target {
+    pub name: String,
+    pub line: u32,
+    pub col: u32,
+    pub id: u32,
+    pub index: Option<Expr>,
+}
+
+/// One statement: its kind, where it starts and its source text (a block head's text stops
+/// before the `:`).
+#[derive(Debug)]
+pub(super) struct Stmt {
+    pub kind: StmtKind,
+    pub line: u32,
+    pub col: u32,
+    pub text: String,
+}
+
+#[derive(Debug)]
+pub(super) enum StmtKind {
+    /// `x = e`, or `x += e` / `x -= e` (`op` is then `Add` / `Sub`).
+    Assign {
+        target: Target,
+        op: Option<BinOp>,
+        value: Expr,
+    },
+    Lock(Target),
+    Unlock(Target),
+    Atomic {
+        target: Target,
+        sub: bool,
+        delta: Expr,
+    },
+    /// `if` (or an `elif`, which is an `if` alone in the `else` block of the one before).
+    If {
+        cond: Expr,
+        then: Vec<Stmt>,
+        els: Vec<Stmt>,
+        elif: bool,
+    },
+    While {
+        cond: Expr,
+        body: Vec<Stmt>,
+    },
+    Break,
+    Continue,
+    Pass,
+    Await,
+    Assert(Expr),
+}
+
+fn err(line: u32, col: u32, message: impl Into<String>) -> ProgramError {
+    ProgramError::new(line, col, message)
+}
+
+struct Parser<'a> {
+    lines: &'a [Line],
+    i: usize,
+}
+
+/// Parse the whole program.
+pub(super) fn program(src: &str) -> Result<Ast, ProgramError> {
+    let lines = lex::lines(src)?;
+    let mut p = Parser {
+        lines: &lines,
+        i: 0,
+    };
+    let mut ast = Ast::default();
+    while p.i < lines.len() {
+        p.top(&mut ast)?;
+    }
+    if ast.units.is_empty() {
+        return Err(err(
+            1,
+            1,
+            "a program needs at least one 'thread NAME:' or 'task NAME:' with an indented block",
+        ));
+    }
+    Ok(ast)
+}
+
+impl<'a> Parser<'a> {
+    fn top(&mut self, ast: &mut Ast) -> Result<(), ProgramError> {
+        let lines = self.lines;
+        let line = &lines[self.i];
+        let mut c = Cursor::new(line);
+        if line.indent > 0 {
+            return Err(c.err(
+                "unexpected indent: top-level lines (shared, lock, thread, task, check) start at column 1",
+            ));
+        }
+        match c.peek_name() {
+            Some(kw @ ("shared" | "lock")) => {
+                if !ast.units.is_empty() {
+                    return Err(c.err(format!(
+                        "declare with '{kw}' before the first thread or task"
+                    )));
+                }
+                c.bump();
+                if kw == "shared" {
+                    shared(&mut c, &mut ast.shared)?;
+                } else {
+                    locks(&mut c, &mut ast.locks)?;
+                }
+                self.i += 1;
+            }
+            Some("thread" | "task") => {
+                if !ast.checks.is_empty() {
+                    return Err(c.err("threads and tasks come before the checks"));
+                }
+                let unit = self.unit(c)?;
+                ast.units.push(unit);
+            }
+            Some("check") => {
+                if ast.units.is_empty() {
+                    return Err(c.err("a check comes after the threads and tasks it judges"));
+                }
+                c.bump();
+                let from = c.pos;
+                let cond = expr::parse(&mut c)?;
+                c.expect_end("the check's condition")?;
+                ast.checks.push(CheckDecl {
+                    cond,
+                    line: line.no,
+                    text: c.text_from(from),
+                });
+                self.i += 1;
+            }
+            _ => {
+                return Err(c.err(
+                    "expected 'shared', 'lock', 'thread', 'task' or 'check' here; statements belong in a thread's or task's indented block",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn unit(&mut self, mut c: Cursor<'a>) -> Result<UnitDecl, ProgramError> {
+        let task = c.peek_name() == Some("task");
+        let kind = if task { "task" } else { "thread" };
+        c.bump();
+        let (name, line, col) = name(&mut c, &format!("the {kind}'s name after '{kind}'"))?;
+        let copies = if c.eat_name("x") {
+            match c.peek() {
+                Some(&Tok::Int(k)) if (1..=u64::from(MAX_COPIES)).contains(&k) => {
+                    c.bump();
+                    Some(k as u32)
+                }
+                Some(Tok::Int(_)) => {
+                    return Err(c.err(format!(
+                        "the number of copies must be between 1 and {MAX_COPIES}"
+                    )));
+                }
+                _ => return Err(c.err(format!("expected how many copies after '{name} x'"))),
+            }
+        } else {
+            None
+        };
+        if !c.eat_sym(":") {
+            return Err(c.err(format!(
+                "expected ':' after '{kind} {name}', found {}",
+                c.found()
+            )));
+        }
+        let body = self.block(0, c, 1)?;
+        Ok(UnitDecl {
+            name,
+            line,
+            col,
+            task,
+            copies,
+            body,
+        })
+    }
+
+    /// The block after a `:` at the cursor: a simple statement on the same line, or the more
+    /// indented lines that follow. Leaves `self.i` at the first line after the block.
+    fn block(
+        &mut self,
+        parent: u32,
+        mut c: Cursor<'a>,
+        depth: u32,
+    ) -> Result<Vec<Stmt>, ProgramError> {
+        let lines = self.lines;
+        let header = c.line;
+        if depth > MAX_NESTING {
+            return Err(c.err(format!("blocks nest too deeply (at most {MAX_NESTING})")));
+        }
+        if !c.at_end() {
+            let s = simple(&mut c)?;
+            c.expect_end("the statement")?;
+            self.i += 1;
+            if let Some(next) = lines.get(self.i).filter(|l| l.indent > parent) {
+                return Err(err(
+                    next.no,
+                    next.indent + 1,
+                    format!(
+                        "unexpected indent: the block of line {} is already on that line",
+                        header.no
+                    ),
+                ));
+            }
+            return Ok(vec![s]);
+        }
+        self.i += 1;
+        let Some(indent) = lines.get(self.i).map(|l| l.indent).filter(|&i| i > parent) else {
+            return Err(err(
+                header.no,
+                header.end_col,
+                "expected an indented block after this ':' (write 'pass' for an empty one)",
+            ));
+        };
+        let mut body = Vec::new();
+        while let Some(line) = lines.get(self.i) {
+            if line.indent < indent {
+                if line.indent > parent {
+                    return Err(err(
+                        line.no,
+                        line.indent + 1,
+                        "this line's indentation matches no enclosing block",
+                    ));
+                }
+                break;
+            }
+            if line.indent > indent {
+                return Err(err(line.no, line.indent + 1, "unexpected indent"));
+            }
+            body.push(self.statement(indent, depth)?);
+        }
+        Ok(body)
+    }
+
+    fn statement(&mut self, indent: u32, depth: u32) -> Result<Stmt, ProgramError> {
+        let lines = self.lines;
+        let line = &lines[self.i];
+        let mut c = Cursor::new(line);
+        match c.peek_name() {
+            Some("if") => self.if_chain(indent, depth),
+            Some("while") => {
+                let col = c.col();
+                c.bump();
+                let cond = expr::parse(&mut c)?;
+                let text = c.text_from(0);
+                colon(&mut c, "the loop's condition")?;
+                let body = self.block(indent, c, depth + 1)?;
+                Ok(Stmt {
+                    kind: StmtKind::While { cond, body },
+                    line: line.no,
+                    col,
+                    text,
+                })
+            }
+            Some(kw @ ("elif" | "else")) => Err(c.err(format!(
+                "'{kw}' without an 'if' just above it at the same indentation"
+            ))),
+            _ => {
+                let s = simple(&mut c)?;
+                c.expect_end("the statement")?;
+                self.i += 1;
+                Ok(s)
+            }
+        }
+    }
+
+    /// `if` with its `elif`s and `else`, as nested `If`s.
+    fn if_chain(&mut self, indent: u32, depth: u32) -> Result<Stmt, ProgramError> {
+        let lines = self.lines;
+        let mut arms = Vec::new();
+        let mut els = Vec::new();
+        loop {
+            let line = &lines[self.i];
+            let mut c = Cursor::new(line);
+            let col = c.col();
+            c.bump();
+            let cond = expr::parse(&mut c)?;
+            let text = c.text_from(0);
+            colon(&mut c, "the condition")?;
+            let then = self.block(indent, c, depth + 1)?;
+            arms.push((cond, then, line.no, col, text));
+            let Some(next) = lines.get(self.i).filter(|l| l.indent == indent) else {
+                break;
+            };
+            let mut c = Cursor::new(next);
+            if c.peek_name() == Some("elif") {
+                if arms.len() > MAX_ELIFS {
+                    return Err(c.err(format!("at most {MAX_ELIFS} 'elif's follow one 'if'")));
+                }
+                continue;
+            }
+            if c.eat_name("else") {
+                colon(&mut c, "'else'")?;
+                els = self.block(indent, c, depth + 1)?;
+            }
+            break;
+        }
+        let mut n = arms.len();
+        while let Some((cond, then, line, col, text)) = arms.pop() {
+            n -= 1;
+            let kind = StmtKind::If {
+                cond,
+                then,
+                els: std::mem::take(&mut els),
+                elif: n > 0,
+            };
+            els = vec![Stmt {
+                kind,
+                line,
+                col,
+                text,
+            }];
+        }
+        els.pop().ok_or_else(|| err(1, 1, "expected 'if'"))
+    }
+}
+
+fn colon(c: &mut Cursor, after: &str) -> Result<(), ProgramError> {
+    if c.eat_sym(":") {
+        Ok(())
+    } else {
+        Err(c.err(format!("expected ':' after {after}, found {}", c.found())))
+    }
+}
+
+/// A name that is not a keyword: the name, its line and column.
+fn name(c: &mut Cursor, what: &str) -> Result<(String, u32, u32), ProgramError> {
+    let (line, col) = (c.line.no, c.col());
+    match c.peek_name() {
+        Some(n) if KEYWORDS.contains(&n) => Err(c.err(format!(
+            "expected {what}, but '{n}' is a keyword"
+        ))),
+        Some(n) => {
+            c.bump();
+            Ok((n.to_string(), line, col))
+        }
+        None => Err(c.err(format!("expected {what}, found {}", c.found()))),
+    }
+}
+
+/// A statement that fits on one line (no block).
+fn simple(c: &mut Cursor) -> Result<Stmt, ProgramError> {
+    let (from, line, col) = (c.pos, c.line.no, c.col());
+    let word = c.peek_name();
+    let kind = match word {
+        Some("lock" | "unlock") => {
+            c.bump();
+            let t = target(c, "the lock's name")?;
+            if word == Some("lock") {
+                StmtKind::Lock(t)
+            } else {
+                StmtKind::Unlock(t)
+            }
+        }
+        Some("atomic") => {
+            c.bump();
+            let target = target(c, "a shared variable after 'atomic'")?;
+            let sub = if c.eat_sym("+=") {
+                false
+            } else if c.eat_sym("-=") {
+                true
+            } else {
+                return Err(c.err(format!(
+                    "expected '+=' or '-=' after 'atomic {}'",
+                    target.name
+                )));
+            };
+            let delta = expr::parse(c)?;
+            StmtKind::Atomic { target, sub, delta }
+        }
+        Some("assert") => {
+            c.bump();
+            StmtKind::Assert(expr::parse(c)?)
+        }
+        Some(w @ ("await" | "pass" | "break" | "continue")) => {
+            c.bump();
+            match w {
+                "await" => StmtKind::Await,
+                "pass" => StmtKind::Pass,
+                "break" => StmtKind::Break,
+                _ => StmtKind::Continue,
+            }
+        }
+        Some(kw @ ("if" | "while" | "elif" | "else")) => {
+            return Err(c.err(format!(
+                "only a simple statement can follow ':' on the same line; put '{kw}' on a line of its own"
+            )));
+        }
+        Some(kw @ ("thread" | "task" | "shared" | "check")) => {
+            return Err(c.err(format!(
+                "'{kw}' belongs at the top level (column 1), not inside a block"
+            )));
+        }
+        _ => assignment(c)?,
+    };
+    Ok(Stmt {
+        kind,
+        line,
+        col,
+        text: c.text_from(from),
+    })
+}
+
+fn assignment(c: &mut Cursor) -> Result<StmtKind, ProgramError> {
+    if let Some(n) = c.peek_name()
+        && KEYWORDS.contains(&n)
+        && n != "me"
+    {
+        return Err(c.err(format!("'{n}' cannot start a statement")));
+    }
+    if c.peek_name().is_none() {
+        return Err(c.err(format!(
+            "expected a statement (an assignment, lock, unlock, atomic, if, while, assert, pass, …), found {}",
+            c.found()
+        )));
+    }
+    let target = target(c, "a name")?;
+    let op = if c.eat_sym("=") {
+        None
+    } else if c.eat_sym("+=") {
+        Some(BinOp::Add)
+    } else if c.eat_sym("-=") {
+        Some(BinOp::Sub)
+    } else {
+        return Err(c.err(format!(
+            "expected '=' after '{}', found {}",
+            target.name,
+            c.found()
+        )));
+    };
+    let value = expr::parse(c)?;
+    Ok(StmtKind::Assign { target, op, value })
+}
+
+fn target(c: &mut Cursor, what: &str) -> Result<Target, ProgramError> {
+    if c.peek_name() == Some("me") {
+        return Err(c.err("'me' is the copy's number; it cannot be assigned or locked"));
+    }
+    let (name, line, col) = name(c, what)?;
+    let id = c.id();
+    let index = if c.eat_sym("[") {
+        let e = expr::parse(c)?;
+        if !c.eat_sym("]") {
+            return Err(c.err(format!("expected ']' after the index, found {}", c.found())));
+        }
+        Some(e)
+    } else {
+        None
+    };
+    Ok(Target {
+        name,
+        line,
+        col,
+        id,
+        index,
+    })
+}
+
+/// `[N]` after a declared name: the array's length.
+fn array_len(c: &mut Cursor) -> Result<Option<u32>, ProgramError> {
+    if !c.eat_sym("[") {
+        return Ok(None);
+    }
+    let len = match c.peek() {
+        Some(&Tok::Int(n)) if (1..=MAX_ARRAY).contains(&n) => n as u32,
+        Some(Tok::Int(_)) => {
+            return Err(c.err(format!("an array has 1 to {MAX_ARRAY} elements")));
+        }
+        _ => return Err(c.err(format!("expected the array's length, found {}", c.found()))),
+    };
+    c.bump();
+    if !c.eat_sym("]") {
+        return Err(c.err(format!("expected ']' after the length, found {}", c.found())));
+    }
+    Ok(Some(len))
+}
+
+fn int(c: &mut Cursor) -> Result<i64, ProgramError> {
+    let neg = c.eat_sym("-");
+    let Some(&Tok::Int(v)) = c.peek() else {
+        return Err(c.err(format!("expected an integer, found {}", c.found())));
+    };
+    let v = if neg { -i128::from(v) } else { i128::from(v) };
+    let v = i64::try_from(v).map_err(|_| c.err("this number is too large: integers are 64-bit"))?;
+    c.bump();
+    Ok(v)
+}
+
+fn shared(c: &mut Cursor, out: &mut Vec<SharedDecl>) -> Result<(), ProgramError> {
+    loop {
+        let (name, line, col) = name(c, "a variable's name")?;
+        let len = array_len(c)?;
+        let n = len.unwrap_or(1) as usize;
+        let init = if !c.eat_sym("=") {
+            vec![0; n]
+        } else if c.is_sym("[") {
+            let at = c.col();
+            c.bump();
+            let mut values = vec![int(c)?];
+            while c.eat_sym(",") {
+                values.push(int(c)?);
+            }
+            if !c.eat_sym("]") {
+                return Err(c.err(format!("expected ',' or ']', found {}", c.found())));
+            }
+            if len.is_none() || values.len() != n {
+                return Err(err(
+                    line,
+                    at,
+                    format!(
+                        "'{name}' has {} element(s) but {} initial value(s); write 'shared {name}[{}] = [...]' or one value for all",
+                        n,
+                        values.len(),
+                        values.len()
+                    ),
+                ));
+            }
+            values
+        } else {
+            vec![int(c)?; n]
+        };
+        out.push(SharedDecl {
+            name,
+            line,
+            col,
+            len,
+            init,
+        });
+        if !c.eat_sym(",") {
+            return c.expect_end("the declaration");
+        }
+    }
+}
+
+fn locks(c: &mut Cursor, out: &mut Vec<LockDecl>) -> Result<(), ProgramError> {
+    loop {
+        let (name, line, col) = name(c, "a lock's name")?;
+        let len = array_len(c)?;
+        out.push(LockDecl {
+            name,
+            line,
+            col,
+            len,
+        });
+        if !c.eat_sym(",") {
+            return c.expect_end("the declaration");
+        }
+    }
+}
