@@ -3,6 +3,7 @@
 //! which the page uses too, so both count the same schedules.
 
 use crate::cli::ExploreArgs;
+use crate::output::outln;
 use anyhow::Result;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 use interleave_shared::explore::{self, Machine, Replay};
@@ -18,19 +19,19 @@ pub fn run(args: &ExploreArgs) -> Result<()> {
             let schedule = explore::parse_schedule(text)?;
             let replay = explore::replay(&m, &schedule)?;
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&replay)?);
+                outln!("{}", serde_json::to_string_pretty(&replay)?);
             } else {
-                println!("{}", describe_replay(&m, &replay));
+                outln!("{}", describe_replay(&m, &replay));
             }
         }
         None => {
             let census = explore::enumerate(&m)?;
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&census)?);
+                outln!("{}", serde_json::to_string_pretty(&census)?);
                 return Ok(());
             }
             let share = census.wrong as f64 * 100.0 / census.schedules.max(1) as f64;
-            println!(
+            outln!(
                 "{}: {} schedules, {} of them wrong ({share:.1}%)",
                 explore::describe(&m),
                 census.schedules,
@@ -38,12 +39,12 @@ pub fn run(args: &ExploreArgs) -> Result<()> {
             );
             if let Some(shortest) = &census.shortest_wrong {
                 let text: Vec<String> = shortest.iter().map(usize::to_string).collect();
-                println!(
+                outln!(
                     "shortest wrong schedule ({} steps): --schedule {}",
                     shortest.len(),
                     text.join(",")
                 );
-                println!("{}", describe_replay(&m, &explore::replay(&m, shortest)?));
+                outln!("{}", describe_replay(&m, &explore::replay(&m, shortest)?));
             }
         }
     }

@@ -19,6 +19,7 @@ mod error;
 mod exec;
 mod explore;
 mod lessons;
+mod output;
 mod progress;
 mod run;
 mod server;
@@ -38,6 +39,7 @@ use interleave_shared::explore::ExploreError;
 use interleave_shared::lessons::catalogue;
 use interleave_shared::request::{RawParams, StrategyList};
 use interleave_shared::{LessonId, ParamError, RunBody, RunRecord, verdict};
+use output::outln;
 use run::Plan;
 use server::RunCompanion;
 use std::process::ExitCode;
@@ -90,12 +92,12 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::List(args) => {
             if args.json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&table::catalogue_json())?
                 );
             } else {
-                println!("{}", table::lessons());
+                outln!("{}", table::lessons());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -161,11 +163,20 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// Refuse an unwritable `--trace` before running: write one byte (a device that takes nothing,
+/// like /dev/full, fails here, not after the run), then leave the file empty for the trace.
 fn check_trace_path(path: &std::path::Path) -> Result<()> {
-    std::fs::write(path, b"").map_err(|e| UsageError::TracePath {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    })?;
+    std::fs::write(path, b"{")
+        .and_then(|()| {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .and_then(|f| f.set_len(0).or(Ok(())))
+        })
+        .map_err(|e| UsageError::TracePath {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
     Ok(())
 }
 
@@ -254,18 +265,18 @@ fn compare(args: CompareArgs) -> Result<ExitCode> {
 
 fn report(records: &[RunRecord], json: bool) -> Result<ExitCode> {
     if json {
-        println!("{}", serde_json::to_string_pretty(records)?);
+        outln!("{}", serde_json::to_string_pretty(records)?);
     } else {
-        println!("{}", table::records(records));
+        outln!("{}", table::records(records));
         let claims = table::claims(records);
         if !claims.is_empty() {
-            println!("{claims}");
+            outln!("{claims}");
         }
         let mut lessons: Vec<LessonId> = records.iter().map(|r| r.lesson).collect();
         lessons.dedup();
         for l in lessons {
             let of: Vec<RunRecord> = records.iter().filter(|r| r.lesson == l).cloned().collect();
-            println!("{}", verdict::verdict(&of));
+            outln!("{}", verdict::verdict(&of));
         }
     }
     for r in records.iter().filter(|r| r.note.is_some()) {
@@ -275,7 +286,7 @@ fn report(records: &[RunRecord], json: bool) -> Result<ExitCode> {
                 .as_deref()
                 .unwrap_or_default()
                 .replace('\n', "\n    ");
-            println!(
+            outln!(
                 "  {} {} ({}): {note}",
                 r.lesson,
                 r.strategy,

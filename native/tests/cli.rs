@@ -482,3 +482,55 @@ fn serve_refuses_a_busy_address_with_exit_1() {
         .code(1)
         .stderr(predicate::str::contains(format!("cannot listen on {addr}")));
 }
+
+/// Output that cannot be written (a full disk, a closed pipe) is a failure with one line, not a
+/// panic: `list`, `run --json` and `explore` to /dev/full exit 1.
+#[test]
+fn a_full_stdout_fails_with_one_line_not_a_panic() {
+    for args in [
+        vec!["list"],
+        vec!["run", "cpu", "--size", "1000", "--json"],
+        vec!["explore", "race", "--strategy", "unsynchronized", "--all"],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_interleave"))
+            .args(&args)
+            .stdout(full)
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot write to standard output") && !stderr.contains("panicked"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+/// A trace file on a device that takes nothing is refused before the run, as bad input.
+#[test]
+fn a_trace_path_on_a_full_device_exits_2_before_running() {
+    bad(
+        &["run", "cpu", "--size", "10", "--trace", "/dev/full"],
+        "cannot write --trace /dev/full",
+    );
+}
+
+/// --kill-worker names a worker process; the in-process pool has none to kill.
+#[test]
+fn kill_worker_with_the_local_pool_is_a_usage_error() {
+    bad(
+        &[
+            "run",
+            "distributed",
+            "--strategies",
+            "local-pool",
+            "--kill-worker",
+            "0",
+        ],
+        "--kill-worker applies to the broker and hosts strategies",
+    );
+}

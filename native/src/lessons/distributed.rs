@@ -41,6 +41,13 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
     let jobs = lesson::jobs(p.size);
     let expected = lesson::expected(p.size)?;
     match strategy.id {
+        S::LocalPool if ctx.options.distributed.kill_worker.is_some() => {
+            bail!(UsageError::Other(
+                "--kill-worker applies to the broker and hosts strategies, whose workers are \
+                 processes; local-pool runs threads in this process"
+                    .into()
+            ))
+        }
         // @code distributed:local-pool
         S::LocalPool => {
             let work = Jobs(jobs);

@@ -15,6 +15,7 @@ pub use guard::HostGuard;
 use crate::exec;
 use crate::run::{self, Plan};
 use axum::extract::DefaultBodyLimit;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -85,7 +86,18 @@ struct DelayQuery {
 }
 
 /// `GET /api/delay/{ms}?bytes=N&page=K`: wait `ms`, then send page K's N bytes.
-async fn delay(Path(ms): Path<String>, Query(q): Query<DelayQuery>) -> Result<Response, ApiError> {
+async fn delay(
+    Path(ms): Path<String>,
+    q: Result<Query<DelayQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    // A query axum cannot read (`bytes=-1`) is answered as JSON like every other bad request.
+    let Query(q) = q.map_err(|e| {
+        bad(format!(
+            "bad query ({}): bytes and page are whole numbers, bytes allowed 0..={}",
+            e.body_text(),
+            io::MAX_BYTES
+        ))
+    })?;
     let ms: u64 = ms.parse().map_err(|_| {
         bad(format!(
             "delay '{ms}' is not a whole number of milliseconds: allowed 0..={}",

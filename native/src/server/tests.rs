@@ -51,6 +51,10 @@ async fn delay_out_of_bounds_is_400_with_a_json_error() {
             "/api/delay/soon",
             "delay 'soon' is not a whole number of milliseconds",
         ),
+        (
+            "/api/delay/10?bytes=-1",
+            "bytes and page are whole numbers, bytes allowed 0..=16777216",
+        ),
     ] {
         let r = reqwest::get(format!("{}{path}", server.base))
             .await
