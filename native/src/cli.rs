@@ -162,22 +162,37 @@ impl BenchArgs {
     }
 }
 
-/// Flags of `interleave explore`.
+/// Flags of `interleave explore`: a lesson's step model (`LESSON --strategy S`) or a program of
+/// the learner's own (`--program FILE`), counted (`--all`) or replayed (`--schedule`).
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("mode").required(true).args(["all", "schedule"])))]
 pub struct ExploreArgs {
-    /// Lesson with a step model: race or deadlock.
-    pub lesson: String,
+    /// Lesson with a step model: race or deadlock (or give --program instead).
+    #[arg(required_unless_present = "program", conflicts_with = "program")]
+    pub lesson: Option<String>,
     /// The strategy to model (race: unsynchronized, mutex, atomic; deadlock: opposite-order,
     /// ordered).
-    #[arg(long, short)]
-    pub strategy: String,
+    #[arg(
+        long,
+        short,
+        required_unless_present = "program",
+        conflicts_with = "program"
+    )]
+    pub strategy: Option<String>,
     /// Workers in the model.
     #[arg(long, short, default_value_t = 2)]
     pub workers: u32,
     /// Rounds each worker runs.
     #[arg(long, default_value_t = 1)]
     pub rounds: u32,
+    /// A program of your own (threads or tasks, shared variables, locks, asserts): see
+    /// docs/cli.md, "Your own program".
+    #[arg(long, value_name = "FILE")]
+    pub program: Option<PathBuf>,
+    /// With --program: count only schedules with at most N preemptions (a switch away from a
+    /// thread that could still step), as Loom's LOOM_MAX_PREEMPTIONS does.
+    #[arg(long, value_name = "N", requires = "program", value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub max_preemptions: Option<u32>,
     /// Enumerate every schedule: how many, how many go wrong, and the shortest wrong one.
     #[arg(long)]
     pub all: bool,

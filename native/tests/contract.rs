@@ -45,6 +45,8 @@ const CLI: &[(&str, &[&str])] = &[
             "--all",
             "--schedule",
             "--json",
+            "--program",
+            "--max-preemptions",
         ],
     ),
     (

@@ -173,6 +173,8 @@ fn figures(args: &BenchArgs) -> Result<()> {
     io_records.extend(async_1000);
     eprintln!("explorer: race unsynchronized, 2 workers × 2 rounds");
     let explore_race_2x2 = probes::explore_race(repeat)?;
+    eprintln!("explorer: programs (race 3 × 3, five philosophers)");
+    let programs = probes::explore_programs(repeat)?;
     eprintln!("event-loop recorder: cost per poll");
     let recorder = probes::recorder_cost(repeat)?;
     eprintln!("task-cost ladder");
@@ -208,6 +210,7 @@ fn figures(args: &BenchArgs) -> Result<()> {
         p5_floor,
         p5_warm_session: p5_warm,
         explore_race_2x2,
+        programs,
         recorder,
         distributed,
         browser,

@@ -127,6 +127,76 @@ pub fn explore_race(repeat: u32) -> Result<Walls> {
     Ok(Walls::of(walls))
 }
 
+/// The race lesson written as a program of the explorer's language: `workers` threads, each
+/// `rounds` rounds of deposit and withdrawal (amount 5 + 3·me), around a lock with `mutex`.
+fn race_program(workers: u32, rounds: u32, mutex: bool) -> String {
+    let (take, give) = if mutex {
+        ("    lock m\n", "    unlock m\n")
+    } else {
+        ("", "")
+    };
+    let round = format!(
+        "{take}    r = balance\n    balance = r + (5 + 3 * me)\n{give}{take}    r = balance\n    balance = r - (5 + 3 * me)\n{give}"
+    );
+    let body: String = (0..rounds).map(|_| round.clone()).collect();
+    format!("shared balance = 0\nlock m\nthread w x {workers}:\n{body}check balance == 0\n")
+}
+
+/// Five philosophers, each taking its left fork, then its right.
+const PHILOSOPHERS: &str = "lock fork[5]\nthread p x 5:\n    lock fork[me]\n    lock fork[(me + 1) % 5]\n    unlock fork[(me + 1) % 5]\n    unlock fork[me]\n";
+
+/// The explorer on programs: race unsynchronized and mutex, 3 workers × 3 rounds, and five
+/// philosophers — states, schedules, and the median time to check each, `repeat` times after a
+/// warm-up.
+pub fn explore_programs(repeat: u32) -> Result<Vec<ProgramFigure>> {
+    use interleave_shared::explore::program;
+    let cases = [
+        ("race unsynchronized 3 × 3", race_program(3, 3, false)),
+        ("race mutex 3 × 3", race_program(3, 3, true)),
+        ("five philosophers", PHILOSOPHERS.to_string()),
+    ];
+    let mut out = Vec::new();
+    for (name, src) in cases {
+        let p = program::parse(&src).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        let mut walls = Vec::new();
+        let mut last = None;
+        for run in 0..=repeat {
+            let clock = MonoClock::start();
+            let report = program::check(&p, &program::Limits::default(), &mut |_| true)
+                .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            if run > 0 {
+                walls.push(clock.now_ms());
+            }
+            last = Some(report);
+        }
+        let report = last.ok_or_else(|| anyhow::anyhow!("{name}: no run"))?;
+        let ms = Walls::of(walls).median_ms;
+        out.push(ProgramFigure {
+            name,
+            states: report.states,
+            schedules: report.schedules_text,
+            wrong: report.wrong,
+            ms,
+        });
+    }
+    Ok(out)
+}
+
+/// One program the explorer checked in `bench`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProgramFigure {
+    /// What it is.
+    pub name: &'static str,
+    /// Distinct states.
+    pub states: u64,
+    /// Schedules, exact.
+    pub schedules: String,
+    /// Schedules that end badly, exact.
+    pub wrong: String,
+    /// Median time to check it, ms.
+    pub ms: f64,
+}
+
 /// What the event-loop lesson's recorder costs per poll (see
 /// [`interleave_shared::tasks::cost`]), `repeat` times after a warm-up, medians.
 pub fn recorder_cost(repeat: u32) -> Result<RecorderCost> {

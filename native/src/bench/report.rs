@@ -31,6 +31,8 @@ pub struct Report {
     pub p5_warm_session: Walls,
     /// The explorer counting race unsynchronized, 2 workers × 2 rounds (target < 1 s).
     pub explore_race_2x2: Walls,
+    /// The explorer on programs of its own language.
+    pub programs: Vec<super::probes::ProgramFigure>,
     /// The event-loop recorder's cost per poll.
     pub recorder: super::probes::RecorderCost,
     /// The distributed lesson: broker path, pool and raw JetStream loop at 10,000 small tasks.
@@ -255,6 +257,18 @@ pub fn render(report: &Report, size: u64, workers: u32, repeat: u32) -> String {
                     .is_none_or(|b| b.figures.explore_ms.median < 1000.0)
         )
     );
+    for p in &report.programs {
+        let _ = writeln!(
+            o,
+            "explorer program: {}: {} states, {} schedules ({} wrong) in {:.1} ms, {:.1} M states/s",
+            p.name,
+            p.states,
+            p.schedules,
+            p.wrong,
+            p.ms,
+            p.states as f64 / p.ms.max(1e-6) / 1e3
+        );
+    }
     let rc = &report.recorder;
     let _ = writeln!(
         o,

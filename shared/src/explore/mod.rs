@@ -10,6 +10,7 @@
 
 mod machine;
 
+pub mod program;
 pub use machine::{LOCK_NAMES, Machine, Op, State, Stuck};
 
 use crate::catalogue::{LessonId, StrategyId};

@@ -79,7 +79,11 @@ impl BinOp {
 #[derive(Debug, Clone)]
 pub(super) enum Expr {
     Int(i64),
-    Me,
+    /// `me`, and where it is written.
+    Me {
+        line: u32,
+        col: u32,
+    },
     /// A name, possibly indexed; `id` numbers the reads of one line.
     Var {
         name: String,
@@ -214,11 +218,11 @@ fn primary(c: &mut Cursor, d: u32) -> Result<Expr, ProgramError> {
         }
         Some(Tok::Name(n)) if n == "me" => {
             c.bump();
-            Ok(Expr::Me)
+            Ok(Expr::Me { line, col })
         }
-        Some(Tok::Name(n)) if KEYWORDS.contains(&n.as_str()) => Err(c.err(format!(
-            "expected a value, but '{n}' is a keyword"
-        ))),
+        Some(Tok::Name(n)) if KEYWORDS.contains(&n.as_str()) => {
+            Err(c.err(format!("expected a value, but '{n}' is a keyword")))
+        }
         Some(Tok::Name(n)) => {
             c.bump();
             let id = c.id();
@@ -264,7 +268,7 @@ fn primary(c: &mut Cursor, d: u32) -> Result<Expr, ProgramError> {
 /// Whether `e` reads a name that `shared` says is shared.
 pub(super) fn reads(e: &Expr, shared: &dyn Fn(&str) -> bool) -> bool {
     match e {
-        Expr::Int(_) | Expr::Me => false,
+        Expr::Int(_) | Expr::Me { .. } => false,
         Expr::Var { name, index, .. } => {
             shared(name) || index.as_deref().is_some_and(|i| reads(i, shared))
         }
@@ -310,7 +314,7 @@ fn write(e: &Expr, sub: Sub, min: u8, out: &mut String) {
     }
     match e {
         Expr::Int(v) => out.push_str(&v.to_string()),
-        Expr::Me => out.push_str("me"),
+        Expr::Me { .. } => out.push_str("me"),
         Expr::Var {
             name, id, index, ..
         } => match sub(*id) {

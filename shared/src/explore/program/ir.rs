@@ -11,7 +11,6 @@ pub(super) enum LExpr {
     Const(i64),
     /// A local slot of the running thread: a register or a temporary.
     Local(u8),
-    Me,
     /// A shared variable read directly (checks only): first slot, length, index.
     Shared {
         slot: usize,
@@ -32,30 +31,39 @@ pub(super) enum EvalError {
 }
 
 /// The value of `e` in state `st`, for the thread whose locals start at `base`.
-pub(super) fn eval(e: &LExpr, st: &[i64], base: usize, me: i64) -> Result<i64, EvalError> {
+pub(super) fn eval(e: &LExpr, st: &[i64], base: usize) -> Result<i64, EvalError> {
     Ok(match e {
         LExpr::Const(v) => *v,
         LExpr::Local(l) => st[base + usize::from(*l)],
-        LExpr::Me => me,
         LExpr::Shared { slot, len, index } => {
             let k = match index {
-                Some(i) => element(eval(i, st, base, me)?, *len)?,
+                Some(i) => element(eval(i, st, base)?, *len)?,
                 None => 0,
             };
             st[slot + k]
         }
-        LExpr::Neg(x) => eval(x, st, base, me)?
+        LExpr::Neg(x) => eval(x, st, base)?
             .checked_neg()
             .ok_or(EvalError::Overflow)?,
-        LExpr::Not(x) => i64::from(eval(x, st, base, me)? == 0),
+        LExpr::Not(x) => i64::from(eval(x, st, base)? == 0),
         LExpr::Bin(BinOp::And, l, r) => {
-            i64::from(eval(l, st, base, me)? != 0 && eval(r, st, base, me)? != 0)
+            i64::from(eval(l, st, base)? != 0 && eval(r, st, base)? != 0)
         }
         LExpr::Bin(BinOp::Or, l, r) => {
-            i64::from(eval(l, st, base, me)? != 0 || eval(r, st, base, me)? != 0)
+            i64::from(eval(l, st, base)? != 0 || eval(r, st, base)? != 0)
         }
-        LExpr::Bin(op, l, r) => arith(*op, eval(l, st, base, me)?, eval(r, st, base, me)?)?,
+        LExpr::Bin(op, l, r) => arith(*op, eval(l, st, base)?, eval(r, st, base)?)?,
     })
+}
+
+/// `op` applied to `l` and `r`, computed now when both are constants (and that cannot fail).
+pub(super) fn fold(op: BinOp, l: LExpr, r: LExpr) -> LExpr {
+    if let (LExpr::Const(a), LExpr::Const(b)) = (&l, &r)
+        && let Ok(v) = arith(op, *a, *b)
+    {
+        return LExpr::Const(v);
+    }
+    LExpr::Bin(op, Box::new(l), Box::new(r))
 }
 
 /// An index checked against an array's length.
@@ -155,9 +163,13 @@ pub(super) struct Code {
     pub resolve: Vec<u32>,
     /// Locals live on entry to each op (and at the end, none): the others are zeroed.
     pub live: Vec<u64>,
+    /// Steps deep each op lies (code without loops only): see `flow`.
+    pub depth: Vec<u32>,
     /// For each op that can start a step, the index of that step in `steps`.
     pub step_of: Vec<u32>,
     pub steps: Vec<StepInfo>,
+    /// Source text of each statement.
+    pub sources: Vec<String>,
     /// Registers and temporaries.
     pub locals: u8,
     /// Register names (slots `0..regs.len()`; temporaries follow).
@@ -170,7 +182,6 @@ pub(super) struct Unit {
     /// Display name: `w0`, or `p#0` for a copy.
     pub name: String,
     pub code: usize,
-    pub me: i64,
     pub task: bool,
     /// Scheduling group: its own index for a thread, one shared group for all tasks.
     pub group: u8,

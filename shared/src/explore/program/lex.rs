@@ -144,9 +144,9 @@ fn tokens(no: u32, text: &str, from: usize) -> Result<(Vec<Token>, u32), Program
                 while i < b.len() && b[i].is_ascii_digit() {
                     i += 1;
                 }
-                let v = text[start..i].parse::<u64>().map_err(|_| {
-                    err(no, col, "this number is too large: integers are 64-bit")
-                })?;
+                let v = text[start..i]
+                    .parse::<u64>()
+                    .map_err(|_| err(no, col, "this number is too large: integers are 64-bit"))?;
                 Tok::Int(v)
             }
             c if c.is_ascii_alphabetic() || c == b'_' => {
@@ -278,7 +278,10 @@ impl<'a> Cursor<'a> {
     /// The source text of tokens `from..self.pos`.
     pub fn text_from(&self, from: usize) -> String {
         let toks = &self.line.toks;
-        match (toks.get(from), self.pos.checked_sub(1).and_then(|l| toks.get(l))) {
+        match (
+            toks.get(from),
+            self.pos.checked_sub(1).and_then(|l| toks.get(l)),
+        ) {
             (Some(a), Some(b)) if from < self.pos => self.line.text[a.start..b.end].to_string(),
             _ => String::new(),
         }

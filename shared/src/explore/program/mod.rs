@@ -40,8 +40,13 @@
 //! on the head, whose evaluation is the next step, so `while true: pass` takes two steps a turn
 //! and makes a cycle in the state graph instead of hanging. `else:` is not a step.
 //!
-//! Any thread that can step may take the next step. Tasks together are one thread: only the
-//! running task steps, until it executes `await` or ends; then any unfinished task may go next.
+//! Any thread that can step may take the next step; a `lock` whose lock is held is not a step
+//! (the thread waits). Tasks together are one thread: only the running task steps, until it
+//! executes `await` or ends; then any unfinished task may go next. A task chosen next whose first
+//! step takes a held lock starts running and blocks, holding up every other task, as a blocking
+//! lock does in async code (choosing it is a step of its own, shown as `lock m (blocks: …)`).
+//! A preemption is a step by another thread (all tasks counting as one) while the last thread to
+//! step could still step.
 //!
 //! # Bad endings
 //! An `assert` or `check` that fails; a deadlock (nothing can step and not all have finished);
@@ -51,21 +56,29 @@
 //!
 //! # Counting
 //! States are hashed (dead registers are zeroed, so states that differ only in a value never read
-//! again are one). Schedules are paths through the state graph, counted exactly in `u128`. The
-//! shortest bad schedule is found breadth-first. Programs without loops run on a layered engine
-//! (every step moves a program counter forward, so states are processed in order of the sum of
-//! the counters and only a few layers are in memory); programs with loops on a graph engine that
-//! detects cycles and livelocks. Copies are display-named `NAME#k`.
+//! again are one). Schedules are paths through the state graph, counted exactly (`u64`, then
+//! `u128` if that overflows; beyond, [`CheckError::TooManySchedules`]). The shortest bad schedule
+//! is found breadth-first, the first in lexicographic order among the shortest (with branches of
+//! unequal length in a program without loops, one of the shortest). Programs without loops run on
+//! a layered engine (every step takes a thread deeper into its code, so states are processed rank
+//! by rank and only the ranks ahead are in memory); programs with loops on a graph engine that
+//! keeps every edge, detects cycles (then schedules are infinite) and livelocks. Copies are
+//! display-named `NAME#k` (`k` from 0), a thread declared once by its name.
 
+mod codegen;
 mod compile;
 mod examples;
 mod expr;
+mod flow;
 mod graph;
 mod ir;
 mod layered;
 mod lex;
+mod line;
 mod parse;
+mod pending;
 mod replay;
+mod split;
 mod step;
 mod table;
 mod text;
@@ -103,14 +116,18 @@ impl ProgramError {
 
 impl std::fmt::Display for ProgramError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
     }
 }
 
 impl std::error::Error for ProgramError {}
 
 /// One step of a thread's code, so the page can show how a line splits into steps.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct StepInfo {
     /// The 1-based source line the step belongs to.
     pub line: u32,
@@ -248,18 +265,21 @@ pub fn check(
     Ok(found.into())
 }
 
-/// Count one more state: refuse beyond the limit, report progress now and then.
-fn tick(
-    states: usize,
+/// `added` more states after `before`: refuse beyond the limit, report progress each time
+/// another [`PROGRESS_EVERY`] states are passed.
+fn counted(
+    before: usize,
+    added: usize,
     limits: &Limits,
     progress: &mut dyn FnMut(usize) -> bool,
 ) -> Result<(), CheckError> {
-    if states > limits.max_states {
+    let after = before + added;
+    if after > limits.max_states {
         return Err(CheckError::TooManyStates {
             limit: limits.max_states,
         });
     }
-    if states % PROGRESS_EVERY == 0 && !progress(states) {
+    if after / PROGRESS_EVERY > before / PROGRESS_EVERY && !progress(after) {
         return Err(CheckError::Cancelled);
     }
     Ok(())

@@ -38,13 +38,13 @@ fn find(s: &Stmt, id: u32, sub: Sub) -> Option<String> {
         t.index.as_ref().and_then(|i| find_expr(i, id, sub))
     };
     match &s.kind {
-        StmtKind::Assign { target: t, value, .. } => {
-            target(t).or_else(|| find_expr(value, id, sub))
-        }
+        StmtKind::Assign {
+            target: t, value, ..
+        } => target(t).or_else(|| find_expr(value, id, sub)),
         StmtKind::Lock(t) | StmtKind::Unlock(t) => target(t),
-        StmtKind::Atomic { target: t, delta, .. } => {
-            target(t).or_else(|| find_expr(delta, id, sub))
-        }
+        StmtKind::Atomic {
+            target: t, delta, ..
+        } => target(t).or_else(|| find_expr(delta, id, sub)),
         StmtKind::If { cond, .. } | StmtKind::While { cond, .. } | StmtKind::Assert(cond) => {
             find_expr(cond, id, sub)
         }
@@ -55,10 +55,7 @@ fn find(s: &Stmt, id: u32, sub: Sub) -> Option<String> {
 fn find_expr(e: &Expr, id: u32, sub: Sub) -> Option<String> {
     match e {
         Expr::Var {
-            name,
-            id: i,
-            index,
-            ..
+            name, id: i, index, ..
         } => {
             if *i == id {
                 return Some(show_var(name, index.as_deref(), sub));
@@ -67,7 +64,7 @@ fn find_expr(e: &Expr, id: u32, sub: Sub) -> Option<String> {
         }
         Expr::Neg(x) | Expr::Not(x) => find_expr(x, id, sub),
         Expr::Bin(_, l, r) => find_expr(l, id, sub).or_else(|| find_expr(r, id, sub)),
-        Expr::Int(_) | Expr::Me => None,
+        Expr::Int(_) | Expr::Me { .. } => None,
     }
 }
 
