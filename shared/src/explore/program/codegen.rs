@@ -1,10 +1,10 @@
 //! Code generation for one thread or task declaration: each statement becomes operations, its
 //! shared reads loads into temporaries (in reading order), so that every access is a step.
 
-use super::compile::{MAX_LOCALS, Name, Names, collect, not_array, shape};
+use super::ast::{Stmt, StmtKind, Target, UnitDecl};
 use super::expr::{BinOp, Expr};
 use super::ir::{Code, LExpr, NO_STMT, Op, OpKind, fold};
-use super::parse::{Stmt, StmtKind, Target, UnitDecl};
+use super::names::{MAX_LOCALS, Name, Names, collect, not_array, shape};
 use super::{ProgramError, flow, split};
 
 fn err(line: u32, col: u32, message: impl Into<String>) -> ProgramError {

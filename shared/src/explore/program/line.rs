@@ -2,9 +2,9 @@
 //! (assignments, `lock`, `unlock`, `atomic`, `assert`, `await`, `pass`, `break`, `continue`).
 
 use super::ProgramError;
+use super::ast::{LockDecl, SharedDecl, Stmt, StmtKind, Target, name};
 use super::expr::{self, BinOp, KEYWORDS};
 use super::lex::{Cursor, Tok};
-use super::parse::{LockDecl, SharedDecl, Stmt, StmtKind, Target, name};
 
 /// The longest shared array or array of locks.
 const MAX_ARRAY: u64 = 256;

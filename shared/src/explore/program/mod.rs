@@ -65,6 +65,7 @@
 //! keeps every edge, detects cycles (then schedules are infinite) and livelocks. Copies are
 //! display-named `NAME#k` (`k` from 0), a thread declared once by its name.
 
+mod ast;
 mod codegen;
 mod compile;
 mod examples;
@@ -75,6 +76,7 @@ mod ir;
 mod layered;
 mod lex;
 mod line;
+mod names;
 mod parse;
 mod pending;
 mod replay;

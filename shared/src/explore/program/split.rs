@@ -2,8 +2,8 @@
 //! `tmp1 = a` and `a = tmp1 + 1`, each read before a line's last step gets a temporary, and the
 //! last step is the line with those reads replaced.
 
+use super::ast::{Stmt, StmtKind, Target};
 use super::expr::{Expr, Sub, show, show_at, show_var};
-use super::parse::{Stmt, StmtKind, Target};
 
 /// The text of each step of `s`, given the node ids of its shared reads in reading order and
 /// its number of shared accesses.
