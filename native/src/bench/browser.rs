@@ -262,7 +262,9 @@ mod tests {
       "io_async":{"median":1060,"min":1000,"max":1100,"runs":5,"pages":60,"latency_ms":100},
       "io_verdict":"In the browser, async took 1.06 s.",
       "ladder":[{"what":"async-task","us_per_task":2.5}],
-      "explore_ms":{"median":30,"min":25,"max":40,"runs":5}}"#;
+      "explore_ms":{"median":30,"min":25,"max":40,"runs":5},
+      "recorder":{"bare_ns":{"median":2,"min":2,"max":2.2,"runs":5},
+                  "traced_ns":{"median":275,"min":269,"max":314,"runs":5}}}"#;
 
     #[test]
     fn what_bench_mjs_prints_parses_into_typed_figures() {
@@ -270,6 +272,7 @@ mod tests {
         assert_eq!(f.cpu.pool.workers_used, 2);
         assert_eq!(f.io_async.latency_ms, 100.0);
         assert_eq!(f.ladder[0].what, "async-task");
+        assert_eq!(f.recorder.traced_ns.median, 275.0);
     }
 
     #[test]
