@@ -154,11 +154,14 @@ async fn run(
             "a native run is already in progress; runs are one at a time".into(),
         ));
     }
+    // The flag is released when the run ends, not when this request does: a client that goes
+    // away leaves its run going on the run's own thread, which still holds the flag.
     let guard = BusyGuard(state.busy.clone());
     // Runs block (threads, processes, blocking HTTP): give them a plain OS thread of their own.
     let (tx, rx) = tokio::sync::oneshot::channel();
     std::thread::spawn(move || {
         let _ = tx.send(run::run(&plan, &|_| {}).map_err(|e| format!("{e:#}")));
+        drop(guard);
     });
     let records = rx
         .await
@@ -169,7 +172,6 @@ async fn run(
             )
         })?
         .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e))?;
-    drop(guard);
     Ok(Json(records))
 }
 

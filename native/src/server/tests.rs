@@ -173,6 +173,28 @@ async fn runs_are_one_at_a_time() {
     assert_eq!(first.await.unwrap().0, 200);
 }
 
+/// A client that gives up on its run does not end it: the run goes on, and the next request is
+/// refused until the run has ended, so clients that go away cannot stack runs on the machine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_whose_client_went_away_still_counts_until_it_ends() {
+    let server = Background::start().unwrap();
+    let slow = r#"{"lesson":"io","strategies":"sequential","params":{"size":4,"latency_ms":300,"bytes":10}}"#;
+    let gave_up = reqwest::Client::new()
+        .post(format!("{}/api/run", server.base))
+        .header("content-type", "application/json")
+        .body(slow)
+        .timeout(Duration::from_millis(100))
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "the client was meant to give up");
+    let (status, v) = post(&server.base, slow).await;
+    assert_eq!(status, 429, "the abandoned run still runs: {v}");
+    // Four pages × 300 ms: once it has ended, a run is accepted again.
+    tokio::time::sleep(Duration::from_millis(1_600)).await;
+    let (status, v) = post(&server.base, slow).await;
+    assert_eq!(status, 200, "{v}");
+}
+
 /// One raw HTTP/1.1 exchange, so the test chooses every header (a client library would set
 /// Host itself). Returns the status code and the body.
 async fn raw(base: &str, request: &str) -> (u16, String) {
