@@ -66,8 +66,10 @@ struct Log {
 }
 
 impl Log {
+    /// Keep a stretch; an empty one only for `running`, since a poll happened however short
+    /// (a browser's clock ticks in microseconds, and a poll can fit between two ticks).
     fn push(&mut self, state: TaskState, from_ms: f64, to_ms: f64, site: Option<&Site>) {
-        if to_ms > from_ms {
+        if to_ms > from_ms || (state == TaskState::Running && to_ms == from_ms) {
             self.states.push(StateSpan {
                 from_ms,
                 to_ms,

@@ -183,6 +183,8 @@ fn a_cancel_while_ready_ends_the_task_cancelled_and_keeps_its_ready_time() {
     assert_eq!(
         spans(t),
         vec![
+            // A poll that took no time on the clock is still a poll.
+            (TaskState::Running, 0.0, 0.0),
             (TaskState::Waiting, 0.0, 5.0),
             (TaskState::Ready, 5.0, 8.0),
             (TaskState::Cancelled, 8.0, 12.0),
