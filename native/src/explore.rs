@@ -8,7 +8,7 @@ use crate::error::UsageError;
 use crate::output::outln;
 use anyhow::Result;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
-use interleave_shared::explore::{self, Machine, Replay, program};
+use interleave_shared::explore::{self, Model, Replay, program};
 use interleave_shared::lessons;
 
 /// Run the command; errors in the request (lesson, strategy, workers, rounds, schedule, size)
@@ -56,13 +56,17 @@ pub fn run(args: &ExploreArgs) -> Result<()> {
                 );
                 outln!("{}", describe_replay(&m, &explore::replay(&m, shortest)?));
             }
+            outln!(
+                "\nthe model as a program (`interleave explore --program FILE` reads the same language):\n{}",
+                m.source
+            );
         }
     }
     Ok(())
 }
 
 /// Each step as a table row, then how the schedule ended.
-fn describe_replay(m: &Machine, r: &Replay) -> String {
+fn describe_replay(m: &Model, r: &Replay) -> String {
     let mut t = Table::new();
     t.load_preset(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
@@ -73,14 +77,29 @@ fn describe_replay(m: &Machine, r: &Replay) -> String {
             "register",
             "shared state",
         ]);
+    let notes = r.steps.iter().any(|s| !s.note.is_empty());
+    if notes {
+        t.set_header(vec![
+            "step",
+            "worker",
+            "operation",
+            "register",
+            "shared state",
+            "what happened",
+        ]);
+    }
     for (i, s) in r.steps.iter().enumerate() {
-        t.add_row(vec![
+        let mut row = vec![
             Cell::new(i + 1).set_alignment(CellAlignment::Right),
             Cell::new(format!("w{}", s.worker)),
             Cell::new(&s.op),
             Cell::new(s.register.map_or("–".into(), |r| format!("r = {r}"))),
             Cell::new(explore::shared_text(m, &s.shared)),
-        ]);
+        ];
+        if notes {
+            row.push(Cell::new(&s.note));
+        }
+        t.add_row(row);
     }
     let end = explore::ending(&r.end, r.wrong);
     format!("{t}\n{end}")
@@ -146,14 +165,29 @@ fn describe_program_replay(p: &program::Program, r: &program::Replay) -> String 
     t.load_preset(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(vec!["step", "thread", "line", "does", "shared state after"]);
+    let notes = r.steps.iter().any(|s| !s.note.is_empty());
+    if notes {
+        t.set_header(vec![
+            "step",
+            "thread",
+            "line",
+            "does",
+            "shared state after",
+            "what happened",
+        ]);
+    }
     for (i, s) in r.steps.iter().enumerate() {
-        t.add_row(vec![
+        let mut row = vec![
             Cell::new(i + 1).set_alignment(CellAlignment::Right),
             Cell::new(names.get(s.thread).map_or("?", String::as_str)),
             Cell::new(s.line).set_alignment(CellAlignment::Right),
             Cell::new(&s.text),
             Cell::new(&s.state),
-        ]);
+        ];
+        if notes {
+            row.push(Cell::new(&s.note));
+        }
+        t.add_row(row);
     }
     let end = if r.ending.is_empty() {
         "every thread finished, every check held".to_string()

@@ -67,7 +67,7 @@ fn a_replay_shows_every_step_and_the_lost_update() {
     let steps = v["steps"].as_array().unwrap();
     assert_eq!(steps.len(), 8);
     assert_eq!(steps[3]["worker"], 1);
-    assert_eq!(steps[3]["op"], "r ← load balance");
+    assert_eq!(steps[3]["op"], "r = balance");
     assert_eq!(steps[3]["register"], 5);
     assert_eq!(v["final"]["balance"], 5);
     assert_eq!(v["wrong"], true);

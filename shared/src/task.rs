@@ -8,6 +8,7 @@
 //! platform: [`Job::Page`] is the one job [`Job::run`] leaves to the caller).
 
 use crate::catalogue::{LessonId, StrategyId};
+use crate::explore::program::{self, Report};
 use crate::explore::{self, Census};
 use crate::lessons::io::Downloaded;
 use crate::lessons::{cpu, pools, queue};
@@ -59,6 +60,15 @@ pub enum Job {
         /// Rounds.
         rounds: u32,
     },
+    /// explore: check every interleaving of a program in the explorer's language (a
+    /// learner's own, or a lesson's model as a program).
+    Check {
+        /// The program's source.
+        source: String,
+        /// Count only schedules with at most this many preemptions.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_preemptions: Option<u32>,
+    },
 }
 
 /// Where io pages come from.
@@ -94,6 +104,8 @@ pub enum Output {
     },
     /// Every schedule of a step model, counted.
     Census(Census),
+    /// A program checked over every interleaving.
+    Report(Report),
 }
 
 /// One numbered task.
@@ -135,6 +147,13 @@ impl Job {
     /// why.
     pub fn run(&self) -> Option<Result<Output, String>> {
         Some(Ok(match *self {
+            Job::Check {
+                ref source,
+                max_preemptions,
+            } => match check_program(source, max_preemptions, &mut |_| true) {
+                Ok(report) => Output::Report(report),
+                Err(e) => return Some(Err(e)),
+            },
             Job::SumSquares { start, end } => Output::Sum {
                 value: cpu::sum_squares(start..end.max(start)),
             },
@@ -161,6 +180,21 @@ impl Job {
             Job::Page { .. } => return None,
         }))
     }
+}
+
+/// Parse and check `source`; `progress(states so far)` as [`program::check`] calls it. The
+/// error is a sentence: the line and column of a parse error, or the limit a check reached.
+pub fn check_program(
+    source: &str,
+    max_preemptions: Option<u32>,
+    progress: &mut dyn FnMut(usize) -> bool,
+) -> Result<Report, String> {
+    let p = program::parse(source).map_err(|e| e.to_string())?;
+    let limits = program::Limits {
+        max_preemptions,
+        ..program::Limits::default()
+    };
+    program::check(&p, &limits, progress).map_err(|e| e.to_string())
 }
 
 impl Output {

@@ -9,6 +9,7 @@ use crate::explorer::{Count, Explorer};
 use crate::run;
 use crate::state::{Action, Companion, State, needs_isolation};
 use crate::url;
+use interleave_shared::explore::{self, program};
 use interleave_shared::request::{RawParams, StrategyList};
 use interleave_shared::{ParamSpec, RunBody, Side, StrategyId};
 use wasm_bindgen::JsCast;
@@ -120,26 +121,21 @@ fn start_run(state: UseReducerHandle<State>, s: State) {
     });
 }
 
-/// "Count all": enumerate the explorer's model in a message-passing web worker, so the page
-/// stays responsive however long it takes, and report the count with its time.
-fn count_all(state: UseReducerHandle<State>, e: Explorer) {
-    use interleave_shared::task::{Job, Output};
-    use interleave_shared::{Clock, SpanKind};
-    state.dispatch(Action::Counted(Count::Running));
+/// "Check all": check the explorer's program (a lesson's model is one too) over every
+/// interleaving in a message-passing web worker, so the page stays responsive however long it
+/// takes; progress as it goes, Cancel terminates the worker. `follow`: show the shortest bad
+/// schedule when done.
+fn count_all(state: UseReducerHandle<State>, e: Explorer, follow: bool) {
+    state.dispatch(Action::Counted(Count::Running { states: 0, follow }));
+    state.check_cancel.set(false);
+    let cancel = state.check_cancel.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        let job = Job::Explore {
-            lesson: e.lesson,
-            strategy: e.strategy,
-            workers: e.workers,
-            rounds: e.rounds,
+        let progress = {
+            let state = state.clone();
+            move |states| state.dispatch(Action::Counted(Count::Running { states, follow }))
         };
-        let clock = platform::PerfClock::start();
-        let never = std::cell::Cell::new(false);
-        let answer = exec::workers::run(vec![job], 1, SpanKind::Compute, &clock, &never).await;
-        let ms = clock.now_ms();
-        let count = match answer.map(|(mut outs, _)| outs.pop()) {
-            Ok(Some(Output::Census(c))) => Count::Done(c, ms),
-            Ok(other) => Count::Failed(format!("the worker answered {other:?}")),
+        let count = match exec::workers::check(e.source(), None, &cancel, progress).await {
+            Ok((report, ms)) => Count::Done(report, ms),
             Err(why) => Count::Failed(why),
         };
         state.dispatch(Action::Counted(count));
@@ -277,9 +273,9 @@ pub fn app() -> Html {
     };
     let on_count = {
         let state = state.clone();
-        Callback::from(move |()| {
+        Callback::from(move |follow: bool| {
             if let Some(e) = state.settings.explorer.clone() {
-                count_all(state.clone(), e);
+                count_all(state.clone(), e, follow);
             }
         })
     };
@@ -351,6 +347,20 @@ pub fn app() -> Html {
                         <h2>{ lesson.title }</h2>
                         <p>{ glossed(lesson.explanation) }</p>
                         <SourceLine source={lesson.source} />
+                        if s.settings.explorer.is_none() {
+                            <p class="explore-open">
+                                if let Some(first) = explore::strategies(lesson.id).first() {
+                                    <button class="secondary" data-testid="explore-open"
+                                            onclick={dispatch.reform({ let (l, f) = (lesson.id, *first); move |_: MouseEvent|
+                                                Action::OpenExplorer(Explorer::new(l, f, 2, 1)) })}>
+                                        { "Be the scheduler: step the model by hand" }</button>
+                                }
+                                <button class="secondary" data-testid="program-open"
+                                        onclick={dispatch.reform({ let l = lesson.id; move |_: MouseEvent|
+                                            Action::OpenExplorer(Explorer::own(l, program::examples()[0].source.to_string())) })}>
+                                    { "Check a program of your own" }</button>
+                            </p>
+                        }
                     </section>
                 } else {
                     <p class="summary">{ lesson.summary }</p>

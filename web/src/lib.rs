@@ -8,4 +8,5 @@
 pub mod code;
 pub mod explorer;
 pub mod lanes;
+pub mod link;
 pub mod url;

@@ -36,6 +36,8 @@ pub struct State {
     pub settings: Settings,
     /// Set by Cancel; the running task checks it. Shared by every clone of the state.
     pub cancel: Rc<Cell<bool>>,
+    /// Set by the explorer's Cancel: the web worker checking a program is terminated.
+    pub check_cancel: Rc<Cell<bool>>,
     /// What is running now, for the progress line; `None` when idle.
     pub running: Option<String>,
     /// The last run's records, browser and native.
@@ -96,8 +98,16 @@ pub enum Action {
     Undo,
     /// Back to the start.
     Reset,
-    /// Follow this schedule from the start (one that can be followed).
+    /// Follow this schedule from the start (one that can be followed), shown at its start.
     Follow(Vec<usize>),
+    /// Show the step this many before (negative) or after the one shown.
+    Seek(isize),
+    /// Show the schedule after this many steps.
+    SeekTo(usize),
+    /// The learner's program changed (typed, or an example chosen): back to the start.
+    Edit(String),
+    /// Stop "Check all": its web worker is terminated.
+    CancelCheck,
     /// "Count all" state changed.
     Counted(Count),
 }
@@ -108,6 +118,7 @@ impl State {
         Self {
             settings: url.settings,
             cancel: Rc::new(Cell::new(false)),
+            check_cancel: Rc::new(Cell::new(false)),
             running: None,
             records: Vec::new(),
             errors: Vec::new(),
@@ -213,20 +224,46 @@ impl Reducible for State {
             Action::Undo => {
                 if let Some(e) = &mut s.settings.explorer {
                     e.schedule.pop();
+                    e.at = e.at.min(e.schedule.len());
                 }
             }
             Action::Reset => {
                 if let Some(e) = &mut s.settings.explorer {
-                    e.schedule.clear();
+                    e.follow(Vec::new(), 0);
                 }
             }
             Action::Follow(schedule) => {
                 if let Some(e) = &mut s.settings.explorer {
-                    e.schedule = schedule;
+                    e.follow(schedule, 0);
+                }
+            }
+            Action::Seek(by) => {
+                if let Some(e) = &mut s.settings.explorer {
+                    e.seek(by);
+                }
+            }
+            Action::SeekTo(at) => {
+                if let Some(e) = &mut s.settings.explorer {
+                    e.at = at.min(e.schedule.len());
+                }
+            }
+            Action::CancelCheck => s.check_cancel.set(true),
+            Action::Edit(source) => {
+                if let Some(e) = &mut s.settings.explorer {
+                    e.program = Some(source);
+                    e.follow(Vec::new(), 0);
+                    e.count = Count::None;
                 }
             }
             Action::Counted(count) => {
                 if let Some(e) = &mut s.settings.explorer {
+                    // "Show the shortest bad one" asked before the count: show it now.
+                    if let (Count::Running { follow: true, .. }, Count::Done(r, _)) =
+                        (&e.count, &count)
+                        && !r.shortest_wrong.is_empty()
+                    {
+                        e.follow(r.shortest_wrong.clone(), 0);
+                    }
                     e.count = count;
                 }
             }

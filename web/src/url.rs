@@ -3,6 +3,7 @@
 //! browser API), so it is tested on the host like the rest of the page's logic.
 
 use crate::explorer::Explorer;
+use crate::link;
 use interleave_shared::explore;
 use interleave_shared::lessons::{self, LessonInfo};
 use interleave_shared::params::WORKERS;
@@ -191,15 +192,27 @@ pub fn parse(search: &str, cores: u32) -> UrlSettings {
             None
         }
     };
-    let explorer = if flag("explore", &mut problems) {
-        explorer_of(
-            lesson,
-            &strategies,
-            &workers,
-            &rounds,
-            get("schedule").as_deref(),
-            &mut problems,
-        )
+    let own = get("program").and_then(|v| match link::decode(&v) {
+        Ok(src) => Some(src),
+        Err(why) => {
+            problems.push(format!("program: {why}; showing the lesson's own model"));
+            None
+        }
+    });
+    // `program=` opens the explorer on its own: a tutorial links straight to a puzzle.
+    let explorer = if flag("explore", &mut problems) || own.is_some() {
+        let e = match own {
+            Some(src) => Some(Explorer::own(lesson.id, src)),
+            None => explorer_of(lesson, &strategies, &workers, &rounds, &mut problems),
+        };
+        e.map(|e| {
+            with_schedule(
+                e,
+                get("schedule").as_deref(),
+                get("step").as_deref(),
+                &mut problems,
+            )
+        })
     } else {
         None
     };
@@ -225,15 +238,14 @@ pub fn parse(search: &str, cores: u32) -> UrlSettings {
 /// and a spread, not a benchmark (that is `interleave bench`).
 pub const MAX_REPEAT: u32 = 20;
 
-/// The explorer a permalink asks for: the first explorable strategy among `strategies`, the
-/// given workers when the model takes them (else its own), and the schedule if it can be
-/// followed. Whatever cannot be used is said in `problems`.
+/// The explorer a permalink asks for: the first explorable strategy among `strategies`, and
+/// the given workers when the model takes them (else its own). Whatever cannot be used is said
+/// in `problems`.
 fn explorer_of(
     lesson: &LessonInfo,
     strategies: &[StrategyId],
     workers: &str,
     rounds: &str,
-    schedule: Option<&str>,
     problems: &mut Vec<String>,
 ) -> Option<Explorer> {
     let explorable = explore::strategies(lesson.id);
@@ -250,20 +262,44 @@ fn explorer_of(
         .unwrap_or(first);
     let rounds = rounds.parse().unwrap_or(1);
     let mut e = Explorer::new(lesson.id, *strategy, workers.parse().unwrap_or(2), rounds);
-    if let Err(why) = e.machine() {
+    if let Err(why) = e.model() {
         problems.push(format!("explore=1: {why}; using 2 workers"));
         e.workers = 2;
     }
+    Some(e)
+}
+
+/// `e` following the link's `schedule` if it can be followed, shown at `step` (default: the
+/// end of the schedule).
+fn with_schedule(
+    mut e: Explorer,
+    schedule: Option<&str>,
+    step: Option<&str>,
+    problems: &mut Vec<String>,
+) -> Explorer {
     if let Some(text) = schedule {
-        let m = e.machine().ok()?;
-        match explore::parse_schedule(text).and_then(|s| explore::walk(&m, &s).map(|_| s)) {
-            Ok(s) => e.schedule = s,
+        let parsed = explore::parse_schedule(text).map_err(|e| e.to_string());
+        match parsed.and_then(|s| e.can_follow(&s).map(|()| s)) {
+            Ok(s) => {
+                let len = s.len();
+                e.follow(s, len);
+            }
             Err(why) => problems.push(format!(
                 "schedule '{text}': {why}; starting from the beginning"
             )),
         }
     }
-    Some(e)
+    if let Some(text) = step {
+        match text.parse::<usize>() {
+            Ok(k) if k <= e.schedule.len() => e.at = k,
+            _ => problems.push(format!(
+                "step '{text}' is out of range: allowed 0..={} (the schedule's steps); showing step {}",
+                e.schedule.len(),
+                e.at
+            )),
+        }
+    }
+    e
 }
 
 /// The query string that reproduces the lesson, strategies and inputs of `s` (the "open in
@@ -305,11 +341,19 @@ pub fn permalink(s: &Settings) -> String {
     query
 }
 
-/// The explorer's part of a permalink: `&explore=1&rounds=R&schedule=0,1,…`.
+/// The explorer's part of a permalink: `&explore=1&rounds=R&schedule=0,1,…&step=K`, and
+/// `&program=1.…` for a learner's own program (see `link`). `step` only when it is not the
+/// end of the schedule.
 pub fn explorer_query(e: &Explorer) -> String {
-    let mut q = format!("&explore=1&rounds={}", e.rounds);
+    let mut q = match &e.program {
+        Some(src) => format!("&explore=1&program={}", link::encode(src)),
+        None => format!("&explore=1&rounds={}", e.rounds),
+    };
     if !e.schedule.is_empty() {
         q.push_str(&format!("&schedule={}", e.schedule_text()));
+    }
+    if e.at < e.schedule.len() {
+        q.push_str(&format!("&step={}", e.at));
     }
     q
 }

@@ -88,6 +88,7 @@ pub fn main() -> Result<()> {
                 Output::Value { value } => u128::from(value),
                 Output::Page(p) => u128::from(p.bytes),
                 Output::Census(c) => u128::from(c.schedules),
+                Output::Report(r) => r.schedules_text.parse().unwrap_or(0),
             };
             count += 1;
         }

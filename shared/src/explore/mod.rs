@@ -1,29 +1,28 @@
-//! The interleaving explorer: tiny step models of the race's and the deadlock's critical
-//! sections, replayed step by step or enumerated in full.
+//! The interleaving explorer: the race's and the deadlock's critical sections as small programs
+//! in the explorer's language ([`program`]), replayed step by step or counted in full.
 //!
-//! A *step* is one worker's next operation; a *schedule* is a maximal sequence of steps: it ends
-//! when no worker can step (all finished, or the rest blocked). [`enumerate`] counts every
-//! schedule once, how many end wrong (the race's balance is not 0; a worker never finished), and
-//! finds the shortest wrong one (fewest steps; ties broken by the first in lexicographic order).
-//! Counting memoises on the state: two schedules that reach the same state have the same
-//! continuations, so the count is of schedules while the work is proportional to states.
+//! A lesson's model is *written* as a program ([`Model::source`], shown on the page and by the
+//! CLI) and checked by the same engine as a learner's own program, so there is one source of
+//! truth. A *step* is one worker's next operation; a *schedule* is a maximal sequence of steps:
+//! it ends when no worker can step (all finished, or the rest blocked). [`enumerate`] counts
+//! every schedule once, how many end wrong (the race's balance is not 0; a worker never
+//! finished), and finds the shortest wrong one (fewest steps; ties broken by the first in
+//! lexicographic order).
 
-mod machine;
+mod models;
 
 pub mod program;
-pub use machine::{LOCK_NAMES, Machine, Op, State, Stuck};
+pub use models::Model;
 
 use crate::catalogue::{LessonId, StrategyId};
-use crate::lessons::race::amount;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// The most schedules `enumerate` takes on.
 pub const MAX_SCHEDULES: u128 = 10_000_000;
 
-/// The most distinct states the memoised count visits before it gives up: the bound on work
-/// when the number of schedules is not known in advance. Every model the explorer can finish
-/// has far fewer (race mutex, 3 workers × 2 rounds: 8,785 states for 34,650 schedules).
+/// The most distinct states the count visits before it gives up: the bound on work when the
+/// number of schedules is not known in advance. Every model the explorer can finish has far
+/// fewer (race mutex, 3 workers × 2 rounds: 34,650 schedules over a few thousand states).
 pub const MAX_STATES: usize = 200_000;
 
 /// Most workers a model may have: one step per worker is a byte of a schedule.
@@ -101,7 +100,7 @@ pub fn model(
     strategy: &str,
     workers: u32,
     rounds: u32,
-) -> Result<Machine, ExploreError> {
+) -> Result<Model, ExploreError> {
     let allowed = strategies(lesson);
     if allowed.is_empty() {
         return Err(ExploreError::Lesson(lesson));
@@ -125,21 +124,7 @@ pub fn model(
     };
     check("workers", workers, min_w, max_w, why)?;
     check("rounds", rounds, 1, MAX_ROUNDS, "")?;
-    let programs = (0..workers)
-        .map(|w| {
-            let one = round(id, w);
-            one.iter()
-                .copied()
-                .cycle()
-                .take(one.len() * rounds as usize)
-                .collect()
-        })
-        .collect();
-    Ok(Machine {
-        lesson,
-        strategy: id,
-        programs,
-    })
+    Ok(Model::new(lesson, id, workers, rounds))
 }
 
 fn check(
@@ -162,34 +147,6 @@ fn check(
     }
 }
 
-/// One round of worker `w`'s program.
-fn round(strategy: StrategyId, w: u32) -> Vec<Op> {
-    let n = amount(w);
-    let (a, b) = (Op::Lock { lock: 0 }, Op::Lock { lock: 1 });
-    let (ua, ub) = (Op::Unlock { lock: 0 }, Op::Unlock { lock: 1 });
-    match strategy {
-        StrategyId::Unsynchronized => vec![
-            Op::Load,
-            Op::Store { delta: n },
-            Op::Load,
-            Op::Store { delta: -n },
-        ],
-        StrategyId::Mutex => vec![
-            a,
-            Op::Load,
-            Op::Store { delta: n },
-            ua,
-            a,
-            Op::Load,
-            Op::Store { delta: -n },
-            ua,
-        ],
-        StrategyId::Atomic => vec![Op::AtomicAdd { delta: n }, Op::AtomicAdd { delta: -n }],
-        StrategyId::OppositeOrder if w % 2 == 1 => vec![b, a, ua, ub],
-        _ => vec![a, b, ub, ua],
-    }
-}
-
 /// What enumerating every schedule found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Census {
@@ -201,121 +158,57 @@ pub struct Census {
     pub shortest_wrong: Option<Vec<usize>>,
 }
 
-/// From one state: schedules, wrong ones, and the shortest wrong continuation as
-/// (steps, first worker).
-type Tally = (u128, u128, Option<(usize, usize)>);
-
-/// [`Tally`] per state visited.
-type Memo = HashMap<State, Tally>;
-
 /// Enumerate every schedule of `m`. Refused when there are more than [`MAX_SCHEDULES`]:
 /// - before any work, when the interleavings of the programs are fewer than that (then so are
 ///   the schedules) or when nothing can block (then the two are equal);
-/// - otherwise (locks make the bound loose) after a memoised count that stops at
-///   [`MAX_STATES`] states, so the work before a refusal is bounded too.
-pub fn enumerate(m: &Machine) -> Result<Census, ExploreError> {
+/// - otherwise (locks make the bound loose) after a count that stops at [`MAX_STATES`]
+///   states, so the work before a refusal is bounded too.
+pub fn enumerate(m: &Model) -> Result<Census, ExploreError> {
     let too_large = |size: String| ExploreError::TooLarge {
         what: describe(m),
         size,
     };
     let bound = m.interleavings();
-    let can_block = m
-        .programs
-        .iter()
-        .flatten()
-        .any(|op| matches!(op, Op::Lock { .. }));
+    let can_block = m.can_block();
     match bound {
         Some(b) if b <= MAX_SCHEDULES => {}
         Some(b) if !can_block => return Err(too_large(b.to_string())),
         None if !can_block => return Err(too_large("more than 10³⁸".into())),
         _ => {}
     }
-    let mut memo = Memo::new();
-    let start = m.start();
-    let (schedules, wrong, _) = visit(m, &start, &mut memo).ok_or_else(|| {
-        too_large(format!(
+    let limits = program::Limits {
+        max_states: MAX_STATES,
+        max_preemptions: None,
+    };
+    let report = program::check(&m.program, &limits, &mut |_| true).map_err(|e| match e {
+        program::CheckError::TooManyStates { .. } => too_large(format!(
             "too many to count (more than {MAX_STATES} distinct states)"
-        ))
+        )),
+        other => too_large(other.to_string()),
     })?;
-    if schedules > MAX_SCHEDULES {
-        return Err(too_large(schedules.to_string()));
-    }
-    // Both are at most MAX_SCHEDULES now.
-    let (schedules, wrong) = (schedules as u64, wrong as u64);
-    // Follow the memoised first steps to spell the shortest wrong schedule out.
-    let mut shortest = None;
-    let mut s = start;
-    if wrong > 0 {
-        let mut path = Vec::new();
-        // A wrong end is stored with no next worker (`usize::MAX`), which stops the walk.
-        while let Some(&(_, _, Some((_, w)))) = memo.get(&s) {
-            if w >= m.workers() {
-                break;
-            }
-            let Ok(op) = m.can_step(&s, w) else { break };
-            m.step(&mut s, w, op);
-            path.push(w);
-        }
-        shortest = Some(path);
-    }
+    let schedules = report
+        .schedules
+        .filter(|&n| u128::from(n) <= MAX_SCHEDULES)
+        .ok_or_else(|| too_large(report.schedules_text.clone()))?;
+    // At most the schedules, so it fits.
+    let wrong = report.wrong.parse().unwrap_or(schedules);
     Ok(Census {
         schedules,
         wrong,
-        shortest_wrong: shortest,
+        shortest_wrong: (wrong > 0).then_some(report.shortest_wrong),
     })
 }
 
-/// Schedules, wrong schedules and the shortest wrong continuation from `s`; `None` once the
-/// memo holds [`MAX_STATES`] states.
-fn visit(m: &Machine, s: &State, memo: &mut Memo) -> Option<Tally> {
-    if let Some(v) = memo.get(s) {
-        return Some(*v);
-    }
-    if memo.len() >= MAX_STATES {
-        return None;
-    }
-    let mut count = 0u128;
-    let mut wrong = 0u128;
-    let mut best: Option<(usize, usize)> = None;
-    let mut any = false;
-    for w in 0..m.workers() {
-        let Ok(op) = m.can_step(s, w) else { continue };
-        any = true;
-        let mut next = s.clone();
-        m.step(&mut next, w, op);
-        let (c, bad, short) = visit(m, &next, memo)?;
-        count += c;
-        wrong += bad;
-        // Workers are tried in order, so on equal lengths the first kept is the lexicographically
-        // smallest schedule.
-        if let Some((len, _)) = short
-            && best.is_none_or(|(b, _)| len + 1 < b)
-        {
-            best = Some((len + 1, w));
-        }
-    }
-    let v = if any {
-        (count, wrong, best)
-    } else if m.wrong(s) {
-        (1, 1, Some((0, usize::MAX)))
-    } else {
-        (1, 0, None)
-    };
-    memo.insert(s.clone(), v);
-    Some(v)
-}
-
 /// "race unsynchronized with 2 workers × 1 round".
-pub fn describe(m: &Machine) -> String {
-    let rounds = m.programs.first().map_or(0, Vec::len) / round(m.strategy, 0).len().max(1);
+pub fn describe(m: &Model) -> String {
     format!(
         "{} {} with {} worker{} × {} round{}",
         m.lesson,
         m.strategy,
-        m.workers(),
-        if m.workers() == 1 { "" } else { "s" },
-        rounds,
-        if rounds == 1 { "" } else { "s" }
+        m.workers,
+        if m.workers == 1 { "" } else { "s" },
+        m.rounds,
+        if m.rounds == 1 { "" } else { "s" }
     )
 }
 
@@ -330,6 +223,9 @@ pub struct Step {
     pub register: Option<i64>,
     /// The shared state afterwards.
     pub shared: Shared,
+    /// A lost update or a lock that leaves another worker waiting, in words; empty otherwise.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub note: String,
 }
 
 /// The shared state as shown.
@@ -353,59 +249,87 @@ pub struct Replay {
     pub wrong: bool,
 }
 
-/// The shared state of `s` as the model's lesson shows it.
-pub fn shared(m: &Machine, s: &State) -> Shared {
-    let locks = match m.strategy {
-        StrategyId::Unsynchronized | StrategyId::Atomic => 0,
-        StrategyId::Mutex => 1,
-        _ => LOCK_NAMES.len(),
-    };
+/// The shared state of a walk as the model's lesson shows it.
+pub fn shared(m: &Model, w: &program::Walk) -> Shared {
     Shared {
-        balance: (m.lesson == LessonId::Race).then_some(s.balance),
-        locks: s.holder[..locks].to_vec(),
+        balance: if m.lesson == LessonId::Race {
+            w.values.iter().find(|(n, _)| n == "balance").map(|v| v.1)
+        } else {
+            None
+        },
+        locks: w.locks.iter().map(|l| l.1).collect(),
     }
 }
 
-/// Take the steps of `schedule` from the start, each by an existing worker that can step;
-/// the state reached and the steps taken. A schedule so far, as the page's stepper holds it.
-pub fn walk(m: &Machine, schedule: &[usize]) -> Result<(State, Vec<Step>), ExploreError> {
-    let mut s = m.start();
-    let mut steps = Vec::new();
-    for (position, &w) in schedule.iter().enumerate() {
-        let bad = |why: String| ExploreError::Schedule { position, why };
-        if w >= m.workers() {
-            return Err(bad(format!(
-                "worker {w} does not exist (workers 0..={})",
-                m.workers() - 1
-            )));
-        }
-        let op = match m.can_step(&s, w) {
-            Ok(op) => op,
-            Err(Stuck::Finished) => return Err(bad(format!("worker {w} has already finished"))),
-            Err(Stuck::Blocked { lock, holder }) => {
-                return Err(bad(format!(
-                    "worker {w} is blocked: its next step takes lock {} held by worker {holder}",
-                    lock_name(m, lock)
-                )));
-            }
-        };
-        m.step(&mut s, w, op);
+/// Take the steps of `schedule` from the start, each by an existing worker that can step; the
+/// walk so far and its steps as the lesson shows them (the schedule so far, as the page's
+/// stepper holds it).
+pub fn walk(m: &Model, schedule: &[usize]) -> Result<(program::Walk, Vec<Step>), ExploreError> {
+    let refuse = |e: program::WalkError| ExploreError::Schedule {
+        position: e.position,
+        why: refused(m, &e.refused),
+    };
+    let walked = program::walk(&m.program, schedule).map_err(refuse)?;
+    // Each step's state as the lesson shows it: walking each prefix again is cheap at the
+    // sizes a schedule is replayed (tens of steps).
+    let mut steps = Vec::with_capacity(walked.steps.len());
+    for (i, s) in walked.steps.iter().enumerate() {
+        let at = program::walk(&m.program, &schedule[..=i]).map_err(refuse)?;
         steps.push(Step {
-            worker: w,
-            op: op.code(m.lesson),
-            register: (m.lesson == LessonId::Race).then_some(s.reg[w]),
-            shared: shared(m, &s),
+            worker: s.thread,
+            op: s.text.clone(),
+            register: register(m, &at, s.thread),
+            shared: shared(m, &at),
+            note: s.note.clone(),
         });
     }
-    Ok((s, steps))
+    Ok((walked, steps))
+}
+
+/// Worker `worker`'s register `r` (race models).
+pub fn register(m: &Model, w: &program::Walk, worker: usize) -> Option<i64> {
+    if m.lesson != LessonId::Race {
+        return None;
+    }
+    w.threads
+        .get(worker)
+        .and_then(|t| t.registers.iter().find(|(n, _)| n == "r"))
+        .map(|r| r.1)
+}
+
+/// Why a step of a lesson's model was refused, in the lesson's words (workers, not threads).
+fn refused(m: &Model, r: &program::Refused) -> String {
+    use program::Refused;
+    match r {
+        Refused::NoSuchThread { thread, threads } => {
+            format!("worker {thread} does not exist (workers 0..={})", threads - 1)
+        }
+        Refused::Finished { thread, .. } => format!("worker {thread} has already finished"),
+        Refused::Blocked {
+            thread,
+            lock,
+            holder_index,
+            ..
+        } => format!(
+            "worker {thread} is blocked: its next step takes lock {lock} held by worker {}",
+            holder_index.map_or("?".into(), |h| h.to_string())
+        ),
+        other => format!("{other} ({})", describe(m)),
+    }
 }
 
 /// Replay `schedule`: it must name an existing worker that can step at every position, and
 /// end where no worker can step.
-pub fn replay(m: &Machine, schedule: &[usize]) -> Result<Replay, ExploreError> {
-    let (s, steps) = walk(m, schedule)?;
-    let able: Vec<String> = m.enabled(&s).map(|w| w.to_string()).collect();
-    if !able.is_empty() {
+pub fn replay(m: &Model, schedule: &[usize]) -> Result<Replay, ExploreError> {
+    let (walked, steps) = walk(m, schedule)?;
+    let Some(ended) = &walked.ended else {
+        let able: Vec<String> = walked
+            .threads
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.status == program::Status::Ready)
+            .map(|(w, _)| w.to_string())
+            .collect();
         return Err(ExploreError::Schedule {
             position: schedule.len(),
             why: format!(
@@ -414,22 +338,23 @@ pub fn replay(m: &Machine, schedule: &[usize]) -> Result<Replay, ExploreError> {
                 able.join(", ")
             ),
         });
-    }
+    };
     Ok(Replay {
         steps,
-        end: shared(m, &s),
-        wrong: m.wrong(&s),
+        end: shared(m, &walked),
+        wrong: ended.bad,
     })
 }
 
 /// "balance 5; mutex held by w0", as the CLI and the page show a shared state.
-pub fn shared_text(m: &Machine, s: &Shared) -> String {
+pub fn shared_text(m: &Model, s: &Shared) -> String {
     let mut parts = Vec::new();
     if let Some(b) = s.balance {
         parts.push(format!("balance {b}"));
     }
+    let names = m.program.lock_names();
     for (lock, holder) in s.locks.iter().enumerate() {
-        let name = lock_name(m, lock);
+        let name = names.get(lock).map_or("?", String::as_str);
         parts.push(match holder {
             Some(w) => format!("{name} held by w{w}"),
             None => format!("{name} free"),
@@ -448,15 +373,6 @@ pub fn ending(end: &Shared, wrong: bool) -> String {
             "ends WRONG: no worker can step, and not all have finished — a deadlock".into()
         }
         (false, _) => "ends right: every worker finished and the balance is 0".into(),
-    }
-}
-
-/// A lock's name as the model's lesson calls it.
-pub fn lock_name(m: &Machine, lock: usize) -> &'static str {
-    if m.lesson == LessonId::Race {
-        "mutex"
-    } else {
-        LOCK_NAMES.get(lock).copied().unwrap_or("?")
     }
 }
 

@@ -67,6 +67,24 @@ pub async fn interleave_worker_task(job: String) -> Result<String, JsValue> {
     // @code cpu:workers io:workers queue:workers pools:workers-map pools:workers-map-chunked
     let job: Job = task::decode(&job).map_err(|e| JsValue::from_str(&e.to_string()))?;
     let out = match &job {
+        Job::Check {
+            source,
+            max_preemptions,
+        } => {
+            // Progress goes straight to the page from here: the check runs to its end in this
+            // call, and the page cancels it by terminating the worker.
+            let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+            let mut report = |states: usize| {
+                let msg = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&msg, &"type".into(), &"progress".into());
+                let _ = js_sys::Reflect::set(&msg, &"states".into(), &(states as f64).into());
+                let _ = scope.post_message(&msg);
+                true
+            };
+            task::check_program(source, *max_preemptions, &mut report)
+                .map(Output::Report)
+                .map_err(|e| JsValue::from_str(&e))?
+        }
         Job::Page { page, source } => pages::fetch(source, *page)
             .await
             .map(Output::Page)
@@ -186,6 +204,64 @@ pub async fn starts(n: u64) -> Result<u64, String> {
 
 fn field(v: &JsValue, name: &str) -> JsValue {
     js_sys::Reflect::get(v, &name.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The explorer's "Check all": check `source` over every interleaving in a fresh message-passing
+/// worker, calling `on_progress(states so far)` as the worker reports, and terminating the
+/// worker as soon as `cancel` is set (a check is one long call that cannot be interrupted
+/// from inside). Returns the report and the milliseconds the check took inside the worker.
+pub async fn check(
+    source: String,
+    max_preemptions: Option<u32>,
+    cancel: &Cell<bool>,
+    mut on_progress: impl FnMut(u64),
+) -> Result<(interleave_shared::explore::program::Report, f64), String> {
+    use futures::future::{Either, select};
+    let clock = PerfClock::start();
+    let (mut pool, _) = start(1, &clock).await?;
+    let h = pool.0.first_mut().ok_or("no worker started")?;
+    let job = task::encode(&Job::Check {
+        source,
+        max_preemptions,
+    });
+    let msg = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&msg, &"id".into(), &0.into());
+    let _ = js_sys::Reflect::set(&msg, &"task".into(), &job.as_str().into());
+    h.worker
+        .post_message(&msg)
+        .map_err(|e| format!("postMessage failed: {e:?}"))?;
+    loop {
+        // Wake at least every 100 ms to see Cancel, even while the worker is silent.
+        let tick = gloo_timers::future::TimeoutFuture::new(100);
+        let reply = match select(h.inbox.next(), tick).await {
+            Either::Left((Some(reply), _)) => Some(reply),
+            Either::Left((None, _)) => return Err("the worker stopped mid-check".into()),
+            Either::Right(_) => None,
+        };
+        if cancel.get() {
+            // Dropping the pool terminates the worker, mid-check if need be.
+            return Err("cancelled".into());
+        }
+        let Some(reply) = reply else { continue };
+        match field(&reply, "type").as_string().as_deref() {
+            Some("progress") => on_progress(field(&reply, "states").as_f64().unwrap_or(0.0) as u64),
+            Some("done") => {
+                let out = field(&reply, "out").as_string().unwrap_or_default();
+                let ms = field(&reply, "t1").as_f64().unwrap_or(0.0)
+                    - field(&reply, "t0").as_f64().unwrap_or(0.0);
+                return match task::decode::<Output>(&out) {
+                    Ok(Output::Report(r)) => Ok((r, ms)),
+                    Ok(other) => Err(format!("the worker answered {other:?}")),
+                    Err(e) => Err(format!("the worker's answer did not parse: {e}")),
+                };
+            }
+            _ => {
+                return Err(field(&reply, "message")
+                    .as_string()
+                    .unwrap_or_else(|| "the check failed in its worker".into()));
+            }
+        }
+    }
 }
 
 /// Run `jobs` on `workers` fresh web workers, each taking the next job when it finishes its last.

@@ -244,3 +244,11 @@ impl Program {
         &self.codes[self.units[u].code]
     }
 }
+
+impl Program {
+    /// Names of the lock slots in declaration order (`m`, `fork[0]`, …): a walk's `locks` and
+    /// a model's shared state list them in this order.
+    pub fn lock_names(&self) -> &[String] {
+        &self.lock_names
+    }
+}

@@ -84,6 +84,7 @@ mod split;
 mod step;
 mod table;
 mod text;
+mod walk;
 
 #[cfg(test)]
 mod tests;
@@ -91,8 +92,9 @@ mod tests;
 pub use examples::{Example, examples};
 pub use ir::Program;
 pub use replay::{Replay, ReplayError, ReplayStep, replay};
+pub use walk::{ENDED_WELL, Ended, Refused, Status, ThreadNow, Walk, WalkError, WalkStep, walk};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A program the parser refused: where (1-based line and column) and what was expected there,
 /// so the page can show it beside the line.
@@ -163,7 +165,7 @@ impl Default for Limits {
 }
 
 /// What checking every interleaving found.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     /// Distinct states reached.
     pub states: u64,

@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use super::Program;
-use super::step::{CUR_TASK, Exec, FAULT, Succs, decode, encode};
+use super::step::{Succs, decode, encode};
+use super::walk::{WalkStep, walk};
 use super::table::StateSet;
 use super::text::LIVELOCK;
 
@@ -16,20 +17,8 @@ pub struct Replay {
     pub ending: String,
 }
 
-/// One replayed step.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ReplayStep {
-    /// Who stepped (an index into [`Program::threads`]).
-    pub thread: usize,
-    /// The 1-based source line of the step.
-    pub line: u32,
-    /// The step as code, as [`Program::steps_of`] lists it.
-    pub text: String,
-    /// Shared variables and locks after the step: `balance=5 m=w0`.
-    pub state: String,
-    /// The stepping thread's registers after the step: `r=5`.
-    pub registers: String,
-}
+/// One replayed step: the same as a walked one.
+pub type ReplayStep = WalkStep;
 
 /// Why a schedule cannot be replayed: where, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,74 +37,28 @@ const LIVELOCK_SEARCH: usize = 1_000_000;
 /// Replay `schedule` (thread indices) from the start. It must be a whole schedule, or a prefix
 /// that reaches a bad ending (a failed assert, a fault, a livelock).
 pub fn replay(p: &Program, schedule: &[usize]) -> Result<Replay, ReplayError> {
+    let walked = walk(p, schedule).map_err(|e| ReplayError {
+        position: e.position,
+        message: e.refused.to_string(),
+    })?;
+    let ending = match walked.ended {
+        Some(e) if e.bad => e.text,
+        Some(_) => String::new(),
+        None => stopped_early(p, schedule)?,
+    };
+    Ok(Replay {
+        steps: walked.steps,
+        ending,
+    })
+}
+
+/// A schedule that stops while threads can still step: a livelock's prefix, or too short.
+fn stopped_early(p: &Program, schedule: &[usize]) -> Result<String, ReplayError> {
     let mut st = p.init.clone();
-    let mut steps = Vec::with_capacity(schedule.len());
-    for (position, &u) in schedule.iter().enumerate() {
-        let fail = |message: String| Err(ReplayError { position, message });
-        if st[FAULT] != 0 {
-            return fail(format!(
-                "the schedule already ended badly ({}); nothing steps after that",
-                p.ending(&st)
-            ));
-        }
-        let Some(unit) = p.units.get(u) else {
-            return fail(format!(
-                "thread {u} does not exist (threads 0..={})",
-                p.units.len() - 1
-            ));
-        };
-        let code = p.code(u);
-        let info = usize::try_from(st[unit.pc])
-            .ok()
-            .and_then(|pc| code.step_of.get(pc))
-            .and_then(|&k| code.steps.get(k as usize))
-            .cloned()
-            .unwrap_or_default();
-        let mut next = st.clone();
-        let mut text = info.text;
-        match p.run(&mut next, u, false) {
-            Exec::Stepped | Exec::Faulted => {}
-            Exec::Parked { lock } => {
-                let by = p
-                    .holder(&st, lock)
-                    .map_or("nobody", |h| p.units[h].name.as_str());
-                text = format!("{text} (blocks: {} is held by {by})", p.lock_name(lock));
-            }
-            Exec::Finished => {
-                return fail(format!("thread {u} ({}) has already finished", unit.name));
-            }
-            Exec::Blocked { lock } => {
-                let by = p
-                    .holder(&st, lock)
-                    .map_or("nobody", |h| p.units[h].name.as_str());
-                return fail(format!(
-                    "thread {u} ({}) is blocked: its next step takes {} held by {by}",
-                    unit.name,
-                    p.lock_name(lock)
-                ));
-            }
-            Exec::NotItsTurn => {
-                let running = usize::try_from(st[CUR_TASK] - 1)
-                    .ok()
-                    .and_then(|t| p.units.get(t))
-                    .map_or("?", |t| t.name.as_str());
-                return fail(format!(
-                    "task {u} ({}) cannot run now: task {running} runs until it awaits or ends",
-                    unit.name
-                ));
-            }
-        }
-        st = next;
-        steps.push(ReplayStep {
-            thread: u,
-            line: info.line,
-            text,
-            state: p.state_text(&st),
-            registers: p.registers_text(&st, u),
-        });
+    for &u in schedule {
+        p.run(&mut st, u, false);
     }
-    let ending = ending(p, &st, schedule.len())?;
-    Ok(Replay { steps, ending })
+    ending(p, &st, schedule.len())
 }
 
 /// How a replay that stopped in `st` ended, or why it should not have stopped.

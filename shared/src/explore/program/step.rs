@@ -79,6 +79,25 @@ impl Fault {
     }
 }
 
+/// How a step touched a shared slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Access {
+    Read,
+    Write,
+    /// A read and a write in one indivisible step.
+    Atomic,
+}
+
+/// Told of every shared access of a step. The search passes `()`; the stepper records.
+pub(super) trait Seen {
+    fn access(&mut self, slot: usize, how: Access);
+}
+
+impl Seen for () {
+    #[inline(always)]
+    fn access(&mut self, _: usize, _: Access) {}
+}
+
 /// What trying to step a thread did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Exec {
@@ -208,10 +227,22 @@ impl Program {
     /// Take thread `u`'s next step in `st` (left as it was if it cannot step, but for its
     /// locals). With `canon`, locals dead after the step are zeroed.
     pub(super) fn run(&self, st: &mut [i64], u: usize, canon: bool) -> Exec {
+        self.run_seen(st, u, canon, &mut ())
+    }
+
+    /// [`Program::run`], telling `seen` each shared slot the step reads or writes (the
+    /// stepper marks lost writes with it; the search passes `()`, which costs nothing).
+    pub(super) fn run_seen(
+        &self,
+        st: &mut [i64],
+        u: usize,
+        canon: bool,
+        seen: &mut impl Seen,
+    ) -> Exec {
         if !self.turn(st, u) {
             return Exec::NotItsTurn;
         }
-        let (exec, awaited) = self.exec(st, u, canon);
+        let (exec, awaited) = self.exec(st, u, canon, seen);
         if !self.units[u].task {
             return exec;
         }
@@ -233,7 +264,7 @@ impl Program {
     }
 
     /// The step itself, and whether it ended with `await`.
-    fn exec(&self, st: &mut [i64], u: usize, canon: bool) -> (Exec, bool) {
+    fn exec(&self, st: &mut [i64], u: usize, canon: bool, seen: &mut impl Seen) -> (Exec, bool) {
         let unit = &self.units[u];
         let code = &self.codes[unit.code];
         let len = code.ops.len();
@@ -251,7 +282,7 @@ impl Program {
                 }
                 accessed = true;
             }
-            let next = match self.op(st, u, &op.kind) {
+            let next = match self.op(st, u, &op.kind, seen) {
                 Ok(Flow::Next) => pc + 1,
                 Ok(Flow::Jump(t)) => t as usize,
                 Ok(Flow::Await) => {
@@ -285,7 +316,13 @@ impl Program {
         (Exec::Stepped, awaited)
     }
 
-    fn op(&self, st: &mut [i64], u: usize, kind: &OpKind) -> Result<Flow, Stop> {
+    fn op(
+        &self,
+        st: &mut [i64],
+        u: usize,
+        kind: &OpKind,
+        seen: &mut impl Seen,
+    ) -> Result<Flow, Stop> {
         let unit = &self.units[u];
         let base = unit.pc + 1;
         let slot = |var: &SharedVar, index: &Option<LExpr>, st: &[i64]| -> Result<usize, Stop> {
@@ -297,11 +334,13 @@ impl Program {
         match kind {
             OpKind::Load { dst, var, index } => {
                 let s = slot(&self.shared[usize::from(*var)], index, st)?;
+                seen.access(s, Access::Read);
                 st[base + usize::from(*dst)] = st[s];
             }
             OpKind::Store { var, index, value } => {
                 let s = slot(&self.shared[usize::from(*var)], index, st)?;
                 st[s] = eval(value, st, base)?;
+                seen.access(s, Access::Write);
             }
             OpKind::Atomic {
                 var,
@@ -317,6 +356,7 @@ impl Program {
                     st[s].checked_add(d)
                 };
                 st[s] = v.ok_or(Stop::Fault(Fault::Overflow))?;
+                seen.access(s, Access::Atomic);
             }
             OpKind::Lock { lock, index } => {
                 let s = slot(&self.locks[usize::from(*lock)], index, st)?;
