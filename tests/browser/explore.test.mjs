@@ -101,9 +101,112 @@ test('"see how it happens" opens the explorer from a real run', { timeout: 120_0
   await link.waitFor({ timeout: 90_000 });
   await link.click();
   await page.getByTestId('explore').waitFor();
+  // It opens at the start of the shortest wrong schedule, every step listed, to step through.
+  assert.equal(await page.getByTestId('explore-at').getAttribute('data-index'), '0');
+  assert.equal(await page.getByTestId('explore-step').count(), 2);
+  assert.match(await page.getByTestId('explore-state').textContent(), /A free; B free/);
+  await page.getByTestId('explore-forward').click();
+  await page.getByTestId('explore-forward').click();
   assert.match(await page.getByTestId('explore-state').textContent(), /A held by w0; B held by w1/);
+  assert.equal(await page.getByTestId('explore-step').nth(1).getAttribute('data-blocked'), 'true');
   assert.match(page.url(), /explore=1/);
   await page.screenshot({ path: artifact('explore-from-a-run.png'), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+// The issue's program: the race lesson's model written by hand.
+const RACE_BY_HAND = `# the race lesson, unsynchronized, 2 workers x 1 round, written by hand
+shared balance = 0
+thread w0:
+    r = balance
+    balance = r + 5
+    r = balance
+    balance = r - 5
+thread w1:
+    r = balance
+    balance = r + 8
+    r = balance
+    balance = r - 8
+check balance == 0
+`;
+
+test('a program typed in the page is checked, its shortest bad schedule stepped, and the permalink reopens it', { timeout: 120_000 }, async () => {
+  const page = await openPage('/?lesson=race');
+  await page.getByTestId('program-open').click();
+  const editor = page.getByTestId('program-editor');
+  await editor.fill(RACE_BY_HAND);
+  await page.getByTestId('explore-count-all').click();
+  const count = page.getByTestId('explore-count');
+  await count.waitFor({ timeout: 60_000 });
+  assert.equal(await count.getAttribute('data-schedules'), '70');
+  assert.equal(await count.getAttribute('data-wrong'), '40');
+  await page.getByTestId('explore-show-wrong').click();
+  const steps = page.getByTestId('explore-step');
+  assert.equal(await steps.count(), 8);
+  assert.equal(await page.getByTestId('explore-at').getAttribute('data-index'), '0');
+  // Step through to the end: the lost write is marked where it happens, and the balance is wrong.
+  for (let i = 0; i < 8; i++) await page.getByTestId('explore-forward').click();
+  assert.equal(await page.getByTestId('explore-forward').isDisabled(), true);
+  const lost = await steps.evaluateAll((els) => els.filter((e) => e.dataset.lost === 'true').map((e) => e.dataset.index));
+  assert.deepEqual(lost, ['5']);
+  const ending = page.getByTestId('explore-ending');
+  assert.equal(await ending.getAttribute('data-wrong'), 'true');
+  assert.match(await ending.textContent(), /check failed: balance == 0 \(balance = 5\)/);
+  await page.screenshot({ path: artifact('explore-program-stepped.png'), fullPage: true });
+  // Back two steps: the link records the step shown; reloading it shows the same.
+  await page.getByTestId('explore-back').click();
+  await page.getByTestId('explore-back').click();
+  const state = await page.getByTestId('explore-state').textContent();
+  assert.match(page.url(), /program=1\.[A-Za-z0-9_-]+/);
+  assert.match(page.url(), /step=6(&|$)/);
+  const again = await openPage(page.url().replace(BASE, ''));
+  await again.getByTestId('explore').waitFor();
+  assert.equal(await again.getByTestId('program-editor').inputValue(), RACE_BY_HAND);
+  assert.equal(await again.getByTestId('explore-at').getAttribute('data-index'), '6');
+  assert.equal(await again.getByTestId('explore-state').textContent(), state);
+  // embed=1 keeps the explorer and the program.
+  const embed = await openPage(`${page.url().replace(BASE, '')}&embed=1`);
+  await embed.getByTestId('explore').waitFor();
+  assert.equal(await embed.getByTestId('program-editor').inputValue(), RACE_BY_HAND);
+  for (const p of [page, again, embed]) {
+    assert.deepEqual(p.errors, []);
+    await p.close();
+  }
+});
+
+test('a malformed program names its line beside the editor; an example replaces it', { timeout: 60_000 }, async () => {
+  const page = await openPage('/?lesson=deadlock');
+  await page.getByTestId('program-open').click();
+  await page.getByTestId('program-editor').fill('shared x = 0\nthread t:\n    x = = 1\n');
+  const error = page.getByTestId('program-error');
+  assert.equal(await error.getAttribute('data-line'), '3');
+  assert.match(await error.textContent(), /line 3, column 9/);
+  assert.equal(await page.getByTestId('explore-count-all').isDisabled(), true);
+  await page.screenshot({ path: artifact('explore-program-error.png'), fullPage: true });
+  await page.getByTestId('program-example').selectOption('async-no-await');
+  assert.equal(await error.count(), 0);
+  await page.getByTestId('explore-count-all').click();
+  const count = page.getByTestId('explore-count');
+  await count.waitFor({ timeout: 30_000 });
+  assert.equal(await count.getAttribute('data-wrong'), '0', 'tasks without an await never lose an update');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('a long check shows progress and Cancel stops it', { timeout: 120_000 }, async () => {
+  const page = await openPage('/?lesson=race&strategies=unsynchronized&workers=3&rounds=3&explore=1');
+  await page.getByTestId('explore-count-all').click();
+  const progress = page.getByTestId('explore-progress');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="explore-progress"]')?.dataset.states ?? 0) > 0,
+    null, { timeout: 60_000 });
+  assert.match(await progress.textContent(), /states so far/);
+  await page.getByTestId('explore-cancel').click();
+  const failed = page.getByTestId('explore-failed');
+  await failed.waitFor({ timeout: 5_000 });
+  assert.match(await failed.textContent(), /cancelled/);
+  // The page stayed responsive throughout, and the count can start again.
+  assert.equal(await page.getByTestId('explore-count-all').isDisabled(), false);
   assert.deepEqual(page.errors, []);
   await page.close();
 });
