@@ -302,7 +302,10 @@ fn refused(m: &Model, r: &program::Refused) -> String {
     use program::Refused;
     match r {
         Refused::NoSuchThread { thread, threads } => {
-            format!("worker {thread} does not exist (workers 0..={})", threads - 1)
+            format!(
+                "worker {thread} does not exist (workers 0..={})",
+                threads - 1
+            )
         }
         Refused::Finished { thread, .. } => format!("worker {thread} has already finished"),
         Refused::Blocked {

@@ -43,7 +43,11 @@ fn census_by_listing(m: &Model) -> Census {
 fn every_model_is_a_program_shown_as_code() {
     for lesson in [LessonId::Race, LessonId::Deadlock] {
         for s in strategies(lesson) {
-            let workers = if lesson == LessonId::Deadlock { 2..=2 } else { 1..=MAX_WORKERS };
+            let workers = if lesson == LessonId::Deadlock {
+                2..=2
+            } else {
+                1..=MAX_WORKERS
+            };
             for w in workers {
                 for r in [1, MAX_ROUNDS] {
                     let m = model(lesson, s.name(), w, r).unwrap();
@@ -53,7 +57,12 @@ fn every_model_is_a_program_shown_as_code() {
         }
     }
     let m = model(LessonId::Race, "unsynchronized", 2, 1).unwrap();
-    assert!(m.source.contains("thread w1:\n    r = balance\n    balance = r + 8\n"), "{}", m.source);
+    assert!(
+        m.source
+            .contains("thread w1:\n    r = balance\n    balance = r + 8\n"),
+        "{}",
+        m.source
+    );
     assert!(m.source.ends_with("check balance == 0\n"), "{}", m.source);
 }
 

@@ -6,7 +6,7 @@
 //! distance. Only ranks not yet processed stay in memory, plus five bytes per state to walk the
 //! shortest bad schedule back.
 
-use super::pending::{Overflow, Paths, Pending, Scratch};
+use super::pending::{Merged, Overflow, Paths, Pending, Rec, Scratch};
 use super::step::Succs;
 use super::{CheckError, Count, Found, Limits, PROGRESS_EVERY, Program, counted};
 
@@ -54,6 +54,7 @@ pub(super) fn check(
 type Best = Option<(u32, u32, Vec<i64>)>;
 
 /// What the terminal states add up to.
+#[derive(Default)]
 struct Tally<P> {
     total: P,
     wrong: P,
@@ -61,58 +62,116 @@ struct Tally<P> {
     best: Best,
 }
 
-fn run<P: Paths>(
+/// The segments pushed for each rank: one per lane and rank that reached it, in processing
+/// order.
+type Ranks<P> = Vec<Vec<Pending<P>>>;
+
+fn run<P: Paths + Send + Sync>(
     p: &Program,
     limits: &Limits,
     progress: &mut dyn FnMut(usize) -> bool,
 ) -> Result<Found, Stop> {
-    let width = p.width();
-    let mut pending: Vec<Option<Pending<P>>> = (0..=p.max_rank()).map(|_| None).collect();
+    let mut pending: Ranks<P> = (0..=p.max_rank()).map(|_| Vec::new()).collect();
     let mut scratch = Scratch::new();
     let mut start = Pending::new(1, &mut scratch);
     start.push(&p.init, P::ONE, 0, NONE, 0)?;
-    pending[p.rank(&p.init)] = Some(start);
+    pending[p.rank(&p.init)].push(start);
     // Per state id (in processing order): the state it was reached from, and by whom.
     let (mut parents, mut vias) = (Vec::<u32>::new(), Vec::<u8>::new());
-    let mut tally = Tally {
-        total: P::default(),
-        wrong: P::default(),
-        wrong_states: 0,
-        best: None,
-    };
-    let (mut st, mut succ) = (vec![0; width], Succs::new(width));
+    let mut tally = Tally::default();
+    let lanes = lanes();
+    let mut lane_scratch: Vec<Scratch<P>> = (1..lanes).map(|_| Scratch::new()).collect();
     for r in 0..pending.len() {
-        let Some(layer) = pending[r].take() else {
+        let segments = std::mem::take(&mut pending[r]);
+        if segments.is_empty() {
             continue;
-        };
-        let merged = layer.merge(&mut scratch)?;
+        }
+        let merged = Pending::merge_many(segments, &mut scratch, lanes, p.units.len())?;
         // The whole rank counts against the limit at once; progress is reported as it goes.
         counted(parents.len(), merged.len(), limits, &mut |_| true)?;
         let expect = merged.len() * p.units.len();
-        for rec in merged.iter() {
-            let id = parents.len() as u32;
-            if parents.len().is_multiple_of(PROGRESS_EVERY) && id > 0 && !progress(parents.len()) {
-                return Err(Stop::Check(CheckError::Cancelled));
+        let base = parents.len();
+        let rank = Rank {
+            p,
+            merged: &merged,
+            r,
+            expect,
+            bound: limits.max_preemptions,
+            ranks: pending.len(),
+        };
+        // Large ranks in runs of consecutive ids, one per lane: ordered, recorded and expanded
+        // on the lanes.
+        // (Called whenever the merge placed the states, so the slots are cleared for the next.)
+        let runs = merged.in_order_parallel(lanes, &scratch.shared_slots);
+        let Some(runs) = runs else {
+            // Small ranks, and machines with one core, on this thread (with progress as it
+            // goes).
+            let mut slots = std::mem::take(&mut scratch.slots);
+            let order: Vec<&Rec<P>> = merged.in_order(p.units.len(), &mut slots);
+            scratch.slots = slots;
+            for rec in &order {
+                parents.push(rec.parent);
+                vias.push(rec.via());
             }
-            parents.push(rec.parent);
-            vias.push(rec.via());
-            merged.state(rec, &mut st);
-            p.expand(&st, limits.max_preemptions, &mut succ);
-            if succ.len() == 0 {
-                tally.end(p, &st, rec.paths, rec.dist(), id)?;
-                continue;
-            }
-            for k in 0..succ.len() {
-                let next = succ.get(k);
-                let r2 = p.rank_after(r, &st, next, succ.units[k]);
-                debug_assert!(r2 > r, "a step without loops goes deeper");
-                if let Some(slot) = pending.get_mut(r2) {
-                    let via = succ.units[k] as u8;
-                    slot.get_or_insert_with(|| Pending::new(expect, &mut scratch))
-                        .push(next, rec.paths, rec.dist() + 1, id, via)?;
-                }
-            }
+            let mut each = |done: usize| {
+                let at = base + done;
+                !(at.is_multiple_of(PROGRESS_EVERY) && at > 0) || progress(at)
+            };
+            let out = rank.expand(&order, base, &mut scratch, &mut tally, &mut each)?;
+            out.into_iter().for_each(|(r2, seg)| pending[r2].push(seg));
+            drop(order);
+            scratch.recycle(merged);
+            continue;
+        };
+        while lane_scratch.len() < runs.len() {
+            lane_scratch.push(Scratch::new());
         }
+        for ls in &mut lane_scratch {
+            scratch.share_with(ls);
+        }
+        parents.resize(base + merged.len(), 0);
+        vias.resize(base + merged.len(), 0);
+        type LaneResult<P> = Result<(Vec<(usize, Pending<P>)>, Tally<P>), Stop>;
+        let outs: Vec<LaneResult<P>> = std::thread::scope(|sc| {
+            let rank = &rank;
+            let (mut ps, mut vs) = (&mut parents[base..], &mut vias[base..]);
+            let mut start = base;
+            let mut handles = Vec::new();
+            for (run, ls) in runs.iter().zip(lane_scratch.iter_mut()) {
+                let (p_here, p_rest) = std::mem::take(&mut ps).split_at_mut(run.len());
+                let (v_here, v_rest) = std::mem::take(&mut vs).split_at_mut(run.len());
+                (ps, vs) = (p_rest, v_rest);
+                let first = start;
+                start += run.len();
+                handles.push(sc.spawn(move || -> LaneResult<P> {
+                    for ((rec, pa), vi) in run.iter().zip(p_here).zip(v_here) {
+                        *pa = rec.parent;
+                        *vi = rec.via();
+                    }
+                    let mut t = Tally::default();
+                    let out = rank.expand(run, first, ls, &mut t, &mut |_| true)?;
+                    Ok((out, t))
+                }));
+            }
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or(Err(Stop::Check(CheckError::Cancelled))))
+                .collect()
+        });
+        // Lane by lane: lower ids first, so each rank's segments stay in processing order.
+        for out in outs {
+            let (segs, t) = out?;
+            tally.absorb(t)?;
+            segs.into_iter().for_each(|(r2, seg)| pending[r2].push(seg));
+        }
+        // Partitions the lanes filled go back to the pool they are taken from.
+        for ls in &mut lane_scratch {
+            ls.share_with(&mut scratch);
+        }
+        if !progress(parents.len()) {
+            return Err(Stop::Check(CheckError::Cancelled));
+        }
+        drop(runs);
         scratch.recycle(merged);
     }
     let (shortest, ending) = match tally.best {
@@ -129,7 +188,99 @@ fn run<P: Paths>(
     })
 }
 
+
+/// Most lanes a check uses.
+const MAX_LANES: usize = 8;
+
+/// Threads the layered engine expands a rank on: the machine's cores natively; one in the
+/// browser, where the check already runs in a web worker of its own.
+#[cfg(not(target_arch = "wasm32"))]
+fn lanes() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_LANES)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn lanes() -> usize {
+    1
+}
+
+/// One rank being expanded: what every lane reads.
+struct Rank<'a, P> {
+    p: &'a Program,
+    merged: &'a Merged<P>,
+    r: usize,
+    expect: usize,
+    bound: Option<u32>,
+    ranks: usize,
+}
+
+impl<P: Paths> Rank<'_, P> {
+    /// Expand `recs` (ids from `base`): each successor pushed to a segment of its rank (new
+    /// segments, from `scratch`), each end tallied. `each(k)` after the k-th state; `false`
+    /// cancels.
+    fn expand(
+        &self,
+        recs: &[&Rec<P>],
+        base: usize,
+        scratch: &mut Scratch<P>,
+        tally: &mut Tally<P>,
+        each: &mut dyn FnMut(usize) -> bool,
+    ) -> Result<Vec<(usize, Pending<P>)>, Stop> {
+        let p = self.p;
+        let width = p.width();
+        let mut out: Vec<Option<Pending<P>>> = Vec::new();
+        let (mut st, mut succ) = (vec![0; width], Succs::new(width));
+        for (k, rec) in recs.iter().enumerate() {
+            if !each(k) {
+                return Err(Stop::Check(CheckError::Cancelled));
+            }
+            let id = (base + k) as u32;
+            self.merged.state(rec, &mut st);
+            p.expand(&st, self.bound, &mut succ);
+            if succ.len() == 0 {
+                tally.end(p, &st, rec.paths, rec.dist(), id)?;
+                continue;
+            }
+            for j in 0..succ.len() {
+                let next = succ.get(j);
+                let r2 = p.rank_after(self.r, &st, next, succ.units[j]);
+                debug_assert!(r2 > self.r, "a step without loops goes deeper");
+                if r2 < self.ranks {
+                    let off = r2 - self.r;
+                    if out.len() <= off {
+                        out.resize_with(off + 1, || None);
+                    }
+                    let via = succ.units[j] as u8;
+                    out[off]
+                        .get_or_insert_with(|| Pending::new(self.expect, scratch))
+                        .push(next, rec.paths, rec.dist() + 1, id, via)?;
+                }
+            }
+        }
+        Ok(out
+            .into_iter()
+            .enumerate()
+            .filter_map(|(off, seg)| seg.map(|s| (self.r + off, s)))
+            .collect())
+    }
+}
+
 impl<P: Paths> Tally<P> {
+    /// Add another lane's tally (of higher ids: on equal distance, the earlier id stays).
+    fn absorb(&mut self, other: Tally<P>) -> Result<(), Stop> {
+        self.total = self.total.add(other.total).ok_or(Stop::Overflow)?;
+        self.wrong = self.wrong.add(other.wrong).ok_or(Stop::Overflow)?;
+        self.wrong_states += other.wrong_states;
+        if let Some(b) = other.best
+            && self.best.as_ref().is_none_or(|a| (b.0, b.1) < (a.0, a.1))
+        {
+            self.best = Some(b);
+        }
+        Ok(())
+    }
+
     /// A schedule ends in state `id` (`st`), reached by `paths` paths, `dist` steps long.
     fn end(&mut self, p: &Program, st: &[i64], paths: P, dist: u32, id: u32) -> Result<(), Stop> {
         self.total = self.total.add(paths).ok_or(Stop::Overflow)?;

@@ -6,6 +6,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::collections::binary_heap::PeekMut;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use super::step::{decode, encode_into};
 use super::table::hash;
@@ -94,6 +95,21 @@ fn key_hash(key: [u64; 2]) -> u64 {
     h ^ (h >> 32)
 }
 
+/// The partition of a hash when there are 2^`bits` partitions: its top bits.
+fn part_of(h: u64, bits: u32) -> usize {
+    if bits == 0 {
+        0
+    } else {
+        (h >> (64 - bits)) as usize
+    }
+}
+
+/// Where a long key records the merge lane whose arena holds it.
+const LANE_SHIFT: u32 = 48;
+
+/// A long key's index in its arena.
+const INDEX_MASK: u64 = (1 << LANE_SHIFT) - 1;
+
 /// Keys longer than [`INLINE`] bytes.
 #[derive(Default)]
 struct Arena {
@@ -103,17 +119,19 @@ struct Arena {
 
 impl Arena {
     fn get(&self, key: [u64; 2]) -> &[u8] {
-        let i = (key[1] & 0x00ff_ffff_ffff_ffff) as usize;
+        let i = (key[1] & INDEX_MASK) as usize;
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         &self.bytes[start..self.ends[i]]
     }
 
-    fn same(&self, a: [u64; 2], b: [u64; 2]) -> bool {
-        if is_long(a) {
-            is_long(b) && a[0] == b[0] && self.get(a) == self.get(b)
-        } else {
-            a == b
-        }
+    /// Copy the long key `key` of `from` into this arena (lane `lane`'s); its key here.
+    fn adopt(&mut self, from: &Arena, key: [u64; 2], lane: usize) -> [u64; 2] {
+        self.bytes.extend_from_slice(from.get(key));
+        self.ends.push(self.bytes.len());
+        [
+            key[0],
+            LONG << 56 | (lane as u64) << LANE_SHIFT | (self.ends.len() - 1) as u64,
+        ]
     }
 }
 
@@ -126,6 +144,8 @@ pub(super) struct Pending<P> {
     /// in quick succession (as the two orders of two independent steps usually are) is merged
     /// at once instead of recorded twice.
     recent: Vec<([u64; 2], u32, u32)>,
+    /// The lowest and highest parent pushed.
+    parents: (u32, u32),
 }
 
 /// Entries in [`Pending::recent`].
@@ -134,9 +154,13 @@ const RECENT: usize = 1024;
 impl<P: Paths> Pending<P> {
     /// A rank expected to receive about `expect` records, its partitions taken from `scratch`.
     pub fn new(expect: usize, scratch: &mut Scratch<P>) -> Self {
+        // Partitions of about 64 Ki records (their merge table stays in cache), and at least
+        // 16 once a rank is large enough to be merged by several threads.
+        let floor = if expect >= PARALLEL_MERGE { 4 } else { 0 };
         let bits = (expect / 65536)
             .next_power_of_two()
             .trailing_zeros()
+            .max(floor)
             .min(12);
         Pending {
             parts: (0..1usize << bits)
@@ -145,6 +169,7 @@ impl<P: Paths> Pending<P> {
             bits,
             long: Arena::default(),
             recent: std::mem::take(&mut scratch.recent),
+            parents: (u32::MAX, 0),
         }
     }
 
@@ -167,6 +192,7 @@ impl<P: Paths> Pending<P> {
                 [h, LONG << 56 | (self.long.ends.len() - 1) as u64]
             }
         };
+        self.parents = (self.parents.0.min(parent), self.parents.1.max(parent));
         let rec = Rec {
             key,
             paths,
@@ -174,11 +200,7 @@ impl<P: Paths> Pending<P> {
             dist_via: dist.min(MAX_DIST) << 8 | u32::from(via),
         };
         let h = key_hash(key);
-        let part = if self.bits == 0 {
-            0
-        } else {
-            (h >> (64 - self.bits)) as usize
-        };
+        let part = part_of(h, self.bits);
         if self.recent.is_empty() {
             self.recent.resize(RECENT, ([0, 0], 0, 0));
         }
@@ -195,38 +217,211 @@ impl<P: Paths> Pending<P> {
         Ok(())
     }
 
-    /// Every state once, paths summed and the best way in kept, partition by partition.
-    pub fn merge(self, scratch: &mut Scratch<P>) -> Result<Merged<P>, Overflow> {
-        let mut states = std::mem::take(&mut scratch.states);
-        if scratch.recent.is_empty() {
-            scratch.recent = self.recent;
-            scratch.recent.fill(([0, 0], 0, 0));
+    /// Every state of several segments once (records pushed in processing order: the
+    /// segments in the order they were filled), paths summed and the best way in kept, on
+    /// `lanes` threads when the rank is large (partitions are independent). Segments
+    /// partitioned more coarsely are split to the finest partitioning on the fly.
+    pub fn merge_many(
+        segments: Vec<Pending<P>>,
+        scratch: &mut Scratch<P>,
+        lanes: usize,
+        threads: usize,
+    ) -> Result<Merged<P>, Overflow>
+    where
+        P: Send + Sync,
+    {
+        let bits = segments.iter().map(|s| s.bits).max().unwrap_or(0);
+        let parts = 1usize << bits;
+        let total: usize = segments
+            .iter()
+            .flat_map(|s| s.parts.iter())
+            .map(Vec::len)
+            .sum();
+        let lanes = if lanes <= 1 || parts < lanes || total < PARALLEL_MERGE {
+            1
+        } else {
+            lanes.min(MAX_LANES)
+        };
+        let per = parts.div_ceil(lanes);
+        // Each lane merges a range of partitions into states of its own (kept from rank to
+        // rank, so no fresh pages), with its own arena for long keys.
+        while scratch.lanes.len() < lanes {
+            scratch.lanes.push(LaneOut::default());
         }
-        states.clear();
-        let mut runs = Vec::with_capacity(self.parts.len());
-        for mut part in self.parts {
-            let start = states.len();
-            dedupe(&part, &self.long, &mut states, &mut scratch.table)?;
-            if states.len() > start {
-                runs.push((start, states.len()));
+        let mut outs: Vec<LaneOut<P>> = scratch.lanes.drain(..lanes).collect();
+        let segs = &segments;
+        // Where the parents lie: when the span is small enough, each lane also places its
+        // states in the ordering slots as it finishes (see `Merged::in_order_parallel`).
+        let lo = segments.iter().map(|s| s.parents.0).min().unwrap_or(0);
+        let hi = segments.iter().map(|s| s.parents.1).max().unwrap_or(0);
+        let span = (hi as usize + 1).saturating_sub(lo as usize);
+        let order = (lanes > 1 && hi != NO_PARENT && lo <= hi)
+            .then(|| span.saturating_mul(threads.max(1)))
+            .filter(|&len| len <= 8 * total + 1024);
+        if let Some(len) = order {
+            // Every slot is 0 here: reading a slot in order clears it for the next rank.
+            scratch.shared_slots.truncate(len);
+            scratch.shared_slots.resize_with(len, || AtomicU32::new(0));
+        }
+        let slots = &scratch.shared_slots[..order.unwrap_or(0)];
+        let clash = AtomicBool::new(false);
+        let merge = |k: usize, out: &mut LaneOut<P>| {
+            out.states.clear();
+            out.runs.clear();
+            out.long = Arena::default();
+            let from = (k * per).min(parts);
+            merge_range(segs, bits, from..(from + per).min(parts), k, out)?;
+            if order.is_some() && !out.scatter(k, lo, threads.max(1), slots) {
+                clash.store(true, Ordering::Relaxed);
             }
-            part.clear();
-            scratch.pool.push(part);
+            Ok(())
+        };
+        let results: Vec<Result<(), Overflow>> = if lanes == 1 {
+            outs.iter_mut().map(|o| merge(0, o)).collect()
+        } else {
+            std::thread::scope(|sc| {
+                let merge = &merge;
+                let handles: Vec<_> = outs
+                    .iter_mut()
+                    .enumerate()
+                    .map(|(k, o)| sc.spawn(move || merge(k, o)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or(Err(Overflow)))
+                    .collect()
+            })
+        };
+        for r in results {
+            r?;
         }
-        Ok(Merged {
-            states,
-            runs,
-            long: self.long,
-        })
+        let ordered = match order {
+            Some(_) if clash.load(Ordering::Relaxed) => {
+                slots.iter().for_each(|s| s.store(0, Ordering::Relaxed));
+                None
+            }
+            Some(_) => Some(slots.len()),
+            None => None,
+        };
+        let merged = Merged {
+            lanes: outs,
+            ordered,
+        };
+        for seg in segments {
+            scratch.give_back(seg);
+        }
+        Ok(merged)
     }
 }
+
+/// Ranks with fewer records than this are merged on one thread.
+const PARALLEL_MERGE: usize = 1 << 16;
+
+/// Merge partitions `range` (of 2^`bits`) of `segments` into lane `lane`'s `out`: its states,
+/// the run of states of each partition, its long keys.
+fn merge_range<P: Paths>(
+    segments: &[Pending<P>],
+    bits: u32,
+    range: std::ops::Range<usize>,
+    lane: usize,
+    out: &mut LaneOut<P>,
+) -> Result<(), Overflow> {
+    for p in range {
+        let sources = || {
+            segments.iter().flat_map(move |seg| {
+                let shift = bits - seg.bits;
+                seg.parts[p >> shift]
+                    .iter()
+                    .filter(move |r| shift == 0 || part_of(key_hash(r.key), bits) == p)
+                    .map(move |r| (r, &seg.long))
+            })
+        };
+        let upper: usize = segments
+            .iter()
+            .map(|seg| seg.parts[p >> (bits - seg.bits)].len())
+            .sum();
+        let start = out.states.len();
+        dedupe(
+            sources(),
+            upper,
+            lane,
+            &mut out.long,
+            &mut out.states,
+            &mut out.table,
+        )?;
+        if out.states.len() > start {
+            out.runs.push((start, out.states.len()));
+        }
+    }
+    Ok(())
+}
+
+impl<P> LaneOut<P> {
+    /// Place each state (lane `k`) in its ordering slot: `(parent − lo) × threads + thread`.
+    /// `false` if a slot was taken already (two states with one way in, which cannot happen)
+    /// or out of range.
+    fn scatter(&self, k: usize, lo: u32, threads: usize, slots: &[AtomicU32]) -> bool {
+        for (i, r) in self.states.iter().enumerate() {
+            let Some(off) = r.parent.checked_sub(lo) else {
+                return false;
+            };
+            let at = off as usize * threads + usize::from(r.via());
+            let v = (k as u32) << SLOT_LANE_SHIFT | (i as u32 + 1);
+            let free = i < SLOT_INDEX as usize
+                && slots.get(at).is_some_and(|s| {
+                    s.compare_exchange(0, v, Ordering::Relaxed, Ordering::Relaxed)
+                        .is_ok()
+                });
+            if !free {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// One lane's part of a merged rank, and its allocations kept for the next rank.
+pub(super) struct LaneOut<P> {
+    states: Vec<Rec<P>>,
+    /// The states of each partition: a run already in processing order (records arrive parent
+    /// by parent, each parent's threads in order).
+    runs: Vec<(usize, usize)>,
+    long: Arena,
+    table: Vec<u32>,
+}
+
+impl<P> Default for LaneOut<P> {
+    fn default() -> Self {
+        LaneOut {
+            states: Vec::new(),
+            runs: Vec::new(),
+            long: Arena::default(),
+            table: Vec::new(),
+        }
+    }
+}
+
+/// The parent of the start.
+const NO_PARENT: u32 = u32::MAX;
+
+/// Where an ordering slot keeps its lane.
+const SLOT_LANE_SHIFT: u32 = 29;
+
+/// An ordering slot's index (+ 1) in its lane's states.
+const SLOT_INDEX: u32 = (1 << SLOT_LANE_SHIFT) - 1;
+
+/// Most lanes a merge uses (a long key and an ordering slot record the lane in 3 bits).
+pub(super) const MAX_LANES: usize = 8;
 
 /// Allocations kept from one rank to the next (fresh memory costs a page fault per page).
 pub(super) struct Scratch<P> {
     pool: Vec<Vec<Rec<P>>>,
     recent: Vec<([u64; 2], u32, u32)>,
-    table: Vec<u32>,
-    states: Vec<Rec<P>>,
+    lanes: Vec<LaneOut<P>>,
+    /// The slots [`Merged::in_order`] sorts with.
+    pub slots: Vec<u32>,
+    /// The slots [`Merged::in_order_parallel`] sorts with.
+    pub shared_slots: Vec<AtomicU32>,
 }
 
 impl<P> Scratch<P> {
@@ -234,14 +429,34 @@ impl<P> Scratch<P> {
         Scratch {
             pool: Vec::new(),
             recent: Vec::new(),
-            table: Vec::new(),
-            states: Vec::new(),
+            lanes: Vec::new(),
+            slots: Vec::new(),
+            shared_slots: Vec::new(),
         }
     }
 
     /// Take back the allocations of a rank that has been processed.
     pub fn recycle(&mut self, merged: Merged<P>) {
-        self.states = merged.states;
+        self.lanes.extend(merged.lanes);
+    }
+
+    /// Take back a segment's partitions (emptied) and its table of recent states.
+    fn give_back(&mut self, seg: Pending<P>) {
+        for mut part in seg.parts {
+            part.clear();
+            self.pool.push(part);
+        }
+        if self.recent.is_empty() {
+            self.recent = seg.recent;
+            self.recent.fill(([0, 0], 0, 0));
+        }
+    }
+
+    /// Hand half of the pooled partitions to `other` (a lane's scratch), so each lane reuses
+    /// memory instead of faulting fresh pages in.
+    pub fn share_with(&mut self, other: &mut Scratch<P>) {
+        let keep = self.pool.len() / 2;
+        other.pool.extend(self.pool.drain(keep..));
     }
 }
 
@@ -254,29 +469,41 @@ fn merge_into<P: Paths>(u: &mut Rec<P>, r: &Rec<P>) -> Result<(), Overflow> {
     Ok(())
 }
 
-/// Merge one partition's records into `out`.
-fn dedupe<P: Paths>(
-    part: &[Rec<P>],
-    long: &Arena,
+/// Merge records (each with the arena its long key is in) into `out`, long keys copied into
+/// `long`; `upper`: at most how many there are (sizes the table).
+fn dedupe<'a, P: Paths + 'a>(
+    recs: impl Iterator<Item = (&'a Rec<P>, &'a Arena)>,
+    upper: usize,
+    lane: usize,
+    long: &mut Arena,
     out: &mut Vec<Rec<P>>,
     table: &mut Vec<u32>,
 ) -> Result<(), Overflow> {
     let base = out.len();
-    let size = (part.len() * 2).next_power_of_two().max(16);
+    let size = (upper * 2).next_power_of_two().max(16);
     table.clear();
     table.resize(size, 0);
     let mask = size - 1;
-    for r in part {
+    for (r, from) in recs {
         let mut i = key_hash(r.key) as usize & mask;
         loop {
             let s = table[i] as usize;
             if s == 0 {
-                out.push(*r);
+                let mut r = *r;
+                if is_long(r.key) {
+                    r.key = long.adopt(from, r.key, lane);
+                }
+                out.push(r);
                 table[i] = (out.len() - base) as u32;
                 break;
             }
             let u = &mut out[base + s - 1];
-            if long.same(u.key, r.key) {
+            let same = if is_long(r.key) {
+                is_long(u.key) && u.key[0] == r.key[0] && long.get(u.key) == from.get(r.key)
+            } else {
+                u.key == r.key
+            };
+            if same {
                 merge_into(u, r)?;
                 break;
             }
@@ -286,13 +513,11 @@ fn dedupe<P: Paths>(
     Ok(())
 }
 
-/// The states of one rank, each once.
+/// The states of one rank, each once: in the parts the merge lanes made.
 pub(super) struct Merged<P> {
-    states: Vec<Rec<P>>,
-    /// The states of each partition: a run already in processing order (records arrive parent
-    /// by parent, each parent's threads in order).
-    runs: Vec<(usize, usize)>,
-    long: Arena,
+    lanes: Vec<LaneOut<P>>,
+    /// The length of the ordering slots the lanes placed every state in, if they did.
+    ordered: Option<usize>,
 }
 
 /// The order states are processed in: by the way in (parent, then thread), so that with ids
@@ -303,8 +528,9 @@ fn way_in<P>(r: &Rec<P>) -> u64 {
 
 /// The states of a rank in processing order: the partitions' runs merged.
 pub(super) struct InOrder<'a, P> {
-    states: &'a [Rec<P>],
-    runs: Vec<(usize, usize)>,
+    merged: &'a Merged<P>,
+    /// Each run: its lane, next position and end.
+    runs: Vec<(usize, usize, usize)>,
     heap: BinaryHeap<Reverse<(u64, usize)>>,
 }
 
@@ -314,11 +540,12 @@ impl<'a, P> Iterator for InOrder<'a, P> {
     fn next(&mut self) -> Option<&'a Rec<P>> {
         let mut top = self.heap.peek_mut()?;
         let Reverse((_, run)) = *top;
-        let (pos, end) = &mut self.runs[run];
-        let rec = &self.states[*pos];
+        let (lane, pos, end) = &mut self.runs[run];
+        let states = &self.merged.lanes[*lane].states;
+        let rec = &states[*pos];
         *pos += 1;
         if *pos < *end {
-            *top = Reverse((way_in(&self.states[*pos]), run));
+            *top = Reverse((way_in(&states[*pos]), run));
         } else {
             PeekMut::pop(top);
         }
@@ -328,20 +555,120 @@ impl<'a, P> Iterator for InOrder<'a, P> {
 
 impl<P> Merged<P> {
     pub fn len(&self) -> usize {
-        self.states.len()
+        self.lanes.iter().map(|l| l.states.len()).sum()
+    }
+
+    fn all(&self) -> impl Iterator<Item = &Rec<P>> {
+        self.lanes.iter().flat_map(|l| l.states.iter())
+    }
+
+    /// The states in processing order: by way in, (parent, thread). Each state keeps one way
+    /// in and no two states share one, so `(parent − lowest) × threads + thread` is a distinct
+    /// slot per state: placing each in its slot and reading the slots in order sorts them in
+    /// linear time. Where the parents span far more ids than there are states, a k-way merge
+    /// of the partitions' runs (each already in order) does it instead.
+    pub fn in_order<'a>(&'a self, threads: usize, slots: &mut Vec<u32>) -> Vec<&'a Rec<P>> {
+        let (mut lo, mut hi) = (u32::MAX, 0);
+        for r in self.all() {
+            lo = lo.min(r.parent);
+            hi = hi.max(r.parent);
+        }
+        let n = self.len();
+        if n == 0 || self.lanes.len() > MAX_LANES {
+            return self.iter().collect();
+        }
+        let span = (hi - lo) as usize + 1;
+        let threads = threads.max(1);
+        if span.saturating_mul(threads) > 8 * n + 1024 {
+            return self.iter().collect();
+        }
+        // A slot holds the lane (top 3 bits) and the index in its states (the rest), + 1.
+        slots.clear();
+        slots.resize(span * threads, 0);
+        for (k, lane) in self.lanes.iter().enumerate() {
+            for (i, r) in lane.states.iter().enumerate() {
+                let at = (r.parent - lo) as usize * threads + usize::from(r.via());
+                match slots.get_mut(at) {
+                    Some(slot) if *slot == 0 && i < SLOT_INDEX as usize => {
+                        *slot = (k as u32) << SLOT_LANE_SHIFT | (i as u32 + 1);
+                    }
+                    // Two states with one way in cannot happen; if it did, fall back.
+                    _ => return self.iter().collect(),
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(n);
+        for &slot in slots.iter() {
+            if slot != 0 {
+                let lane = (slot >> SLOT_LANE_SHIFT) as usize;
+                let i = (slot & SLOT_INDEX) as usize - 1;
+                out.push(&self.lanes[lane].states[i]);
+            }
+        }
+        out
+    }
+
+    /// [`Merged::in_order`] on `lanes` threads, cut into `lanes` consecutive runs of about
+    /// equal length (one per expanding lane): the merge lanes placed every state in the shared
+    /// slots as they finished, and each run of slots is read (and cleared) here. `None` where
+    /// they did not (a small rank, parents spanning far more ids than there are states, two
+    /// states with one way in): then the sequential [`Merged::in_order`] decides.
+    pub fn in_order_parallel<'a>(
+        &'a self,
+        lanes: usize,
+        slots: &[AtomicU32],
+    ) -> Option<Vec<Vec<&'a Rec<P>>>>
+    where
+        P: Sync,
+    {
+        let len = self.ordered?;
+        let slots = slots.get(..len)?;
+        let n = self.len();
+        let lanes = lanes.max(1);
+        let per = len.div_ceil(lanes);
+        let runs: Vec<Vec<&Rec<P>>> = std::thread::scope(|sc| {
+            let handles: Vec<_> = slots
+                .chunks(per)
+                .map(|chunk| {
+                    sc.spawn(move || {
+                        let mut out = Vec::with_capacity(n / lanes + 1);
+                        for slot in chunk {
+                            let v = slot.swap(0, Ordering::Relaxed);
+                            if v != 0 {
+                                let lane = (v >> SLOT_LANE_SHIFT) as usize;
+                                let i = (v & SLOT_INDEX) as usize - 1;
+                                out.push(&self.lanes[lane].states[i]);
+                            }
+                        }
+                        out
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        // Every state is in exactly one run.
+        (runs.iter().map(Vec::len).sum::<usize>() == n).then_some(runs)
     }
 
     /// The states in processing order.
     pub fn iter(&self) -> InOrder<'_, P> {
-        let heap = self
-            .runs
+        let runs: Vec<(usize, usize, usize)> = self
+            .lanes
             .iter()
             .enumerate()
-            .map(|(i, &(start, _))| Reverse((way_in(&self.states[start]), i)))
+            .flat_map(|(k, l)| l.runs.iter().map(move |&(a, b)| (k, a, b)))
+            .collect();
+        let heap = runs
+            .iter()
+            .enumerate()
+            .map(|(i, &(k, start, _))| Reverse((way_in(&self.lanes[k].states[start]), i)))
             .collect();
         InOrder {
-            states: &self.states,
-            runs: self.runs.clone(),
+            merged: self,
+            runs,
             heap,
         }
     }
@@ -349,18 +676,21 @@ impl<P> Merged<P> {
     /// The state of `r`, written into `st`.
     pub fn state(&self, r: &Rec<P>, st: &mut [i64]) {
         if is_long(r.key) {
-            decode(self.long.get(r.key), st);
+            let lane = (r.key[1] & 0x00ff_ffff_ffff_ffff) >> LANE_SHIFT;
+            if let Some(l) = self.lanes.get(lane as usize) {
+                decode(l.long.get(r.key), st);
+            }
         } else {
             let len = (r.key[1] >> 56) as usize;
             if len == st.len() {
                 // One byte a slot.
-                for (i, s) in st.iter_mut().enumerate() {
-                    let z = if i < 8 {
-                        r.key[0] >> (8 * i)
-                    } else {
-                        r.key[1] >> (8 * (i - 8))
-                    } & 0xff;
-                    *s = ((z >> 1) as i64) ^ -((z & 1) as i64);
+                let unzig = |z: u64| ((z >> 1) as i64) ^ -((z & 1) as i64);
+                let (first, rest) = st.split_at_mut(len.min(8));
+                for (i, s) in first.iter_mut().enumerate() {
+                    *s = unzig(r.key[0] >> (8 * i) & 0xff);
+                }
+                for (i, s) in rest.iter_mut().enumerate() {
+                    *s = unzig(r.key[1] >> (8 * i) & 0xff);
                 }
                 return;
             }
@@ -373,18 +703,22 @@ impl<P> Merged<P> {
 /// `st` encoded in at most [`INLINE`] bytes, with the length in the top byte.
 fn inline(st: &[i64]) -> Option<[u64; 2]> {
     if st.len() <= INLINE {
-        // Most states have every slot in -64..64: one byte each.
-        let (mut lo, mut hi, mut small) = (0u64, 0u64, true);
-        for (i, &v) in st.iter().enumerate() {
-            let z = ((v << 1) ^ (v >> 63)) as u64;
-            small &= z < 0x80;
-            if i < 8 {
-                lo |= z << (8 * i);
-            } else {
-                hi |= z << (8 * (i - 8));
-            }
+        // Most states have every slot in -64..64: one byte each. Two loops without a branch
+        // inside, so each unrolls.
+        let zig = |v: i64| ((v << 1) ^ (v >> 63)) as u64;
+        let (first, rest) = st.split_at(st.len().min(8));
+        let (mut lo, mut hi, mut big) = (0u64, 0u64, 0u64);
+        for (i, &v) in first.iter().enumerate() {
+            let z = zig(v);
+            big |= z;
+            lo |= z << (8 * i);
         }
-        if small {
+        for (i, &v) in rest.iter().enumerate() {
+            let z = zig(v);
+            big |= z;
+            hi |= z << (8 * i);
+        }
+        if big < 0x80 {
             return Some([lo, hi | (st.len() as u64) << 56]);
         }
     }

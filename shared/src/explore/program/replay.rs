@@ -4,9 +4,9 @@ use serde::Serialize;
 
 use super::Program;
 use super::step::{Succs, decode, encode};
-use super::walk::{WalkStep, walk};
 use super::table::StateSet;
 use super::text::LIVELOCK;
+use super::walk::{WalkStep, walk};
 
 /// A replayed schedule.
 #[derive(Debug, Clone, PartialEq, Serialize)]

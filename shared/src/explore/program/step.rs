@@ -403,8 +403,9 @@ impl Program {
                 continue;
             }
             let at = out.buf.len();
-            for &v in st {
-                out.buf.push(v);
+            out.buf.resize(at + st.len(), 0);
+            for (d, &v) in out.buf[at..].iter_mut().zip(st) {
+                *d = v;
             }
             match self.run(&mut out.buf[at..], u, true) {
                 Exec::Stepped | Exec::Faulted | Exec::Parked { .. } => out.units.push(u),
