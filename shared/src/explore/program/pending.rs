@@ -367,10 +367,15 @@ impl<P> LaneOut<P> {
             };
             let at = off as usize * threads + usize::from(r.via());
             let v = (k as u32) << SLOT_LANE_SHIFT | (i as u32 + 1);
+            // Plain loads and stores (no locked instruction per state): slots are distinct by
+            // construction, and the check only guards against what cannot happen.
             let free = i < SLOT_INDEX as usize
                 && slots.get(at).is_some_and(|s| {
-                    s.compare_exchange(0, v, Ordering::Relaxed, Ordering::Relaxed)
-                        .is_ok()
+                    let empty = s.load(Ordering::Relaxed) == 0;
+                    if empty {
+                        s.store(v, Ordering::Relaxed);
+                    }
+                    empty
                 });
             if !free {
                 return false;
@@ -633,8 +638,9 @@ impl<P> Merged<P> {
                     sc.spawn(move || {
                         let mut out = Vec::with_capacity(n / lanes + 1);
                         for slot in chunk {
-                            let v = slot.swap(0, Ordering::Relaxed);
+                            let v = slot.load(Ordering::Relaxed);
                             if v != 0 {
+                                slot.store(0, Ordering::Relaxed);
                                 let lane = (v >> SLOT_LANE_SHIFT) as usize;
                                 let i = (v & SLOT_INDEX) as usize - 1;
                                 out.push(&self.lanes[lane].states[i]);

@@ -403,9 +403,11 @@ impl Program {
                 continue;
             }
             let at = out.buf.len();
-            out.buf.resize(at + st.len(), 0);
-            for (d, &v) in out.buf[at..].iter_mut().zip(st) {
-                *d = v;
+            // Slot by slot: a block copy becomes a libc call per successor, and the step's first
+            // loads would come from inside its wide stores (measured: about 10% slower).
+            out.buf.reserve(st.len());
+            for &v in st {
+                out.buf.push(v);
             }
             match self.run(&mut out.buf[at..], u, true) {
                 Exec::Stepped | Exec::Faulted | Exec::Parked { .. } => out.units.push(u),
