@@ -105,7 +105,7 @@ pub enum Output {
     /// Every schedule of a step model, counted.
     Census(Census),
     /// A program checked over every interleaving.
-    Report(Report),
+    Report(Box<Report>),
 }
 
 /// One numbered task.
@@ -151,7 +151,7 @@ impl Job {
                 ref source,
                 max_preemptions,
             } => match check_program(source, max_preemptions, &mut |_| true) {
-                Ok(report) => Output::Report(report),
+                Ok(report) => Output::Report(Box::new(report)),
                 Err(e) => return Some(Err(e)),
             },
             Job::SumSquares { start, end } => Output::Sum {

@@ -112,6 +112,26 @@ for (let i = 0; i < K + 1; i++) {
 result.explore_ms = stats(explore);
 log('explorer count', result.explore_ms.median.toFixed(1), 'ms');
 
+// The explorer's program engine on the largest model the issue names: race unsynchronized,
+// 3 workers × 3 rounds (8,610,297 states), checked in a web worker; its time inside the worker
+// and the worker's memory at the end (wasm memory only grows: its peak).
+const big = [];
+let bigStates = 0;
+let bigMemory = 0;
+for (let i = 0; i < Math.min(K, 3) + 1; i++) {
+  await page.goto(`${url}/?lesson=race&strategies=unsynchronized&workers=3&rounds=3&explore=1`);
+  await page.getByTestId('explore-count-all').click();
+  const count = page.getByTestId('explore-count');
+  await count.waitFor({ timeout: 120_000 });
+  if ((await count.getAttribute('data-schedules')) !== '3384731762521200') throw new Error('explorer 3x3: wrong count');
+  bigStates = Number(await count.getAttribute('data-states'));
+  bigMemory = Math.max(bigMemory, Number(await count.getAttribute('data-memory')));
+  if (i > 0) big.push(Number(await count.getAttribute('data-ms')));
+}
+result.explore_program = { race_3x3_ms: stats(big), states: bigStates, memory_mib: bigMemory / (1024 * 1024) };
+log('explorer program race 3x3', result.explore_program.race_3x3_ms.median.toFixed(0), 'ms,',
+  result.explore_program.memory_mib.toFixed(0), 'MiB');
+
 // The event-loop recorder's cost per poll, the page's own clock (performance.now, which browsers
 // coarsen: 200,000 polls per measurement keep that well below a nanosecond per poll).
 await page.goto(`${url}/?lesson=event-loop`);

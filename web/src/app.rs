@@ -135,7 +135,7 @@ fn count_all(state: UseReducerHandle<State>, e: Explorer, follow: bool) {
             move |states| state.dispatch(Action::Counted(Count::Running { states, follow }))
         };
         let count = match exec::workers::check(e.source(), None, &cancel, progress).await {
-            Ok((report, ms)) => Count::Done(report, ms),
+            Ok(c) => Count::Done(c.report, c.ms, c.memory),
             Err(why) => Count::Failed(why),
         };
         state.dispatch(Action::Counted(count));

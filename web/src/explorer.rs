@@ -47,8 +47,8 @@ pub enum Count {
         /// Follow the shortest bad schedule once counted.
         follow: bool,
     },
-    /// Checked, in that many milliseconds.
-    Done(Report, f64),
+    /// Checked, in that many milliseconds, with the worker's peak memory in bytes.
+    Done(Report, f64, u64),
     /// Refused, cancelled or failed.
     Failed(String),
 }
@@ -210,10 +210,7 @@ impl Explorer {
 
     /// Show the step before (`-1`) or after (`+1`) the one shown, within the schedule.
     pub fn seek(&mut self, by: isize) {
-        self.at = self
-            .at
-            .saturating_add_signed(by)
-            .min(self.schedule.len());
+        self.at = self.at.saturating_add_signed(by).min(self.schedule.len());
     }
 
     /// Follow `schedule` from the start, shown at step `at` (clamped to its length).
@@ -251,7 +248,8 @@ impl Explorer {
             }
             Subject::Own(p) => {
                 let all = program::walk(p, &self.schedule).map_err(|e| other(e.to_string()))?;
-                let now = program::walk(p, &self.schedule[..at]).map_err(|e| other(e.to_string()))?;
+                let now =
+                    program::walk(p, &self.schedule[..at]).map_err(|e| other(e.to_string()))?;
                 let names = p.threads();
                 let steps = all
                     .steps
@@ -327,18 +325,22 @@ impl Explorer {
                 (explore::describe(m), explore::shared_text(m, &sh), ending)
             }
             Subject::Own(_) => {
-                let ending = now.ended.as_ref().map(|e| (e.text.clone(), e.bad)).or_else(|| {
-                    // A livelock's shortest bad schedule is a prefix: say so where it ends.
-                    match &self.count {
-                        Count::Done(r, _)
-                            if !r.shortest_wrong.is_empty()
-                                && r.shortest_wrong == self.schedule[..at] =>
-                        {
-                            Some((r.ending.clone(), true))
+                let ending = now
+                    .ended
+                    .as_ref()
+                    .map(|e| (e.text.clone(), e.bad))
+                    .or_else(|| {
+                        // A livelock's shortest bad schedule is a prefix: say so where it ends.
+                        match &self.count {
+                            Count::Done(r, ..)
+                                if !r.shortest_wrong.is_empty()
+                                    && r.shortest_wrong == self.schedule[..at] =>
+                            {
+                                Some((r.ending.clone(), true))
+                            }
+                            _ => None,
                         }
-                        _ => None,
-                    }
-                });
+                    });
                 ("your program".to_string(), now.state.clone(), ending)
             }
         };
@@ -497,7 +499,11 @@ mod tests {
         let lost: Vec<usize> = (0..8).filter(|&i| v.steps[i].lost).collect();
         // w1 read 5 at step 4, w0 wrote 0 at step 5, w1 writes 13 at step 6: w0's -5 is lost.
         assert_eq!(lost, vec![5], "{:?}", v.steps);
-        assert!(v.steps[5].note.contains("w0 wrote at step 5"), "{}", v.steps[5].note);
+        assert!(
+            v.steps[5].note.contains("w0 wrote at step 5"),
+            "{}",
+            v.steps[5].note
+        );
         assert_eq!(v.shared, "balance 0", "shown at the start");
         assert!(v.ending.is_none());
         let mut d = Explorer::new(LessonId::Deadlock, StrategyId::OppositeOrder, 2, 1);
@@ -542,7 +548,10 @@ mod tests {
         assert_eq!(lost, [false, false, false, false, false, true]);
         let (text, bad) = v.ending.unwrap();
         assert!(bad && text.contains("check failed: x == 2"), "{text}");
-        let broken = Explorer::own(LessonId::Race, "shared x = 0\nthread t:\n    x = = 1\n".into());
+        let broken = Explorer::own(
+            LessonId::Race,
+            "shared x = 0\nthread t:\n    x = = 1\n".into(),
+        );
         match broken.view() {
             Err(Problem::Program(err)) => assert_eq!(err.line, 3, "{err}"),
             other => panic!("{other:?}"),

@@ -23,7 +23,9 @@ pub enum LinkError {
     #[error("'{0}…' has no format prefix (formats read: 0., 1.)")]
     NoFormat(String),
     /// A format number this page does not read.
-    #[error("format {0} is not one this page reads (0, 1): the link may be from a newer Interleave")]
+    #[error(
+        "format {0} is not one this page reads (0, 1): the link may be from a newer Interleave"
+    )]
     Format(String),
     /// Not base64url.
     #[error("the program is not valid base64url: {0}")]

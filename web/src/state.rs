@@ -258,7 +258,7 @@ impl Reducible for State {
             Action::Counted(count) => {
                 if let Some(e) = &mut s.settings.explorer {
                     // "Show the shortest bad one" asked before the count: show it now.
-                    if let (Count::Running { follow: true, .. }, Count::Done(r, _)) =
+                    if let (Count::Running { follow: true, .. }, Count::Done(r, ..)) =
                         (&e.count, &count)
                         && !r.shortest_wrong.is_empty()
                     {

@@ -35,8 +35,22 @@ pub struct Figures {
     pub ladder: Vec<Rung>,
     /// "Count all" in the explorer, race unsynchronized 2 workers × 2 rounds, ms.
     pub explore_ms: Stats,
+    /// "Check all" on race unsynchronized 3 workers × 3 rounds in the page's web worker.
+    pub explore_program: ProgramPageFigures,
     /// The event-loop recorder's cost per poll in the page (ns, not ms, in these stats).
     pub recorder: RecorderFigures,
+}
+
+/// The explorer's program engine in the page, on the race 3 × 3 model.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramPageFigures {
+    /// Time inside the worker, ms.
+    pub race_3x3_ms: Stats,
+    /// States it visited.
+    pub states: u64,
+    /// The worker's memory at the end (its peak), MiB.
+    pub memory_mib: f64,
 }
 
 /// The recorder's cost per poll on the page's clock, nanoseconds.
@@ -263,6 +277,8 @@ mod tests {
       "io_verdict":"In the browser, async took 1.06 s.",
       "ladder":[{"what":"async-task","us_per_task":2.5}],
       "explore_ms":{"median":30,"min":25,"max":40,"runs":5},
+      "explore_program":{"race_3x3_ms":{"median":2700,"min":2650,"max":2800,"runs":3},
+                         "states":8610297,"memory_mib":300},
       "recorder":{"bare_ns":{"median":2,"min":2,"max":2.2,"runs":5},
                   "traced_ns":{"median":275,"min":269,"max":314,"runs":5}}}"#;
 
@@ -273,6 +289,7 @@ mod tests {
         assert_eq!(f.io_async.latency_ms, 100.0);
         assert_eq!(f.ladder[0].what, "async-task");
         assert_eq!(f.recorder.traced_ns.median, 275.0);
+        assert_eq!(f.explore_program.states, 8_610_297);
     }
 
     #[test]

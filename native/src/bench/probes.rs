@@ -127,21 +127,6 @@ pub fn explore_race(repeat: u32) -> Result<Walls> {
     Ok(Walls::of(walls))
 }
 
-/// The race lesson written as a program of the explorer's language: `workers` threads, each
-/// `rounds` rounds of deposit and withdrawal (amount 5 + 3·me), around a lock with `mutex`.
-fn race_program(workers: u32, rounds: u32, mutex: bool) -> String {
-    let (take, give) = if mutex {
-        ("    lock m\n", "    unlock m\n")
-    } else {
-        ("", "")
-    };
-    let round = format!(
-        "{take}    r = balance\n    balance = r + (5 + 3 * me)\n{give}{take}    r = balance\n    balance = r - (5 + 3 * me)\n{give}"
-    );
-    let body: String = (0..rounds).map(|_| round.clone()).collect();
-    format!("shared balance = 0\nlock m\nthread w x {workers}:\n{body}check balance == 0\n")
-}
-
 /// Five philosophers, each taking its left fork, then its right.
 const PHILOSOPHERS: &str = "lock fork[5]\nthread p x 5:\n    lock fork[me]\n    lock fork[(me + 1) % 5]\n    unlock fork[(me + 1) % 5]\n    unlock fork[me]\n";
 
@@ -149,14 +134,19 @@ const PHILOSOPHERS: &str = "lock fork[5]\nthread p x 5:\n    lock fork[me]\n    
 /// philosophers — states, schedules, and the median time to check each, `repeat` times after a
 /// warm-up.
 pub fn explore_programs(repeat: u32) -> Result<Vec<ProgramFigure>> {
+    use interleave_shared::LessonId;
+    use interleave_shared::explore::model;
     use interleave_shared::explore::program;
+    // The lesson's own models, as the page and `interleave explore race` show them.
+    let race =
+        |strategy: &str| -> Result<String> { Ok(model(LessonId::Race, strategy, 3, 3)?.source) };
     let cases = [
-        ("race unsynchronized 3 × 3", race_program(3, 3, false)),
-        ("race mutex 3 × 3", race_program(3, 3, true)),
-        ("five philosophers", PHILOSOPHERS.to_string()),
+        ("race unsynchronized 3 × 3", race("unsynchronized")?, 1000.0),
+        ("race mutex 3 × 3", race("mutex")?, 200.0),
+        ("five philosophers", PHILOSOPHERS.to_string(), 200.0),
     ];
     let mut out = Vec::new();
-    for (name, src) in cases {
+    for (name, src, target_ms) in cases {
         let p = program::parse(&src).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
         let mut walls = Vec::new();
         let mut last = None;
@@ -177,6 +167,7 @@ pub fn explore_programs(repeat: u32) -> Result<Vec<ProgramFigure>> {
             schedules: report.schedules_text,
             wrong: report.wrong,
             ms,
+            target_ms,
         });
     }
     Ok(out)
@@ -195,6 +186,8 @@ pub struct ProgramFigure {
     pub wrong: String,
     /// Median time to check it, ms.
     pub ms: f64,
+    /// What it should take at most (the issue's targets on a 2-core machine), ms.
+    pub target_ms: f64,
 }
 
 /// What the event-loop lesson's recorder costs per poll (see

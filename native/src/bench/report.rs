@@ -260,13 +260,27 @@ pub fn render(report: &Report, size: u64, workers: u32, repeat: u32) -> String {
     for p in &report.programs {
         let _ = writeln!(
             o,
-            "explorer program: {}: {} states, {} schedules ({} wrong) in {:.1} ms, {:.1} M states/s",
+            "explorer program: {}: {} states, {} schedules ({} wrong) in {:.1} ms natively, {:.1} M states/s (target < {} {})",
             p.name,
             p.states,
             p.schedules,
             p.wrong,
             p.ms,
-            p.states as f64 / p.ms.max(1e-6) / 1e3
+            p.states as f64 / p.ms.max(1e-6) / 1e3,
+            interleave_shared::format::fmt_ms(p.target_ms),
+            mark(p.ms < p.target_ms)
+        );
+    }
+    if let Some(b) = &report.browser {
+        let e = &b.figures.explore_program;
+        let _ = writeln!(
+            o,
+            "explorer program in the page: race unsynchronized 3 × 3: {} states in {:.0} ms in a web worker, {:.1} M states/s, {:.0} MiB (targets < 5 s and < 512 MiB {})",
+            e.states,
+            e.race_3x3_ms.median,
+            e.states as f64 / e.race_3x3_ms.median.max(1e-6) / 1e3,
+            e.memory_mib,
+            mark(e.race_3x3_ms.median < 5000.0 && e.memory_mib < 512.0)
         );
     }
     let rc = &report.recorder;

@@ -70,12 +70,14 @@ pub fn explorer_panel(props: &Props) -> Html {
     let show_wrong = {
         let (dispatch, on_count, e) = (dispatch.clone(), props.on_count.clone(), e.clone());
         Callback::from(move |_: MouseEvent| match (&e.program, &e.count) {
-            (Some(_), Count::Done(r, _)) if r.shortest_wrong.is_empty() => {
+            (Some(_), Count::Done(r, ..)) if r.shortest_wrong.is_empty() => {
                 dispatch.emit(Action::Counted(Count::Failed(
                     "no schedule of this program ends badly: every interleaving is fine".into(),
                 )))
             }
-            (Some(_), Count::Done(r, _)) => dispatch.emit(Action::Follow(r.shortest_wrong.clone())),
+            (Some(_), Count::Done(r, ..)) => {
+                dispatch.emit(Action::Follow(r.shortest_wrong.clone()))
+            }
             (Some(_), _) => on_count.emit(true),
             (None, _) => match e.shortest_wrong() {
                 Ok(Some(s)) => dispatch.emit(Action::Follow(s)),
@@ -197,7 +199,10 @@ fn editor(src: &str, problem: Option<&Problem>, dispatch: &Callback<Action>) -> 
     let rows = src.lines().count().clamp(6, 24).to_string();
     let error = match problem {
         Some(Problem::Program(err)) => {
-            let line = src.lines().nth(err.line.saturating_sub(1) as usize).unwrap_or("");
+            let line = src
+                .lines()
+                .nth(err.line.saturating_sub(1) as usize)
+                .unwrap_or("");
             let caret = format!("{}^", " ".repeat(err.column.saturating_sub(1) as usize));
             html! {
                 <div class="program-error bad" data-testid="program-error" data-line={err.line.to_string()}
@@ -211,16 +216,47 @@ fn editor(src: &str, problem: Option<&Problem>, dispatch: &Callback<Action>) -> 
     };
     html! {
         <div class="program">
-            <label class="program-label" for="program-editor">{ "program (threads preempted anywhere, tasks switch at await; see the language in docs/page.md)" }</label>
+            <label class="program-label" for="program-editor">{ "program: threads are preempted anywhere; tasks share one thread and switch only at await" }</label>
             <textarea id="program-editor" data-testid="program-editor" spellcheck="false" autocomplete="off"
                       rows={rows} value={src.to_string()} oninput={on_input} />
             { error }
+            <details class="language">
+                <summary>{ "the language" }</summary>
+                <pre class="code-block" tabindex="0">{ LANGUAGE }</pre>
+            </details>
         </div>
     }
 }
 
+/// The language in a screenful, beside the editor (docs/page.md has the whole of it).
+const LANGUAGE: &str = "\
+shared balance = 0, flags[2] = 0   # shared integers and arrays (64-bit)
+lock m, fork[5]                    # locks, and arrays of them
+thread w0:                         # a thread: preempted between any two steps
+    r = balance                    # r: the thread's own register (starts at 0)
+    balance = r + 5
+thread p x 3:                      # three copies p#0, p#1, p#2; `me` is the copy's number
+    lock fork[me]
+    unlock fork[me]
+task t:                            # tasks share one thread and switch only at await
+    await
+check balance == 0                 # judged when every thread has finished
+
+statements: x = e   x += e   atomic x += e   lock m   unlock m   assert cond
+            if / elif / else   while cond:   break   continue   pass   await
+expressions: + - * / %   == != < <= > >=   and or not   a[i]   me   true false
+steps: each read or write of a shared variable, lock, unlock and atomic is one step;
+       a line touching two shared variables is two steps (the list shows the split)
+bad endings: a failed assert or check, a deadlock, a livelock, an overflow,
+             an index out of range, a division by zero, unlock of a lock not held";
+
 /// The threads, the state, the steps and the ending.
-fn body(e: &Explorer, view: &View, dispatch: &Callback<Action>, playing: &UseStateHandle<bool>) -> Html {
+fn body(
+    e: &Explorer,
+    view: &View,
+    dispatch: &Callback<Action>,
+    playing: &UseStateHandle<bool>,
+) -> Html {
     let n = e.schedule.len();
     let at = e.at.min(n);
     let threads = html! {
@@ -355,7 +391,8 @@ fn count(c: &Count) -> Html {
                 { format!("checking every interleaving in a web worker… {} states so far", thousands(*states)) }
             </p>
         },
-        Count::Done(r, ms) => {
+        Count::Done(r, ms, memory) => {
+            let mib = *memory as f64 / (1024.0 * 1024.0);
             let finite = r.schedules_text.bytes().all(|b| b.is_ascii_digit());
             let share = match (r.schedules, r.wrong.parse::<f64>()) {
                 (Some(n), Ok(w)) if n > 0 => format!(" ({:.1}%)", w * 100.0 / n as f64),
@@ -363,7 +400,7 @@ fn count(c: &Count) -> Html {
             };
             let text = if finite {
                 format!(
-                    "{} schedules over {} states, {} of them bad{share}, checked in {} in a web worker.",
+                    "{} schedules over {} states, {} of them bad{share}, checked in {} in a web worker ({mib:.0} MiB).",
                     grouped(&r.schedules_text),
                     thousands(r.states),
                     grouped(&r.wrong),
@@ -371,7 +408,7 @@ fn count(c: &Count) -> Html {
                 )
             } else {
                 format!(
-                    "{} states; schedules: {}; {} bad ending states, checked in {} in a web worker.",
+                    "{} states; schedules: {}; {} bad ending states, checked in {} in a web worker ({mib:.0} MiB).",
                     thousands(r.states),
                     r.schedules_text,
                     thousands(r.wrong_states),
@@ -382,6 +419,7 @@ fn count(c: &Count) -> Html {
                 <div class="count" data-testid="explore-count"
                      data-schedules={r.schedules.map_or_else(|| r.schedules_text.clone(), |n| n.to_string())}
                      data-wrong={r.wrong.clone()} data-states={r.states.to_string()} data-ms={format!("{ms:.1}")}
+                     data-memory={memory.to_string()}
                      role="status">
                     <p>{ text }</p>
                     if !r.ending.is_empty() {
@@ -390,7 +428,9 @@ fn count(c: &Count) -> Html {
                 </div>
             }
         }
-        Count::Failed(why) => html! { <p class="count bad" data-testid="explore-failed" role="status">{ why }</p> },
+        Count::Failed(why) => {
+            html! { <p class="count bad" data-testid="explore-failed" role="status">{ why }</p> }
+        }
     }
 }
 

@@ -81,9 +81,20 @@ pub async fn interleave_worker_task(job: String) -> Result<String, JsValue> {
                 let _ = scope.post_message(&msg);
                 true
             };
-            task::check_program(source, *max_preemptions, &mut report)
-                .map(Output::Report)
-                .map_err(|e| JsValue::from_str(&e))?
+            let out = task::check_program(source, *max_preemptions, &mut report)
+                .map(|r| Output::Report(Box::new(r)))
+                .map_err(|e| JsValue::from_str(&e))?;
+            // This worker's memory only grows, so its size now is the check's peak.
+            let bytes = wasm_bindgen::memory()
+                .unchecked_into::<js_sys::WebAssembly::Memory>()
+                .buffer()
+                .unchecked_into::<js_sys::ArrayBuffer>()
+                .byte_length();
+            let msg = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&msg, &"type".into(), &"memory".into());
+            let _ = js_sys::Reflect::set(&msg, &"bytes".into(), &f64::from(bytes).into());
+            let _ = scope.post_message(&msg);
+            out
         }
         Job::Page { page, source } => pages::fetch(source, *page)
             .await
@@ -206,6 +217,17 @@ fn field(v: &JsValue, name: &str) -> JsValue {
     js_sys::Reflect::get(v, &name.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// What "Check all" measured besides the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    /// The report.
+    pub report: interleave_shared::explore::program::Report,
+    /// Milliseconds the check took inside its worker.
+    pub ms: f64,
+    /// The worker's memory at the end (its peak: wasm memory never shrinks), bytes.
+    pub memory: u64,
+}
+
 /// The explorer's "Check all": check `source` over every interleaving in a fresh message-passing
 /// worker, calling `on_progress(states so far)` as the worker reports, and terminating the
 /// worker as soon as `cancel` is set (a check is one long call that cannot be interrupted
@@ -215,7 +237,7 @@ pub async fn check(
     max_preemptions: Option<u32>,
     cancel: &Cell<bool>,
     mut on_progress: impl FnMut(u64),
-) -> Result<(interleave_shared::explore::program::Report, f64), String> {
+) -> Result<Checked, String> {
     use futures::future::{Either, select};
     let clock = PerfClock::start();
     let (mut pool, _) = start(1, &clock).await?;
@@ -230,6 +252,7 @@ pub async fn check(
     h.worker
         .post_message(&msg)
         .map_err(|e| format!("postMessage failed: {e:?}"))?;
+    let mut memory = 0;
     loop {
         // Wake at least every 100 ms to see Cancel, even while the worker is silent.
         let tick = gloo_timers::future::TimeoutFuture::new(100);
@@ -245,12 +268,17 @@ pub async fn check(
         let Some(reply) = reply else { continue };
         match field(&reply, "type").as_string().as_deref() {
             Some("progress") => on_progress(field(&reply, "states").as_f64().unwrap_or(0.0) as u64),
+            Some("memory") => memory = field(&reply, "bytes").as_f64().unwrap_or(0.0) as u64,
             Some("done") => {
                 let out = field(&reply, "out").as_string().unwrap_or_default();
                 let ms = field(&reply, "t1").as_f64().unwrap_or(0.0)
                     - field(&reply, "t0").as_f64().unwrap_or(0.0);
                 return match task::decode::<Output>(&out) {
-                    Ok(Output::Report(r)) => Ok((r, ms)),
+                    Ok(Output::Report(report)) => Ok(Checked {
+                        report: *report,
+                        ms,
+                        memory,
+                    }),
                     Ok(other) => Err(format!("the worker answered {other:?}")),
                     Err(e) => Err(format!("the worker's answer did not parse: {e}")),
                 };

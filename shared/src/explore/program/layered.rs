@@ -188,17 +188,13 @@ fn run<P: Paths + Send + Sync>(
     })
 }
 
-
-/// Most lanes a check uses.
-const MAX_LANES: usize = 8;
-
 /// Threads the layered engine expands a rank on: the machine's cores natively; one in the
 /// browser, where the check already runs in a web worker of its own.
 #[cfg(not(target_arch = "wasm32"))]
 fn lanes() -> usize {
     std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(MAX_LANES)
+        .min(super::pending::MAX_LANES)
 }
 
 #[cfg(target_arch = "wasm32")]
