@@ -31,6 +31,8 @@ pub struct Answer {
     pub choice: &'static str,
     /// The numbers that make it right ("unsynchronized ended at balance 61").
     pub because: String,
+    /// Why, in one sentence: the mechanism behind the answer, for the side that answered.
+    pub why: String,
 }
 
 impl Question {

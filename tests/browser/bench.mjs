@@ -65,7 +65,7 @@ const result = {};
 // Time to first interactive: navigation start → the Run button exists.
 const nav = [];
 for (let i = 0; i < 3; i++) {
-  await page.goto(`${url}/?lesson=cpu&strategies=sequential&size=1000`);
+  await page.goto(`${url}/?lesson=cpu&strategies=sequential&size=1000&predict=0`);
   await page.getByTestId('run').waitFor();
   nav.push(await page.evaluate(() => performance.now()));
 }
@@ -73,7 +73,7 @@ result.tti_ms = stats(nav);
 log('time to interactive', result.tti_ms.median.toFixed(0), 'ms');
 
 // cpu: WARMUP untimed runs (JIT tiers, pool start), then K timed runs of each strategy.
-await page.goto(`${url}/?lesson=cpu&strategies=sequential,pool,workers&size=${size}&workers=${workers}`);
+await page.goto(`${url}/?lesson=cpu&strategies=sequential,pool,workers&size=${size}&workers=${workers}&predict=0`);
 await browserRowsOnly(page);
 const cpuRuns = (await runs(page, K + WARMUP)).slice(WARMUP);
 result.cpu = {};
@@ -85,7 +85,7 @@ for (const strategy of ['sequential', 'pool', 'workers']) {
 }
 
 // io: async fetches through the same origin, all allowed at once.
-await page.goto(`${url}/?lesson=io&strategies=async&size=${ioPages}&latency=${ioLatency}&workers=${ioPages}`);
+await page.goto(`${url}/?lesson=io&strategies=async&size=${ioPages}&latency=${ioLatency}&workers=${ioPages}&predict=0`);
 await browserRowsOnly(page);
 const ioRuns = (await runs(page, K + WARMUP)).slice(WARMUP).map((rs) => rs[0]);
 if (ioRuns.some((r) => r.correct !== 'true')) throw new Error('io async: wrong result');
@@ -94,7 +94,7 @@ result.io_verdict = await page.getByTestId('verdict').textContent();
 log('io async', result.io_async.median.toFixed(0), 'ms');
 
 // The task-cost ladder.
-await page.goto(`${url}/?lesson=cost&size=50`);
+await page.goto(`${url}/?lesson=cost&size=50&predict=0`);
 await browserRowsOnly(page);
 const costRuns = (await runs(page, 2)).slice(1)[0];
 result.ladder = costRuns.map((r) => ({ what: r.strategy, us_per_task: (Number(r.wallMs) * 1000) / 50 }));

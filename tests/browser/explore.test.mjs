@@ -101,8 +101,14 @@ test('"see how it happens" opens the explorer from a real run', { timeout: 120_0
   await link.waitFor({ timeout: 90_000 });
   await link.click();
   await page.getByTestId('explore').waitFor();
-  // It opens at the start of the shortest wrong schedule, every step listed, to step through.
+  // It opens at the start of the shortest wrong schedule, every step listed, to step through,
+  // with the keyboard's focus on "forward" and a sentence tying the run to the model.
   assert.equal(await page.getByTestId('explore-at').getAttribute('data-index'), '0');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'explore-forward');
+  assert.match(await page.getByTestId('explore-from-run').textContent(), /Your run .* reported: deadlock/);
+  await page.keyboard.press('Enter');
+  assert.equal(await page.getByTestId('explore-at').getAttribute('data-index'), '1');
+  await page.getByTestId('explore-back').click();
   assert.equal(await page.getByTestId('explore-step').count(), 2);
   assert.match(await page.getByTestId('explore-state').textContent(), /A free; B free/);
   await page.getByTestId('explore-forward').click();

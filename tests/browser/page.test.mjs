@@ -155,7 +155,7 @@ test('every other lesson: each browser strategy checked, native rows beside them
 });
 
 test('pressing Run uses the inputs; bad input shows a clear message', { timeout: 120_000 }, async () => {
-  const page = await openPage('/?lesson=cpu');
+  const page = await openPage('/?lesson=cpu&predict=0');
   await page.getByTestId('param-size').fill('12345');
   await page.getByTestId('strategy-pool').uncheck();
   await page.getByTestId('strategy-workers').uncheck();
@@ -229,14 +229,24 @@ test('predictions: right and wrong, and predict=0 hides the question', { timeout
   const page = await openPage('/?lesson=deadlock&size=200');
   const q = page.getByTestId('prediction');
   assert.match(await q.textContent(), /What happens\?/);
-  await page.getByTestId('predict-finish').click();
   await page.getByTestId('native-rows').uncheck();
+  // Run before predicting asks for a prediction first, and runs nothing.
+  await page.getByTestId('run').click();
+  await page.getByTestId('predict-nudge').waitFor();
+  assert.equal(await page.getByTestId('result-row').count(), 0);
+  await page.getByTestId('predict-finish').click();
+  assert.equal(await page.getByTestId('predict-finish').getAttribute('aria-pressed'), 'true');
+  assert.equal(await page.getByTestId('predict-stuck').getAttribute('aria-pressed'), 'false');
+  assert.equal(await page.getByTestId('predict-nudge').count(), 0);
   await page.getByTestId('run').click();
   await runFinished(page, 2);
   const result = page.getByTestId('prediction-result');
   const answer = await result.getAttribute('data-answer');
   assert.equal(await result.getAttribute('data-correct'), String(answer === 'finish'));
   assert.match(await result.textContent(), /The run says .*opposite-order: /);
+  // The why: the mechanism, in one sentence.
+  const why = await page.getByTestId('prediction-why').textContent();
+  assert.match(why, /^Why: .*(holds the lock the other needs|no cycle of waiting)/);
   // Changing the prediction after the run re-judges it against the same numbers.
   const other = answer === 'finish' ? 'stuck' : 'finish';
   await page.getByTestId(`predict-${answer}`).click();
@@ -251,6 +261,15 @@ test('predictions: right and wrong, and predict=0 hides the question', { timeout
   await hidden.getByTestId('run').waitFor();
   assert.equal(await hidden.getByTestId('prediction').count(), 0);
   await hidden.close();
+  // A second press runs without a prediction: the page asks once, it never blocks.
+  const skip = await openPage('/?lesson=race&size=1000&strategies=unsynchronized');
+  await skip.getByTestId('native-rows').uncheck();
+  await skip.getByTestId('run').click();
+  await skip.getByTestId('predict-nudge').waitFor();
+  await skip.getByTestId('run').click();
+  await runFinished(skip, 1);
+  assert.equal(await skip.getByTestId('prediction-result').getAttribute('data-correct'), 'none');
+  await skip.close();
 });
 
 test('the trace export holds every span of the run (Perfetto format)', { timeout: 120_000 }, async () => {
@@ -484,7 +503,7 @@ function assertNoOverlap({ labels, bars }, what) {
 
 test('timeline: many lanes fold into a summary, labels never overlap, plurals are right', { timeout: 180_000 }, async () => {
   for (const size of [20, 200]) {
-    const page = await openPage(`/?lesson=io&strategies=sequential,async&size=${size}&latency=20&workers=${size}`);
+    const page = await openPage(`/?lesson=io&strategies=sequential,async&size=${size}&latency=20&workers=${size}&predict=0`);
     await page.getByTestId('native-rows').uncheck();
     await page.getByTestId('run').click();
     await runFinished(page, 2, 120_000);
@@ -505,7 +524,7 @@ test('timeline: many lanes fold into a summary, labels never overlap, plurals ar
     await page.locator('.timeline-card').screenshot({ path: artifact(`timeline-io-${size}-open.png`) });
     await page.close();
   }
-  const page = await openPage('/?lesson=cost');
+  const page = await openPage('/?lesson=cost&predict=0');
   await page.getByTestId('native-rows').uncheck();
   await page.getByTestId('run').click();
   await runFinished(page, 4, 120_000);

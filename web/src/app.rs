@@ -233,7 +233,15 @@ pub fn app() -> Html {
     }
     let on_run = {
         let state = state.clone();
-        Callback::from(move |_| start_run(state.clone(), (*state).clone()))
+        Callback::from(move |_| {
+            // Predicting first is what makes a surprise noticed: the first Run without an answer
+            // asks for one; a second press runs anyway.
+            if state.asks_first() {
+                state.dispatch(Action::Nudge);
+            } else {
+                start_run(state.clone(), (*state).clone());
+            }
+        })
     };
     let dispatch = {
         let state = state.clone();
@@ -267,6 +275,16 @@ pub fn app() -> Html {
                     .and_then(|d| d.query_selector("[data-testid=\"explore\"]").ok().flatten());
                 if let Some(panel) = panel {
                     panel.scroll_into_view();
+                    // Focus goes with it, onto "forward ▶" (the next thing to press), so a
+                    // keyboard user lands in the explorer instead of 30 Tabs away.
+                    let target = panel
+                        .query_selector("[data-testid=\"explore-forward\"]")
+                        .ok()
+                        .flatten()
+                        .unwrap_or(panel);
+                    if let Ok(el) = target.dyn_into::<web_sys::HtmlElement>() {
+                        let _ = el.focus();
+                    }
                 }
             });
         })
@@ -370,7 +388,7 @@ pub fn app() -> Html {
                 }
                 if s.settings.predict {
                     <Prediction lesson={lesson} chosen={s.prediction} records={s.records.clone()}
-                                running={s.running.is_some()} dispatch={dispatch.clone()} />
+                                running={s.running.is_some()} nudged={s.nudged} dispatch={dispatch.clone()} />
                 }
                 if let Some(e) = &s.settings.explorer {
                     <ExplorerPanel explorer={e.clone()} dispatch={dispatch.clone()} on_count={on_count} />

@@ -32,6 +32,8 @@ pub struct Explorer {
     pub at: usize,
     /// "Check all": running, or its answer (with milliseconds) or why it failed.
     pub count: Count,
+    /// Opened from a real run ("see how it happens"): what that run showed, tied to the model.
+    pub from_run: Option<String>,
 }
 
 /// The state of "Check all".
@@ -151,6 +153,7 @@ impl Explorer {
             schedule: Vec::new(),
             at: 0,
             count: Count::None,
+            from_run: None,
         }
     }
 
@@ -388,7 +391,38 @@ pub fn see_how(r: &RunRecord) -> Option<Explorer> {
     let mut e = Explorer::new(r.lesson, r.strategy, r.workers.clamp(2, 3), 1);
     let shortest = e.shortest_wrong().ok()??;
     e.follow(shortest, 0);
+    e.from_run = Some(tie(r));
     Some(e)
+}
+
+/// One sentence tying a real run to the model's shortest wrong schedule.
+fn tie(r: &RunRecord) -> String {
+    use interleave_shared::facts::Fact;
+    let side = match r.side {
+        interleave_shared::Side::Web => "in your browser",
+        interleave_shared::Side::Native => "natively",
+    };
+    match r.lesson {
+        LessonId::Race => {
+            let updates = r.fact(Fact::Updates).map_or(String::new(), |u| {
+                format!(" after {} updates", thousands(u as u64))
+            });
+            let lost = r.fact(Fact::Overwritten).map_or(String::new(), |n| {
+                format!(", {} of them overwritten", thousands(n as u64))
+            });
+            format!(
+                "Your run {side} ended at {}{updates}{lost}. Each one is the step marked ⚑ below: \
+                 a worker writes back a balance it read before another worker's write. Step \
+                 through the shortest schedule that does it once.",
+                r.result
+            )
+        }
+        _ => format!(
+            "Your run {side} reported: {}. The steps below reach that moment in the fewest \
+             steps; the step marked ⏸ is where the cycle of waiting closes.",
+            r.result
+        ),
+    }
 }
 
 /// 12870 → "12,870", for counts a person reads.
@@ -479,6 +513,11 @@ mod tests {
         let e = see_how(&lost).unwrap();
         assert_eq!(e.schedule, vec![0, 0, 0, 1, 0, 1, 1, 1]);
         assert_eq!(e.at, 0, "it opens at the start, to step through");
+        assert!(
+            e.from_run.as_deref().unwrap().contains("ended at balance -5"),
+            "{:?}",
+            e.from_run
+        );
         assert!(see_how(&record("race", "unsynchronized", "balance 0", true)).is_none());
         assert!(see_how(&record("race", "mutex", "balance 0", true)).is_none());
         let d = record(

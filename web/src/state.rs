@@ -49,6 +49,9 @@ pub struct State {
     pub url_problems: Vec<String>,
     /// The learner's answer to the lesson's question, a choice id.
     pub prediction: Option<&'static str>,
+    /// Run was pressed once with the question unanswered: the page asked for a prediction
+    /// first (pressing Run again runs anyway).
+    pub nudged: bool,
     /// The companion's status.
     pub companion: Companion,
     /// Cores the browser reports, for default worker counts.
@@ -86,6 +89,8 @@ pub enum Action {
     SetRepeat(String),
     /// The learner picked an answer to the lesson's question.
     Predict(&'static str),
+    /// Run was pressed before a prediction: ask for one first.
+    Nudge,
     /// The companion answered (or not).
     Companion(Option<Health>),
     /// Open the explorer on a model and a schedule.
@@ -124,9 +129,19 @@ impl State {
             errors: Vec::new(),
             url_problems: url.problems,
             prediction: None,
+            nudged: false,
             companion: Companion::Checking,
             cores,
         }
+    }
+}
+
+impl State {
+    /// Whether pressing Run should ask for a prediction first: the question is shown,
+    /// unanswered, nothing has run yet and the page has not asked already. (`autorun=1` runs at
+    /// load without asking: the documented embed snippets pair it with `predict=0`.)
+    pub fn asks_first(&self) -> bool {
+        self.settings.predict && self.prediction.is_none() && self.records.is_empty() && !self.nudged
     }
 }
 
@@ -199,6 +214,7 @@ impl Reducible for State {
                 s.url_problems.clear();
             }
             Action::SetRepeat(v) => s.settings.repeat = v,
+            Action::Nudge => s.nudged = true,
             Action::Predict(choice) => {
                 // Only a choice of this lesson's question counts.
                 if s.settings
@@ -278,6 +294,17 @@ mod tests {
 
     fn state(search: &str) -> Rc<State> {
         Rc::new(State::from_url(crate::url::parse(search, 4), 4))
+    }
+
+    #[test]
+    fn run_asks_for_a_prediction_once_and_never_when_hidden_or_answered() {
+        let s = state("?lesson=race");
+        assert!(s.asks_first());
+        let s = s.reduce(Action::Nudge);
+        assert!(!s.asks_first(), "the second press runs");
+        let s = state("?lesson=race").reduce(Action::Predict("no"));
+        assert!(!s.asks_first());
+        assert!(!state("?lesson=race&predict=0").asks_first());
     }
 
     #[test]

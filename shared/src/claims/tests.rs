@@ -224,6 +224,32 @@ fn the_question_is_answered_from_the_browser_rows_first() {
     assert_eq!((side, a.choice), (Side::Web, "no"));
 }
 
+/// The answer says why in one sentence, and for io the browser's why names its six
+/// connections per server while the native one does not.
+#[test]
+fn the_answer_says_why_for_the_side_that_answered() {
+    let io = |side| {
+        let mut r = rec(LessonId::Io, "async", side, 1_000.0, 20);
+        r.params.insert("size".into(), serde_json::json!(20));
+        r.params.insert("latency_ms".into(), serde_json::json!(250));
+        r
+    };
+    let (_, web) = LessonId::Io.info().question.answer(&[io(Side::Web)]).unwrap();
+    assert_eq!(web.choice, "few");
+    assert!(web.why.contains("six connections"), "{}", web.why);
+    let mut fast = io(Side::Native);
+    fast.wall_ms = 260.0;
+    let (_, native) = LessonId::Io.info().question.answer(&[fast]).unwrap();
+    assert_eq!(native.choice, "one");
+    assert!(!native.why.contains("six"), "{}", native.why);
+    for l in crate::lessons::catalogue() {
+        let r = rec(l.id, l.native[0].id.name(), Side::Native, 10.0, 2);
+        if let Some((_, a)) = l.question.answer(&[r]) {
+            assert!(!a.why.is_empty() && a.why.len() < 300, "{}: {}", l.name(), a.why);
+        }
+    }
+}
+
 /// A race that lost nothing is explained by how long its workers overlapped, and, when they
 /// overlapped for most of the run, by their taking turns on one core — never by "too little
 /// overlap" when the spans say otherwise.

@@ -304,6 +304,15 @@ fn answer(ev: &Evidence) -> Option<Answer> {
         } else {
             "the transcripts differed".into()
         },
+        why: if same {
+            "A coroutine runs until it hands control back and resumes where it stopped; a \
+             hand-written state machine and an async fn are two ways to write the same turns."
+                .into()
+        } else {
+            "The two styles took their turns in a different order: the transcripts above show \
+             where they part."
+                .into()
+        },
     })
 }
 

@@ -179,6 +179,17 @@ fn answer(ev: &Evidence) -> Option<Answer> {
             cheapest.0.strategy,
             fmt_us(cheapest.1)
         ),
+        why: match choice {
+            "async-task" => "An async task is a small value on the running thread's queue: no \
+                thread to wake and no message to copy, only a poll when its turn comes."
+                .into(),
+            "running-worker" => "A worker that already runs only needs the task handed over; \
+                starting one (a stack, a scheduler entry, a whole runtime) is what costs."
+                .into(),
+            _ => "Here starting a new worker was cheapest, which is unusual: the other rungs \
+                paid more per task on this machine during this run."
+                .into(),
+        },
     })
 }
 

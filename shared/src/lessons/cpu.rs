@@ -416,6 +416,18 @@ fn answer(ev: &Evidence) -> Option<Answer> {
             one.strategy,
             fmt_ms(one.wall_ms)
         ),
+        why: match choice {
+            "parallel" => "Summing squares never waits: it only computes, so several cores each \
+                take a share while one thread (sequential, or async tasks that never await) does \
+                it all alone."
+                .into(),
+            "one-thread" => "The cores did not pay this time: at this size starting and joining \
+                them cost more than they saved, or the machine's cores were busy with other work."
+                .into(),
+            _ => "The extra cores' gain and the cost of starting and joining them about \
+                cancelled at this size."
+                .into(),
+        },
     })
 }
 

@@ -91,6 +91,15 @@ fn answer(ev: &Evidence) -> Option<Answer> {
     Some(Answer {
         choice: yes_no(!r.shows_bug),
         because: format!("the daemon thread: {}", r.result),
+        why: if r.shows_bug {
+            "Nobody waits for a daemon thread: when main returns the process ends, and the \
+             daemon's remaining steps never run."
+                .into()
+        } else {
+            "This time the daemon's steps were done before main returned; nothing waited for \
+             it, it was simply fast enough."
+                .into()
+        },
     })
 }
 

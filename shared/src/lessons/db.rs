@@ -127,6 +127,14 @@ fn answer(ev: &Evidence) -> Option<Answer> {
             best.strategy,
             fmt_ms(best.wall_ms)
         ),
+        why: match best.strategy {
+            S::Batched => "Each commit waits until the database has made it durable; committing \
+                a batch pays that wait once for many rows instead of once per row."
+                .into(),
+            _ => "Here committing more often was no slower: this machine's storage made each \
+                commit cheap during the run."
+                .into(),
+        },
     })
 }
 

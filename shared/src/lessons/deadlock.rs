@@ -329,6 +329,15 @@ fn answer(ev: &Evidence) -> Option<Answer> {
     Some(Answer {
         choice: if r.shows_bug { "stuck" } else { "finish" },
         because: format!("opposite-order: {}", r.result),
+        why: if r.shows_bug {
+            "Each worker holds the lock the other needs next and neither lets go, so both wait \
+             forever (here until the wait-for check finds the cycle)."
+                .into()
+        } else {
+            "This time one worker took both locks before the other took its first, so no cycle \
+             of waiting formed."
+                .into()
+        },
     })
 }
 

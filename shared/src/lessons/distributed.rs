@@ -108,6 +108,14 @@ fn answer(ev: &Evidence) -> Option<Answer> {
     Some(Answer {
         choice: yes_no(broker.correct),
         because: format!("the broker run's total: {}", broker.result),
+        why: if broker.correct {
+            "The broker keeps each task until a worker acknowledges it, so a task taken by a \
+             worker that then died is delivered again, and the result counts it once."
+                .into()
+        } else {
+            "A task was lost or counted twice: the run's own delivery counts above say which."
+                .into()
+        },
     })
 }
 

@@ -474,6 +474,15 @@ fn answer(ev: &Evidence) -> Option<Answer> {
             "while t0 blocked, another task waited {} for the loop",
             fmt_ms(longest)
         ),
+        why: if longest >= 0.5 * BLOCK_MS as f64 {
+            "The loop runs one task at a time and switches only at an await: a task that blocks \
+             without awaiting holds every other task until it is done."
+                .into()
+        } else {
+            "The other tasks barely waited this time: the blocking call was shorter than the \
+             timers they were waiting on."
+                .into()
+        },
     })
 }
 

@@ -335,6 +335,21 @@ fn answer(ev: &Evidence) -> Option<Answer> {
             "async took {} = {took:.1} latencies of {latency} ms",
             fmt_ms(r.wall_ms)
         ),
+        why: match (ev.side, choice) {
+            (Side::Web, "few") => "The browser opens at most six connections to one server, so \
+                the page's requests go out six at a time: about one latency per six pages. \
+                Natively (and in asyncio) every request waits at once: about one latency."
+                .into(),
+            (_, "one") => "Async sends every request and then waits for all of them together, \
+                so the waits overlap into about one latency."
+                .into(),
+            (_, "few") => "The requests overlapped, but not all at once: the connection pool \
+                or the server limited how many waited together."
+                .into(),
+            _ => "The requests did not overlap: each waited its latency after the one before, \
+                as sequential code does."
+                .into(),
+        },
     })
 }
 

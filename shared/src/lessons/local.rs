@@ -126,6 +126,14 @@ fn answer(ev: &Evidence) -> Option<Answer> {
             "per-thread opened {opened:.0} connections for {requests:.0} requests on {} threads",
             r.workers
         ),
+        why: match choice {
+            "per-thread" => "Each thread opens its connection once, keeps it in thread-local \
+                storage and reuses it for every request it handles."
+                .into(),
+            "one" => "Only one thread ended up handling requests, so one connection was opened."
+                .into(),
+            _ => "Every request opened its own connection: nothing was kept per thread.".into(),
+        },
     })
 }
 

@@ -207,6 +207,15 @@ fn answer(ev: &Evidence) -> Option<Answer> {
             m.strategy,
             fmt_ms(m.wall_ms)
         ),
+        why: if s >= 1.1 {
+            "Handing items over one at a time costs a message or a queue operation per item; \
+             chunks pay that once per chunk, so the workers spend their time computing."
+                .into()
+        } else {
+            "Here each item's work outweighed handing it over, so chunking had little left to \
+             save."
+                .into()
+        },
     })
 }
 

@@ -87,6 +87,15 @@ fn answer(ev: &Evidence) -> Option<Answer> {
             fmt_ms(spawn.wall_ms),
             fmt_ms(pipe.wall_ms)
         ),
+        why: if spawn.wall_ms > pipe.wall_ms {
+            "Starting a process means a new address space and loading a program; sending to \
+             one that already runs is only a write into a pipe."
+                .into()
+        } else {
+            "Here moving the data through the pipe cost more than starting the processes: the \
+             messages were large for this run's size."
+                .into()
+        },
     })
 }
 

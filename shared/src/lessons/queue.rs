@@ -180,6 +180,13 @@ fn answer(ev: &Evidence) -> Option<Answer> {
     Some(Answer {
         choice: yes_no(waits >= 1.0),
         because: format!("{}: producers waited {waits:.0} times", r.strategy),
+        why: if waits >= 1.0 {
+            "The queue holds only a few items: when the consumer falls behind, the producer's put \
+             waits until there is room, which keeps memory bounded (backpressure)."
+                .into()
+        } else {
+            "The consumer kept up, so the bounded queue never filled and nobody waited.".into()
+        },
     })
 }
 

@@ -293,6 +293,15 @@ fn answer(ev: &Evidence) -> Option<Answer> {
             "unsynchronized ended at {} after {updates:.0} updates",
             r.result
         ),
+        why: if r.shows_bug {
+            "`balance = balance + n` is a read and then a write; when another worker writes in \
+             between, the second write overwrites the first and that update is lost."
+                .into()
+        } else {
+            "This time no write landed between another worker's read and write; the explorer \
+             shows the interleavings that lose an update."
+                .into()
+        },
     })
 }
 

@@ -90,8 +90,11 @@ pub fn explorer_panel(props: &Props) -> Html {
     };
     let broken = matches!(view, Err(Problem::Program(_)));
     html! {
-        <section class="card explore" data-testid="explore" aria-label="Interleaving explorer">
+        <section class="card explore" data-testid="explore" aria-label="Interleaving explorer" tabindex="-1">
             { head }
+            if let Some(tie) = &e.from_run {
+                <p class="from-run" data-testid="explore-from-run">{ tie }</p>
+            }
             <p class="hint-text">{ "You are the scheduler: press a thread's Step to run its next step. Each step is one indivisible action; between any two, the other threads may run." }</p>
             { editor }
             { body }

@@ -17,12 +17,15 @@ pub struct Props {
     pub records: Vec<RunRecord>,
     /// Whether a run is going on (choices are locked meanwhile).
     pub running: bool,
+    /// Run was pressed before an answer: ask for one.
+    pub nudged: bool,
     /// Where the choice goes.
     pub dispatch: Callback<Action>,
 }
 
-/// Test ids `prediction` (the question), `predict-<id>` (each choice) and `prediction-result`
-/// (`data-correct`).
+/// Test ids `prediction` (the question), `predict-<id>` (each choice, `aria-pressed`),
+/// `predict-nudge` (Run pressed before an answer), `prediction-result` (`data-correct`) and
+/// `prediction-why` (the mechanism behind the answer, in one sentence).
 #[function_component(Prediction)]
 pub fn prediction(props: &Props) -> Html {
     let q = &props.lesson.question;
@@ -48,23 +51,24 @@ pub fn prediction(props: &Props) -> Html {
             None => ("none", String::new()),
         };
         html! {
-            <p class={classes!("prediction-result", class)} data-testid="prediction-result"
+            <div class={classes!("prediction-result", class)} data-testid="prediction-result"
                data-correct={right.map_or("none".to_string(), |r| r.to_string())}
-               data-answer={a.choice}>
-                { head }{ format!("The run says \u{201c}{label}\u{201d} ({where_}): {}.", a.because) }
-            </p>
+               data-answer={a.choice} role="status">
+                <p>{ head }{ format!("The run says \u{201c}{label}\u{201d} ({where_}): {}.", a.because) }</p>
+                <p class="prediction-why" data-testid="prediction-why">{ format!("Why: {}", a.why) }</p>
+            </div>
         }
     });
     html! {
         <section class="card prediction" data-testid="prediction">
             <p class="question"><span class="q-mark">{ "Predict" }</span>{ q.text }</p>
-            <div class="choices" role="radiogroup" aria-label={q.text}>
+            <div class="choices" role="group" aria-label={q.text}>
                 { for q.choices.iter().map(|c| {
                     let id = c.id;
                     let picked = props.chosen == Some(id);
                     html! {
                         <button class={classes!("choice", picked.then_some("picked"))}
-                                role="radio" aria-checked={picked.to_string()}
+                                aria-pressed={picked.to_string()}
                                 data-testid={format!("predict-{id}")} disabled={props.running}
                                 onclick={props.dispatch.reform(move |_: MouseEvent| Action::Predict(id))}>
                             { c.label }
@@ -72,6 +76,11 @@ pub fn prediction(props: &Props) -> Html {
                     }
                 }) }
             </div>
+            if props.nudged && props.chosen.is_none() && props.records.is_empty() {
+                <p class="predict-nudge" data-testid="predict-nudge" role="alert">
+                    { "Pick an answer first: predicting is what makes the result tell you something. Or press Run again to run without one." }
+                </p>
+            }
             { for result }
         </section>
     }
