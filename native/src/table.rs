@@ -114,7 +114,16 @@ pub fn claims(records: &[RunRecord]) -> String {
             Cell::new(&c.why),
         ]);
     }
-    if listed.is_empty() {
+    let unchecked = interleave_shared::claims::unchecked(records);
+    for (side, c) in &unchecked {
+        t.add_row(vec![
+            Cell::new(&c.text),
+            Cell::new(side.as_str()),
+            Cell::new("not checked"),
+            Cell::new(&c.why),
+        ]);
+    }
+    if listed.is_empty() && unchecked.is_empty() {
         String::new()
     } else {
         t.to_string()

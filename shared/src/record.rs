@@ -155,6 +155,21 @@ pub struct RunRecord {
     /// The lesson's claims about this strategy, checked against this run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub claims: Vec<ClaimResult>,
+    /// Claims about this strategy that this run could not check, because a strategy they
+    /// compare did not run: listed as "not checked", never as held.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unchecked: Vec<Unchecked>,
+}
+
+/// A claim a run could not check, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unchecked {
+    /// The claim's id.
+    pub id: String,
+    /// The claim.
+    pub text: String,
+    /// Why it was not checked: which strategies it needs did not run.
+    pub why: String,
 }
 
 /// How long one execution took and what it used, as far as the platform tells.
@@ -306,6 +321,7 @@ impl RunRecord {
             facts: e.facts,
             detail: e.detail,
             claims: Vec::new(),
+            unchecked: Vec::new(),
         }
     }
 

@@ -199,8 +199,8 @@ test('invalid URL parameters fall back to defaults with a message', { timeout: 6
 });
 
 test('claims: held and not held (a parallel strategy forced onto one worker), with the reason', { timeout: 180_000 }, async () => {
-  const page = await openPage('/?lesson=cpu&strategies=sequential,pool&size=50000000&workers=1&autorun=1');
-  await runFinished(page, 2 + 7);
+  const page = await openPage('/?lesson=cpu&strategies=sequential,pool,workers&size=50000000&workers=1&autorun=1');
+  await runFinished(page, 3 + 7);
   const claims = await page.$$eval('[data-testid="claim"]', (lis) => lis.map((li) => ({ ...li.dataset, text: li.textContent })));
   const webParallel = claims.find((c) => c.id === 'parallel-faster' && c.side === 'web');
   assert.ok(webParallel, JSON.stringify(claims));
@@ -210,6 +210,14 @@ test('claims: held and not held (a parallel strategy forced onto one worker), wi
   assert.ok(exact.length >= 1 && exact.every((c) => c.held === 'true'));
   await page.screenshot({ path: artifact('claim-not-held.png'), fullPage: true });
   await page.close();
+
+  // A claim about a strategy that did not run is "not checked", never held.
+  const partial = await openPage('/?lesson=cpu&strategies=sequential,pool&size=20000000&native=0&autorun=1');
+  await runFinished(partial, 2);
+  const skipped = partial.locator('[data-testid="claim-unchecked"][data-id="parallel-faster"]');
+  assert.match(await skipped.textContent(), /not checked: workers did not run/);
+  assert.equal(await partial.locator('[data-testid="claim"][data-id="parallel-faster"]').count(), 0);
+  await partial.close();
 
   // The race at a size where the two workers overlap: the bug shows, marked one way.
   const race = await openPage('/?lesson=race&size=2000000&autorun=1');

@@ -17,7 +17,7 @@ pub use why::{busy_ms, explain_slow, overlap_ms, setup_ms};
 use crate::catalogue::{LessonId, StrategyId};
 use crate::format::fmt_ms;
 pub use crate::record::ClaimResult;
-use crate::record::{RunRecord, Side};
+use crate::record::{RunRecord, Side, Unchecked};
 
 /// One thing a learner should see in a run of a lesson.
 #[derive(Debug, Clone, Copy)]
@@ -153,6 +153,18 @@ impl Claim {
         }
     }
 
+    /// The strategies this claim compares that did not run on `ev`'s side; empty when it could
+    /// be checked. (`Exact` is about each strategy that ran, so it never misses one.)
+    pub fn missing(&self, ev: &Evidence<'_>) -> Vec<StrategyId> {
+        if matches!(self.test, Test::Exact(_)) {
+            return Vec::new();
+        }
+        self.about()
+            .into_iter()
+            .filter(|s| ev.get(*s).is_none())
+            .collect()
+    }
+
     fn result(&self, o: &ClaimOutcome) -> ClaimResult {
         ClaimResult {
             id: self.id.into(),
@@ -181,6 +193,11 @@ fn faster(ev: &Evidence, what: &[StrategyId], than: StrategyId, by: f64) -> Opti
             .collect::<Vec<_>>()
             .join(", ")
     };
+    // "Each of these finishes sooner" is not shown true by the ones that ran when another did
+    // not run: then it is not checked (one that ran and was slow shows it false either way).
+    if slow.is_empty() && ran.len() < what.len() {
+        return None;
+    }
     if slow.is_empty() {
         return Some(ClaimOutcome::held(format!(
             "{} {than} ({}); at least {by:.1}× was claimed",
@@ -274,6 +291,7 @@ pub fn evaluate(records: &mut [RunRecord]) {
     groups.sort_by_key(|(l, s)| (l.name(), s.as_str()));
     groups.dedup();
     let mut attach: Vec<(usize, ClaimResult)> = Vec::new();
+    let mut skipped: Vec<(usize, Unchecked)> = Vec::new();
     for (lesson, side) in groups {
         let ev = Evidence {
             side,
@@ -283,13 +301,40 @@ pub fn evaluate(records: &mut [RunRecord]) {
                 .collect(),
         };
         for claim in lesson.info().claims {
+            if claim.side.is_some_and(|s| s != side) {
+                continue;
+            }
+            let about = claim.about();
+            let on = |r: &RunRecord| r.lesson == lesson && r.side == side;
             let Some(outcome) = claim.check(&ev) else {
+                // Not checkable: say so where some strategy it is about did run (a claim about
+                // strategies none of which ran is simply not this run's business).
+                let missing = claim.missing(&ev);
+                if missing.is_empty() || missing.len() == about.len() {
+                    continue;
+                }
+                let names: Vec<&str> = missing.iter().map(|s| s.name()).collect();
+                let why = format!(
+                    "{} did not run on this side in this run",
+                    names.join(" and ")
+                );
+                for (i, r) in records.iter().enumerate() {
+                    if on(r) && about.contains(&r.strategy) {
+                        skipped.push((
+                            i,
+                            Unchecked {
+                                id: claim.id.into(),
+                                text: claim.text.into(),
+                                why: why.clone(),
+                            },
+                        ));
+                    }
+                }
                 continue;
             };
             let result = claim.result(&outcome);
-            let about = claim.about();
             for (i, r) in records.iter().enumerate() {
-                if r.lesson == lesson && r.side == side && about.contains(&r.strategy) {
+                if on(r) && about.contains(&r.strategy) {
                     attach.push((i, result.clone()));
                 }
             }
@@ -297,10 +342,29 @@ pub fn evaluate(records: &mut [RunRecord]) {
     }
     for r in records.iter_mut() {
         r.claims.clear();
+        r.unchecked.clear();
     }
     for (i, result) in attach {
         records[i].claims.push(result);
     }
+    for (i, u) in skipped {
+        records[i].unchecked.push(u);
+    }
+}
+
+/// Every claim a run could not check, once per side, in catalogue order.
+pub fn unchecked(records: &[RunRecord]) -> Vec<(Side, &Unchecked)> {
+    let mut out: Vec<(Side, &Unchecked)> = Vec::new();
+    for side in [Side::Native, Side::Web] {
+        for r in records.iter().filter(|r| r.side == side) {
+            for c in &r.unchecked {
+                if !out.iter().any(|(s, seen)| *s == side && seen.id == c.id) {
+                    out.push((side, c));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Every claim checked in `records`, once per side (a claim about two strategies is attached to

@@ -33,11 +33,18 @@ fn a_parallel_win_holds_with_its_figures() {
         rec(LessonId::Cpu, "threads", Side::Native, 105.0, 2),
         rec(LessonId::Cpu, "async", Side::Native, 198.0, 2),
     ];
+    for s in ["pool", "rayon", "processes", "hybrid"] {
+        rs.push(rec(LessonId::Cpu, s, Side::Native, 110.0, 2));
+    }
     annotate_speedups(&mut rs);
     evaluate(&mut rs);
     let c = claim(&rs, "threads", "parallel-faster");
     assert!(c.held, "{c:?}");
-    assert!(c.why.contains("threads 1.90× sequential"), "{}", c.why);
+    assert!(
+        c.why.contains("threads 1.90×") && c.why.contains("sequential (200 ms)"),
+        "{}",
+        c.why
+    );
     // The same result is attached to the baseline's record.
     assert!(claim(&rs, "sequential", "parallel-faster").held);
     assert!(claim(&rs, "async", "async-not-faster").held);
@@ -147,6 +154,39 @@ fn claims_that_need_a_missing_strategy_are_not_checked() {
         "no sequential baseline, nothing to compare"
     );
     assert!(rs[0].claims.iter().any(|c| c.id == "exact"));
+    let u = rs[0]
+        .unchecked
+        .iter()
+        .find(|c| c.id == "parallel-faster")
+        .expect("said to be not checked");
+    assert!(u.why.contains("sequential"), "{}", u.why);
+}
+
+/// A claim that each of two strategies is faster is not "held" when one of them never ran (the
+/// pool in a page that is not cross-origin isolated): it is not checked, and says which.
+#[test]
+fn a_claim_about_a_strategy_that_did_not_run_is_not_checked_not_held() {
+    let mut rs = vec![
+        rec(LessonId::Cpu, "sequential", Side::Web, 100.0, 1),
+        rec(LessonId::Cpu, "workers", Side::Web, 40.0, 2),
+    ];
+    evaluate(&mut rs);
+    assert!(
+        listed(&rs).iter().all(|(_, c)| c.id != "parallel-faster"),
+        "{:?}",
+        listed(&rs)
+    );
+    let u = unchecked(&rs);
+    let p = u
+        .iter()
+        .find(|(s, c)| *s == Side::Web && c.id == "parallel-faster")
+        .expect("listed as not checked");
+    assert_eq!(p.1.why, "pool did not run on this side in this run");
+    // JSON: additive, and absent when empty.
+    let json = serde_json::to_value(&rs[1]).unwrap();
+    assert_eq!(json["unchecked"][0]["id"], "parallel-faster");
+    let json = serde_json::to_value(rec(LessonId::Cpu, "sequential", Side::Web, 1.0, 1)).unwrap();
+    assert!(json.get("unchecked").is_none());
 }
 
 #[test]
@@ -176,7 +216,11 @@ fn listing_shows_each_claim_once_per_side() {
         rec(LessonId::Cpu, "threads", Side::Native, 100.0, 2),
         rec(LessonId::Cpu, "sequential", Side::Web, 300.0, 1),
         rec(LessonId::Cpu, "pool", Side::Web, 150.0, 2),
+        rec(LessonId::Cpu, "workers", Side::Web, 160.0, 2),
     ];
+    for s in ["pool", "rayon", "processes", "hybrid"] {
+        rs.push(rec(LessonId::Cpu, s, Side::Native, 110.0, 2));
+    }
     evaluate(&mut rs);
     let ids: Vec<(Side, &str)> = listed(&rs)
         .iter()

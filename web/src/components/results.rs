@@ -105,6 +105,7 @@ pub fn results(props: &Props) -> Html {
     // Columns no record has a number for are left out rather than filled with dashes.
     let speedups = records.iter().any(|r| r.speedup.is_some());
     let claims = interleave_shared::claims::listed(records);
+    let unchecked = interleave_shared::claims::unchecked(records);
     let two_sides = claims.iter().any(|(s, _)| *s != claims[0].0);
     html! {
         <section class="card results">
@@ -182,7 +183,7 @@ pub fn results(props: &Props) -> Html {
             <p class="verdict" data-testid="verdict">{
                 verdict_at(records, if props.compact { Detail::Short } else { Detail::Full })
             }</p>
-            if !claims.is_empty() {
+            if !claims.is_empty() || !unchecked.is_empty() {
                 <ul class="claims" aria-label="what this lesson says a run shows, checked against this run">
                     { for claims.iter().map(|(side, c)| html! {
                         <li data-testid="claim" data-id={c.id.clone()} data-held={c.held.to_string()}
@@ -195,6 +196,16 @@ pub fn results(props: &Props) -> Html {
                                 if two_sides { <span class={classes!("side", side.as_str())}>{ side.as_str() }</span> }
                             </span>
                             <span class="why">{ if c.held { "" } else { "not this run: " } }{ &c.why }</span>
+                        </li>
+                    }) }
+                    { for unchecked.iter().map(|(side, c)| html! {
+                        <li data-testid="claim-unchecked" data-id={c.id.clone()} data-side={side.as_str()} class="unchecked">
+                            <span class="mark" aria-label="not checked">{ "–" }</span>
+                            <span class="claim-text">
+                                { super::glossed(&c.text) }
+                                if two_sides { <span class={classes!("side", side.as_str())}>{ side.as_str() }</span> }
+                            </span>
+                            <span class="why">{ "not checked: " }{ &c.why }</span>
                         </li>
                     }) }
                 </ul>
