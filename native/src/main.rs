@@ -207,7 +207,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         .repeat(args.repeat)
         .server(server.as_ref().map(RunCompanion::base))
         .options(options);
-    let progress = progress::Progress::new(plan.request.strategies.len() as u64, !args.json);
+    let progress = progress::Progress::new(run::steps(&plan), !args.json);
     let records = run::run(&plan, &|s| progress.step(s))?;
     drop(progress);
     drop(server);

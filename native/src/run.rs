@@ -59,6 +59,19 @@ pub fn resolve(body: &RunBody) -> Result<Request, interleave_shared::ParamError>
     body.resolve(Side::Native, exec::default_workers())
 }
 
+/// Whether `plan` warms every strategy up before the timed runs: where speed is compared and
+/// `--repeat` is 1 (`--repeat` warms each up at full size inside its own runs).
+fn warms_up(plan: &Plan) -> bool {
+    plan.request.info().speed_matters && plan.repeat == 1
+}
+
+/// How many times [`run`] calls `progress`: the progress bar's total, so it never counts past
+/// it.
+pub fn steps(plan: &Plan) -> u64 {
+    let n = plan.request.strategies.len() as u64;
+    if warms_up(plan) { 2 * n } else { n }
+}
+
 /// Run every requested strategy, check every result, and fill speedups. A wrong result is not an
 /// error here: it is recorded (`correct: false`) so every view can show it; the CLI then exits 1.
 /// `progress(name)` is called before each strategy.
@@ -68,7 +81,7 @@ pub fn run(plan: &Plan, progress: &dyn Fn(&str)) -> Result<Vec<RunRecord>> {
     // Where speed is compared, every strategy first runs once, small and untimed, so whichever
     // is timed first does not pay everyone's one-time costs. (`--repeat` warms each up at full
     // size instead.)
-    if req.info().speed_matters && plan.repeat == 1 {
+    if warms_up(plan) {
         let ctx = Ctx {
             params: req.params.warm_up(),
             server: plan.server.as_deref(),

@@ -1,6 +1,8 @@
 //! Terminal renderings of records and of the catalogue (comfy-table, fitted to the terminal).
 
-use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table, presets};
+use comfy_table::{
+    Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table, Width, presets,
+};
 use interleave_shared::RunRecord;
 use interleave_shared::lessons::{LessonInfo, catalogue};
 use interleave_shared::verdict::fmt_ms;
@@ -132,6 +134,11 @@ pub fn claims(records: &[RunRecord]) -> String {
 
 /// The catalogue: every lesson with its strategies on both sides and its parameters.
 pub fn lessons() -> String {
+    lessons_table().to_string()
+}
+
+/// [`lessons`] as a table (its width is the terminal's, or set by a test).
+fn lessons_table() -> Table {
     let mut t = new_table(&[
         "lesson",
         "what it shows",
@@ -139,14 +146,27 @@ pub fn lessons() -> String {
         "web strategies",
         "parameters",
     ]);
+    // One name a line, and the strategy columns never narrower than the longest name: a narrow
+    // terminal wraps the summaries, never a name ("worke / rs-map-chunked").
     let names = |list: &[interleave_shared::Strategy]| {
         let names: Vec<&str> = list.iter().map(|s| s.id.name()).collect();
         if names.is_empty() {
             "–".to_string()
         } else {
-            names.join(", ")
+            names.join("\n")
         }
     };
+    let longest = catalogue()
+        .flat_map(|l| l.native.iter().chain(l.web))
+        .map(|s| s.id.name().len())
+        .max()
+        .unwrap_or(8) as u16;
+    for column in [2, 3] {
+        if let Some(c) = t.column_mut(column) {
+            // The boundary counts the cell's padding, one space each side.
+            c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(longest + 2)));
+        }
+    }
     for l in catalogue() {
         t.add_row(vec![
             Cell::new(l.name()),
@@ -156,7 +176,7 @@ pub fn lessons() -> String {
             Cell::new(params(l)),
         ]);
     }
-    t.to_string()
+    t
 }
 
 fn params(l: &LessonInfo) -> String {
@@ -191,4 +211,29 @@ pub fn catalogue_json() -> serde_json::Value {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// At 100 columns (and at 80) every strategy name is printed whole: a narrow terminal wraps
+    /// the summaries, never a name.
+    #[test]
+    fn the_catalogue_never_breaks_a_strategy_name() {
+        for width in [80, 100, 140] {
+            let mut t = lessons_table();
+            t.set_width(width);
+            let text = t.to_string();
+            for l in catalogue() {
+                for s in l.native.iter().chain(l.web) {
+                    assert!(
+                        text.contains(s.id.name()),
+                        "{} broken at {width} columns:\n{text}",
+                        s.id.name()
+                    );
+                }
+            }
+        }
+    }
 }

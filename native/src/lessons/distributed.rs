@@ -105,10 +105,10 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
             let mut note = run.phases.summary(run.tasks, options.broker.is_none());
             if let Some(k) = run.killed {
                 note = format!(
-                    "worker {} was killed (SIGKILL) holding task {}, never acknowledged (red on \
-                     its lane while the broker kept it reserved for the dead worker); the broker \
-                     delivered it again after {} s unacknowledged (magenta: computed again), {} \
-                     task(s) in all came back, and each counted once; {note}",
+                    "worker {} was killed (SIGKILL) holding task {}, never acknowledged (the \
+                     broker kept it reserved for the dead worker meanwhile); the broker delivered \
+                     it again after {} s unacknowledged (the timeline's redelivered span: computed \
+                     again), {} task(s) in all came back, and each counted once; {note}",
                     k.worker,
                     k.task,
                     ACK_WAIT.as_secs(),
