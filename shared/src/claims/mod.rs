@@ -352,6 +352,35 @@ pub fn evaluate(records: &mut [RunRecord]) {
     }
 }
 
+/// For runs at sizes chosen to be quick rather than to make the lesson's point (`compare
+/// --quick`): a claim about speed or about a bug showing that did not hold says nothing at that
+/// size, so it becomes "not checked" with `why`, instead of "NOT HELD". Claims about exact
+/// results stay: a wrong answer is wrong at any size.
+pub fn unchecked_at_small_size(records: &mut [RunRecord], why: &str) {
+    for r in records.iter_mut() {
+        let lesson = r.lesson.info();
+        let sized = |id: &str| {
+            lesson.claims.iter().any(|c| {
+                c.id == id
+                    && matches!(
+                        c.test,
+                        Test::Faster { .. } | Test::NotFaster { .. } | Test::ShowsBug(_)
+                    )
+            })
+        };
+        let (keep, set_aside): (Vec<ClaimResult>, Vec<ClaimResult>) = r
+            .claims
+            .drain(..)
+            .partition(|c| c.held || !sized(&c.id));
+        r.claims = keep;
+        r.unchecked.extend(set_aside.into_iter().map(|c| Unchecked {
+            id: c.id,
+            text: c.text,
+            why: why.to_string(),
+        }));
+    }
+}
+
 /// Every claim a run could not check, once per side, in catalogue order.
 pub fn unchecked(records: &[RunRecord]) -> Vec<(Side, &Unchecked)> {
     let mut out: Vec<(Side, &Unchecked)> = Vec::new();

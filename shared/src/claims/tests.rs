@@ -1,4 +1,5 @@
 use super::*;
+use std::ops::Not;
 use crate::facts::Fact;
 use crate::record::{Span, SpanKind, annotate_speedups, fixture};
 
@@ -266,6 +267,28 @@ fn the_question_is_answered_from_the_browser_rows_first() {
         .answer(&[kept, lost])
         .expect("an answer");
     assert_eq!((side, a.choice), (Side::Web, "no"));
+}
+
+/// At `--quick` sizes a timing claim that did not hold is "not checked at this size"; a wrong
+/// result is still not held.
+#[test]
+fn quick_sizes_set_timing_claims_aside_but_not_exactness() {
+    let mut rs = vec![
+        rec(LessonId::Cpu, "sequential", Side::Native, 10.0, 1),
+        rec(LessonId::Cpu, "async", Side::Native, 5.0, 2),
+    ];
+    rs[1].correct = false;
+    evaluate(&mut rs);
+    assert!(claim(&rs, "async", "async-not-faster").held.not());
+    unchecked_at_small_size(&mut rs, "too small at --quick sizes");
+    assert!(rs[1].claims.iter().all(|c| c.id != "async-not-faster"));
+    assert!(
+        rs[1]
+            .unchecked
+            .iter()
+            .any(|u| u.id == "async-not-faster" && u.why == "too small at --quick sizes")
+    );
+    assert!(!claim(&rs, "async", "exact").held, "a wrong sum stays NOT HELD");
 }
 
 /// The answer says why in one sentence, and for io the browser's why names its six
