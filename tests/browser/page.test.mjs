@@ -200,7 +200,8 @@ test('invalid URL parameters fall back to defaults with a message', { timeout: 6
 
 test('claims: held and not held (a parallel strategy forced onto one worker), with the reason', { timeout: 180_000 }, async () => {
   const page = await openPage('/?lesson=cpu&strategies=sequential,pool,workers&size=50000000&workers=1&autorun=1');
-  await runFinished(page, 3 + 7);
+  // The companion runs the chosen strategies it has: sequential and pool.
+  await runFinished(page, 3 + 2);
   const claims = await page.$$eval('[data-testid="claim"]', (lis) => lis.map((li) => ({ ...li.dataset, text: li.textContent })));
   const webParallel = claims.find((c) => c.id === 'parallel-faster' && c.side === 'web');
   assert.ok(webParallel, JSON.stringify(claims));
@@ -282,7 +283,7 @@ test('predictions: right and wrong, and predict=0 hides the question', { timeout
 
 test('the trace export holds every span of the run (Perfetto format)', { timeout: 120_000 }, async () => {
   const page = await openPage('/?lesson=cpu&strategies=sequential,workers&size=10000000&autorun=1');
-  await runFinished(page, 2 + 7);
+  await runFinished(page, 2 + 1);
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-trace').click()]);
   const file = artifact('exported-trace.json');
   await download.saveAs(file);
@@ -299,7 +300,7 @@ test('the trace export holds every span of the run (Perfetto format)', { timeout
 
 test('permalink errors stay visible through autorun and name the allowed range', { timeout: 120_000 }, async () => {
   const page = await openPage('/?lesson=cpu&strategies=sequential&size=-5&repeat=99&autorun=1');
-  await runFinished(page, 1 + 7);
+  await runFinished(page, 1 + 1);
   const text = await page.getByTestId('error').textContent();
   assert.match(text, /size '-5' is not a whole number: allowed 1\.\.=100000000000; using 2000000000/);
   assert.match(text, /repeat 99 is out of range: allowed 1\.\.=20/);
@@ -308,7 +309,7 @@ test('permalink errors stay visible through autorun and name the allowed range',
 
 test('repeat=3: each strategy timed three times after a warm-up, median with its range', { timeout: 120_000 }, async () => {
   const page = await openPage('/?lesson=cpu&strategies=sequential,pool&size=20000000&repeat=3&autorun=1');
-  await runFinished(page, 2 + 7);
+  await runFinished(page, 2 + 2);
   const web = page.locator('tr[data-side="web"] td.num:nth-child(4)');
   for (const t of await web.allTextContents()) assert.match(t, /^\d.* \(.*–.*, 3 runs\)$/);
   assert.match(page.url(), /repeat=3/);
@@ -317,7 +318,7 @@ test('repeat=3: each strategy timed three times after a warm-up, median with its
 
 test('export, then import the same records into a fresh page', { timeout: 120_000 }, async () => {
   const page = await openPage('/?lesson=cpu&strategies=sequential,pool&size=1000000&autorun=1');
-  await runFinished(page, 9);
+  await runFinished(page, 2 + 2);
   const before = await rows(page);
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export').click()]);
   const file = artifact('exported-runs.json');

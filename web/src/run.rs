@@ -63,14 +63,26 @@ pub async fn run(
         if env.cancel.get() {
             return Err(CANCELLED.into());
         }
-        let names: Vec<&str> = info.native.iter().map(|s| s.id.name()).collect();
-        progress(format!(
-            "native: running {} on the companion…",
-            names.join(", ")
-        ));
-        match native_rows(native_body(request)).await {
-            Ok(native) => records.extend(native),
-            Err(e) => warnings.push(format!("native rows unavailable: {e}")),
+        match native_body(request) {
+            Some(body) => {
+                progress(format!(
+                    "native: running {} on the companion…",
+                    native_names(request).join(", ")
+                ));
+                match native_rows(body).await {
+                    Ok(native) => records.extend(native),
+                    Err(e) => warnings.push(format!("native rows unavailable: {e}")),
+                }
+            }
+            None => warnings.push(format!(
+                "no native rows: none of {} runs natively",
+                request
+                    .strategies
+                    .iter()
+                    .map(|s| s.id.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
         }
     }
     annotate_speedups(&mut records);
@@ -78,26 +90,47 @@ pub async fn run(
     Ok((records, warnings))
 }
 
-/// The `/api/run` body for the native side of `request`: every native strategy, the same
-/// parameters, and as many workers as every native strategy accepts.
-pub fn native_body(request: &Request) -> RunBody {
+/// The native strategies to run beside the page's: every one when the page runs all of its
+/// own (the default: the whole comparison), else the chosen ones that also run natively, in
+/// the catalogue's native order.
+fn native_names(request: &Request) -> Vec<&'static str> {
     let info = request.info();
+    let all_of_the_page = info
+        .web
+        .iter()
+        .all(|w| request.strategies.iter().any(|s| s.id == w.id));
+    info.native
+        .iter()
+        .filter(|n| all_of_the_page || request.strategies.iter().any(|s| s.id == n.id))
+        .map(|n| n.id.name())
+        .collect()
+}
+
+/// The `/api/run` body for the native side of `request`: the chosen strategies that run
+/// natively (`strategies=async` asks the companion for async only), the same parameters, and as
+/// many workers as every native strategy accepts; `None` when none of them runs natively.
+pub fn native_body(request: &Request) -> Option<RunBody> {
+    let info = request.info();
+    let names = native_names(request);
+    if names.is_empty() {
+        return None;
+    }
     let Params {
         size,
         workers,
         latency_ms,
         bytes,
     } = request.params;
-    RunBody {
+    Some(RunBody {
         lesson: info.name().into(),
-        strategies: Some(StrategyList::Comma("all".into())),
+        strategies: Some(StrategyList::Comma(names.join(","))),
         workers: Some(u64::from(workers.min(info.max_workers(Side::Native)))),
         params: RawParams {
             size: Some(size),
             latency_ms,
             bytes,
         },
-    }
+    })
 }
 
 /// `POST /api/run`; the companion answers native records.
@@ -122,16 +155,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn native_rows_ask_for_every_native_strategy_within_their_worker_limit() {
+    fn native_rows_ask_for_the_chosen_strategies_within_their_worker_limit() {
         let mut page = RunBody::new("io");
         page.strategies = Some(StrategyList::Comma("sequential,async".into()));
         page.workers = Some(200);
         page.params.size = Some(300);
         let request = page.resolve(Side::Web, 2).unwrap();
-        let body = native_body(&request);
+        let body = native_body(&request).unwrap();
         // The page's async fetches may use 200 at once; native processes stop at 64.
         assert_eq!(body.workers, Some(64));
         assert_eq!(body.params.latency_ms, Some(500));
+        let native = body.resolve(Side::Native, 2).unwrap();
+        let names: Vec<&str> = native.strategies.iter().map(|s| s.id.name()).collect();
+        assert_eq!(names, ["sequential", "async"]);
+    }
+
+    #[test]
+    fn strategies_async_asks_the_companion_for_async_only() {
+        let mut page = RunBody::new("cpu");
+        page.strategies = Some(StrategyList::Comma("async".into()));
+        let request = page.resolve(Side::Web, 2).unwrap();
+        let body = native_body(&request).unwrap();
+        assert_eq!(body.strategies, Some(StrategyList::Comma("async".into())));
+        // The web-only workers strategy has no native counterpart: no native rows at all.
+        let mut page = RunBody::new("cpu");
+        page.strategies = Some(StrategyList::Comma("workers".into()));
+        let request = page.resolve(Side::Web, 2).unwrap();
+        assert!(native_body(&request).is_none());
+        // The page's whole set (its default) asks for the whole native set.
+        let request = RunBody::new("cpu").resolve(Side::Web, 2).unwrap();
+        let body = native_body(&request).unwrap();
         let native = body.resolve(Side::Native, 2).unwrap();
         assert_eq!(native.strategies.len(), request.info().native.len());
     }
@@ -139,7 +192,7 @@ mod tests {
     #[test]
     fn native_only_lessons_send_their_defaults_through() {
         let request = RunBody::new("daemon").resolve(Side::Native, 2).unwrap();
-        let body = native_body(&request);
+        let body = native_body(&request).unwrap();
         assert_eq!(body.params.size, Some(10));
         assert!(body.resolve(Side::Native, 2).is_ok());
     }
