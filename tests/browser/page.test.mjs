@@ -554,7 +554,16 @@ test('the embed fits its frame at 320, 400 and 800 px: nothing wider than the vi
       await page.setViewportSize({ width, height: 900 });
       await page.goto(`${BASE}/?lesson=${lesson}&embed=1&autorun=1&${params}`);
       await runFinished(page, 1, 120_000);
-      // Open the folded code too: it must fit as well.
+      if (width === 320) {
+        // The verdict is on the first screen, the controls folded below it, and the companion
+        // (the playground's business, not the reader's) has no chip.
+        const top = await page.getByTestId('verdict').evaluate((v) => v.getBoundingClientRect().top);
+        assert.ok(top < 900, `${lesson}: the verdict starts at ${top} px`);
+        assert.equal(await page.getByTestId('controls-fold').getAttribute('open'), null);
+        assert.equal(await page.getByTestId('companion').count(), 0);
+      }
+      // Open the folded controls and code too: they must fit as well.
+      await page.click('[data-testid="controls-fold"] summary');
       await page.click('[data-testid="code-panel"] summary');
       const wide = await page.evaluate(() => {
         const inScroller = (el) => {

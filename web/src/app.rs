@@ -333,6 +333,7 @@ pub fn app() -> Html {
         })
     };
 
+    let fold_controls = s.settings.embed && !s.records.is_empty() && s.running.is_none();
     html! {
         <div class={classes!("page", s.settings.embed.then_some("embed"))}>
             if !s.settings.embed {
@@ -353,13 +354,23 @@ pub fn app() -> Html {
             } else {
                 <header class="top compact">
                     <strong>{ lesson.title }</strong>
-                    <StatusChips companion={s.companion.clone()} />
+                    <StatusChips companion={s.companion.clone()} embed=true />
                     <a class="full-link" href={full_link} target="_blank" rel="noopener">{ "Open in Interleave ↗" }</a>
                 </header>
             }
             { for errors }
             <main>
-                <Controls state={s.clone()} dispatch={dispatch.clone()} on_run={on_run} on_cancel={on_cancel} />
+                // In an embed, once there are results the verdict and its numbers come first
+                // (a 320 px frame shows little else) and the controls fold below them.
+                if fold_controls {
+                    <Results records={s.records.clone()} on_explore={on_explore.clone()} compact=true />
+                    <details class="card controls-fold" data-testid="controls-fold">
+                        <summary>{ "Settings and Run again" }</summary>
+                        <Controls state={s.clone()} dispatch={dispatch.clone()} on_run={on_run.clone()} on_cancel={on_cancel.clone()} />
+                    </details>
+                } else {
+                    <Controls state={s.clone()} dispatch={dispatch.clone()} on_run={on_run} on_cancel={on_cancel} />
+                }
                 if !s.settings.embed {
                     <section class="card explain">
                         <h2>{ lesson.title }</h2>
@@ -393,7 +404,9 @@ pub fn app() -> Html {
                 if let Some(e) = &s.settings.explorer {
                     <ExplorerPanel explorer={e.clone()} dispatch={dispatch.clone()} on_count={on_count} />
                 }
-                <Results records={s.records.clone()} on_explore={on_explore} compact={s.settings.embed} />
+                if !fold_controls {
+                    <Results records={s.records.clone()} on_explore={on_explore} compact={s.settings.embed} />
+                }
                 <StateView lesson={lesson} records={s.records.clone()} />
                 <Timeline records={s.records.clone()} compact={s.settings.embed} />
                 <CodePanel lesson={lesson} compact={s.settings.embed} />

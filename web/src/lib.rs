@@ -7,6 +7,7 @@
 
 pub mod code;
 pub mod explorer;
+pub mod isolation;
 pub mod lanes;
 pub mod link;
 pub mod url;

@@ -150,9 +150,10 @@ pub fn controls(props: &Props) -> Html {
                 <p class="hint" data-testid="workers-fixed">{ format!("Workers: {why}.") }</p>
             }
             if !isolated && !blocked.is_empty() {
-                <p class="hint">{ format!("{} {} off: this page is not cross-origin isolated (its server sends no COOP/COEP headers), so web workers cannot share memory.{}",
+                <p class="hint" data-testid="pool-off">{ format!("{} {} off: {}.{}",
                     blocked.join(", "),
                     if blocked.len() == 1 { "is" } else { "are" },
+                    interleave_web::isolation::why_off(crate::exec::platform::in_frame()),
                     if blocked.len() < lesson.web.len() { " Every other strategy runs." } else { "" }) }</p>
             }
         </section>

@@ -10,6 +10,10 @@ use yew::prelude::*;
 pub struct Props {
     /// The companion's status.
     pub companion: Companion,
+    /// In an embed: the companion is the playground's business, not the reader's, so its chip
+    /// is left out.
+    #[prop_or_default]
+    pub embed: bool,
 }
 
 /// Two chips with stable test ids (`isolation`, `companion`) and data attributes for tests.
@@ -27,7 +31,7 @@ pub fn status_chips(props: &Props) -> Html {
         (
             "chip warn",
             "not isolated · pool off".to_string(),
-            "The server did not send COOP/COEP headers, so SharedArrayBuffer is unavailable: the pool is disabled; every other strategy runs.",
+            interleave_web::isolation::why_off(platform::in_frame()),
         )
     };
     let (comp_class, comp_text, connected) = match &props.companion {
@@ -43,8 +47,10 @@ pub fn status_chips(props: &Props) -> Html {
         <div class="chips">
             <span class={iso_class} data-testid="isolation" data-isolated={isolated.to_string()}
                   data-threads={threads.to_string()} title={iso_title}>{ iso_text }</span>
-            <span class={comp_class} data-testid="companion" data-connected={connected.to_string()}
-                  title="`interleave serve` answers /api/health through Trunk's proxy">{ comp_text }</span>
+            if !props.embed {
+                <span class={comp_class} data-testid="companion" data-connected={connected.to_string()}
+                      title="`interleave serve` answers /api/health through Trunk's proxy">{ comp_text }</span>
+            }
         </div>
     }
 }

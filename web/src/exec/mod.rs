@@ -55,11 +55,10 @@ pub async fn ensure_pool(threads: u32) -> Result<u32, String> {
         return Ok(n);
     }
     if !platform::cross_origin_isolated() {
-        return Err(
-            "the pool needs shared memory, and this page is not cross-origin isolated \
-                    (the server must send COOP/COEP headers); the other strategies still run"
-                .into(),
-        );
+        return Err(format!(
+            "the pool needs shared memory, and {}; the other strategies still run",
+            interleave_web::isolation::why_off(platform::in_frame())
+        ));
     }
     JsFuture::from(wasm_bindgen_rayon::init_thread_pool(threads as usize))
         .await

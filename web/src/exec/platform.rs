@@ -48,6 +48,18 @@ pub fn cross_origin_isolated() -> bool {
         .unwrap_or(false)
 }
 
+/// Whether this page runs inside a frame (an embed on someone else's page).
+pub fn in_frame() -> bool {
+    web_sys::window().is_some_and(|w| {
+        let me: &wasm_bindgen::JsValue = w.as_ref();
+        match w.top() {
+            Ok(Some(top)) => !js_sys::Object::is(me, top.as_ref()),
+            // A cross-origin top we cannot even name: framed.
+            _ => true,
+        }
+    })
+}
+
 /// Logical cores the browser reports (`navigator.hardwareConcurrency`), at least 1.
 pub fn hardware_threads() -> u32 {
     web_sys::window()
