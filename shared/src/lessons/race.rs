@@ -118,6 +118,23 @@ impl Balance {
         Self::default()
     }
 
+    /// The unsynchronized read. `black_box` hides which balance it reads, so the compiler
+    /// cannot answer it from this worker's own previous write: every read goes to memory, as
+    /// Python's `balance = balance + n` does.
+    #[inline(always)]
+    fn read(&self) -> i64 {
+        std::hint::black_box(&self.atomic).load(Ordering::Relaxed)
+    }
+
+    /// The unsynchronized write of `new`, computed from the read `read`; 1 if it overwrote
+    /// another worker's write. It is a swap only to *see* what it replaced: it writes `new`
+    /// whatever was there, so an update in between is still lost, and counted.
+    #[inline(always)]
+    fn write_back(&self, read: i64, new: i64) -> i64 {
+        let was = std::hint::black_box(&self.atomic).swap(new, Ordering::Relaxed);
+        i64::from(was != read)
+    }
+
     /// Worker `worker` deposits and withdraws its amount `rounds` times.
     pub fn work(&self, variant: Variant, worker: u32, rounds: u64) {
         let n = amount(worker);
@@ -126,17 +143,12 @@ impl Balance {
             match variant {
                 // @code race:unsynchronized
                 Variant::Unsynchronized => {
-                    // black_box hides which balance each access goes to, so the compiler cannot
-                    // answer a read from its own previous write: every read goes to memory, as
-                    // Python's `balance = balance + n` does. The write is a swap only to *see*
-                    // what it replaced: it writes v ± n whatever was there, so another worker's
-                    // update in between is still lost — and counted.
-                    let v = std::hint::black_box(&self.atomic).load(Ordering::Relaxed);
-                    let was = std::hint::black_box(&self.atomic).swap(v + n, Ordering::Relaxed);
-                    overwritten += i64::from(was != v);
-                    let v = std::hint::black_box(&self.atomic).load(Ordering::Relaxed);
-                    let was = std::hint::black_box(&self.atomic).swap(v - n, Ordering::Relaxed);
-                    overwritten += i64::from(was != v);
+                    // `balance = balance + n` as two steps, as Python runs it: read, then write
+                    // back. Another worker's write in between is overwritten: lost.
+                    let v = self.read();
+                    overwritten += self.write_back(v, v + n);
+                    let v = self.read();
+                    overwritten += self.write_back(v, v - n);
                 }
                 // @end
                 // @code race:mutex
