@@ -25,6 +25,44 @@ pub enum Detail {
     Short,
 }
 
+/// The most characters of verdict shown above the fold; the whole verdict is folded below it.
+pub const HEADLINE_MAX: usize = 300;
+
+/// The verdict a learner reads first: the short verdict's sentences, in order, as many as fit
+/// in [`HEADLINE_MAX`] characters (always the first). Nothing is lost: the page folds the whole
+/// [`verdict`] right below.
+pub fn headline(records: &[RunRecord]) -> String {
+    let short = verdict_at(records, Detail::Short);
+    let mut out = String::new();
+    for sentence in sentences(&short) {
+        let next = if out.is_empty() {
+            sentence.to_string()
+        } else {
+            format!("{out} {sentence}")
+        };
+        if !out.is_empty() && next.chars().count() > HEADLINE_MAX {
+            break;
+        }
+        out = next;
+    }
+    out
+}
+
+/// `text` cut after each ". " (a decimal point such as "1.9×" is not an end).
+fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, _) in text.match_indices(". ") {
+        out.push(text[start..=i].trim());
+        start = i + 2;
+    }
+    if start < text.len() {
+        out.push(text[start..].trim());
+    }
+    out.retain(|s| !s.is_empty());
+    out
+}
+
 /// The verdict at a level of detail.
 pub fn verdict_at(records: &[RunRecord], detail: Detail) -> String {
     let mut out = String::new();
@@ -52,22 +90,29 @@ pub fn verdict_at(records: &[RunRecord], detail: Detail) -> String {
             );
         }
     }
+    let mut speeds = String::new();
     if info.speed_matters {
         for side in [Side::Native, Side::Web] {
             let rows: Vec<&RunRecord> = records.iter().filter(|r| r.side == side).collect();
-            speed(&mut out, side, &rows);
+            speed(&mut speeds, side, &rows);
         }
     }
     let claims = crate::claims::listed(records);
     let two_sides = claims.iter().any(|(s, _)| *s == Side::Web)
         && claims.iter().any(|(s, _)| *s == Side::Native);
     let held = claims.iter().filter(|(_, c)| c.held).count();
+    // Short: what went wrong, how many claims held, then the speeds (the headline keeps what
+    // fits, in that order). Full: the speeds, then each claim that did not hold and why.
+    if detail == Detail::Short {
+        if !claims.is_empty() {
+            let _ = write!(out, "Claims: {held} of {} held. ", claims.len());
+        }
+        out.push_str(&speeds);
+        return out.trim_end().to_string();
+    }
+    out.push_str(&speeds);
     if !claims.is_empty() {
         let _ = write!(out, "Claims: {held} of {} held", claims.len());
-        if detail == Detail::Short {
-            out.push_str(". ");
-            return out.trim_end().to_string();
-        }
         for (side, c) in claims.iter().filter(|(_, c)| !c.held) {
             let side = if two_sides {
                 format!(" ({})", side.as_str())
@@ -231,6 +276,27 @@ pub fn queued_waves(r: &RunRecord) -> Option<(u64, u64)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_headline_is_whole_sentences_under_300_characters() {
+        let mut rs = vec![
+            rec("sequential", Side::Web, 200.0, true),
+            rec("pool", Side::Web, 198.0, true),
+            rec("sequential", Side::Native, 200.0, true),
+            rec("threads", Side::Native, 110.0, true),
+        ];
+        rs[1].workers_used = 1;
+        annotate_speedups(&mut rs);
+        crate::claims::evaluate(&mut rs);
+        let h = headline(&rs);
+        assert!(h.chars().count() <= HEADLINE_MAX, "{} chars: {h}", h.len());
+        assert!(h.starts_with("Claims: ") && h.ends_with('.'), "{h}");
+        assert!(verdict(&rs).len() > h.len());
+        assert_eq!(
+            sentences("pool took 1.9× less. Claims: 1 of 2 held."),
+            ["pool took 1.9× less.", "Claims: 1 of 2 held."]
+        );
+    }
+
     use super::*;
     use crate::catalogue::LessonId;
     use crate::record::{annotate_speedups, fixture};
@@ -271,10 +337,7 @@ mod tests {
         let full = verdict(&rs);
         let short = verdict_at(&rs, Detail::Short);
         assert!(full.contains("not held"), "{full}");
-        assert!(
-            short.contains("Claims: ") && short.ends_with("held."),
-            "{short}"
-        );
+        assert!(short.starts_with("Claims: 1 of 2 held."), "{short}");
         assert!(
             !short.contains("not held") && !short.contains("Why:"),
             "{short}"

@@ -3,7 +3,7 @@
 
 use crate::explorer::{Explorer, see_how};
 use interleave_shared::RunRecord;
-use interleave_shared::verdict::{Detail, fmt_ms, verdict_at};
+use interleave_shared::verdict::{fmt_ms, headline, verdict};
 use yew::prelude::*;
 
 /// Props of [`Results`].
@@ -180,9 +180,13 @@ pub fn results(props: &Props) -> Html {
                     </div>
                 }) }
             </div>
-            <p class="verdict" data-testid="verdict">{
-                verdict_at(records, if props.compact { Detail::Short } else { Detail::Full })
-            }</p>
+            // The headline above the fold (at most 300 characters, whole sentences); the whole
+            // verdict, with each claim that did not hold and why, folded right below.
+            <p class="verdict" data-testid="verdict" role="status">{ headline(records) }</p>
+            <details class="verdict-more" data-testid="verdict-details">
+                <summary>{ "the whole verdict" }</summary>
+                <p>{ verdict(records) }</p>
+            </details>
             if !claims.is_empty() || !unchecked.is_empty() {
                 <ul class="claims" aria-label="what this lesson says a run shows, checked against this run">
                     { for claims.iter().map(|(side, c)| html! {
