@@ -276,7 +276,7 @@ pub struct WorkerArgs {
     #[arg(long, env = "INTERLEAVE_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// The run to join (letters and digits; the master prints it).
-    #[arg(long, default_value = "main")]
+    #[arg(long, default_value = "main", value_parser = run_id)]
     pub run: String,
     /// This worker's number in answers and on the timeline.
     #[arg(long, default_value_t = 0)]
@@ -311,4 +311,16 @@ pub struct ServeArgs {
     /// connection may wait idle for its next request).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub header_timeout_secs: u64,
+}
+
+/// A run id as `--run` takes it: letters and digits (it becomes part of subject and stream
+/// names), checked before anything connects.
+fn run_id(s: &str) -> Result<String, String> {
+    if !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric()) {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "run id '{s}' must be 1 to 64 letters and digits (the master prints it)"
+        ))
+    }
 }

@@ -35,12 +35,12 @@ pub enum UsageError {
         url: String,
     },
     /// No broker answered.
-    #[error("cannot reach a broker at {url} within {secs} s: {reason}")]
+    #[error("cannot reach a broker at {url}: {reason} (gave up after {secs:.1} s)")]
     BrokerUnreachable {
         /// The broker's URL.
         url: String,
-        /// How long we tried.
-        secs: u64,
+        /// How long we really tried, measured (not the timeout's nominal figure).
+        secs: f64,
         /// What went wrong.
         reason: String,
     },

@@ -118,6 +118,14 @@ fn an_unreachable_broker_exits_2_within_seconds_naming_the_address() {
         "{stderr}"
     );
     assert!(took < Duration::from_secs(15), "gave up after {took:?}");
+    // The figure it gives is the time it really tried, never more than the process ran.
+    let said: f64 = stderr
+        .split("gave up after ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no figure in: {stderr}"));
+    assert!(said <= took.as_secs_f64() + 0.05, "said {said} s, ran {took:?}");
 }
 
 /// A master's private brokers still running, and its stores still on disk (both are named
@@ -486,4 +494,26 @@ fn prefetch_and_bench_tasks_out_of_range_are_usage_errors() {
             "{args:?}: {stderr}"
         );
     }
+}
+
+/// A run id that is not letters and digits is a usage error, reported before the worker tries
+/// to connect (an unreachable broker would take seconds to be reported instead).
+#[test]
+fn a_bad_run_id_is_refused_before_connecting() {
+    let started = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_interleave"))
+        .args(["worker", "--broker", "nats://10.255.255.1:4222", "--run", "x>*"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("run id 'x>*' must be 1 to 64 letters and digits"),
+        "{stderr}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "answered in {:?}, so it tried the broker first",
+        started.elapsed()
+    );
 }

@@ -183,6 +183,8 @@ pub async fn connect(url: &str, token: Option<&str>) -> Result<async_nats::Clien
         None => async_nats::ConnectOptions::new(),
     };
     let connecting = options.connection_timeout(CONNECT_TIMEOUT).connect(url);
+    let started = std::time::Instant::now();
+    let tried = || started.elapsed().as_secs_f64();
     match tokio::time::timeout(CONNECT_TIMEOUT * 2, connecting).await {
         Ok(Ok(client)) => Ok(client),
         Ok(Err(e)) if e.kind() == async_nats::ConnectErrorKind::AuthorizationViolation => {
@@ -193,13 +195,13 @@ pub async fn connect(url: &str, token: Option<&str>) -> Result<async_nats::Clien
         }
         Ok(Err(e)) => Err(UsageError::BrokerUnreachable {
             url: url.to_string(),
-            secs: (CONNECT_TIMEOUT * 2).as_secs(),
+            secs: tried(),
             reason: e.to_string(),
         }
         .into()),
         Err(_) => Err(UsageError::BrokerUnreachable {
             url: url.to_string(),
-            secs: (CONNECT_TIMEOUT * 2).as_secs(),
+            secs: tried(),
             reason: "no answer".into(),
         }
         .into()),

@@ -278,8 +278,9 @@ pub fn join(options: &JoinOptions) -> Result<u64> {
         .build()
         .context("cannot start the tokio runtime")?;
     rt.block_on(async {
-        let client = connect(&options.broker, options.token.as_deref()).await?;
+        // A bad run id is the caller's mistake: say so before connecting anywhere.
         let names = Names::new(&options.run)?;
+        let client = connect(&options.broker, options.token.as_deref()).await?;
         let answered = work_holding(&client, &names, options.work).await?;
         // Acknowledgements are sent in the background: make sure the last ones left.
         client.flush().await?;

@@ -48,13 +48,41 @@ impl HostGuard {
         port_ok && self.names.contains(&name)
     }
 
+    /// Whether an `Origin` header value is ours: `http(s)://NAME[:PORT]` with an allowed name on
+    /// any port (the page comes through Trunk's proxy on its own port, 8080, not ours). A
+    /// browser sends `Origin` on every POST, same-origin too, so its absence is fine.
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        let origin = origin.trim().to_ascii_lowercase();
+        let Some(rest) = origin
+            .strip_prefix("http://")
+            .or_else(|| origin.strip_prefix("https://"))
+        else {
+            return false;
+        };
+        let name = if let Some(v6) = rest.strip_prefix('[') {
+            match v6.split_once(']') {
+                Some((name, tail)) if tail.is_empty() || tail.starts_with(':') => name,
+                _ => return false,
+            }
+        } else {
+            match rest.rsplit_once(':') {
+                Some((name, port)) if port.parse::<u16>().is_ok() => name,
+                Some(_) => return false,
+                None => rest,
+            }
+        };
+        self.names.iter().any(|n| n == name)
+    }
+
     /// The allowed names, for messages.
     fn listed(&self) -> String {
         self.names.join(", ")
     }
 }
 
-/// Middleware: answer 403 with a message to any request whose `Host` is not ours.
+/// Middleware: answer 403 with a message to any request whose `Host` is not ours, whose
+/// absolute-form target (`GET http://evil.example/…`) names another host, or whose `Origin` is
+/// a page of another site.
 pub async fn check(State(guard): State<Arc<HostGuard>>, req: Request, next: Next) -> Response {
     let host = req
         .headers()
@@ -62,23 +90,45 @@ pub async fn check(State(guard): State<Arc<HostGuard>>, req: Request, next: Next
         .and_then(|h| h.to_str().ok())
         .map(str::to_string)
         .or_else(|| req.uri().authority().map(|a| a.to_string()));
-    match host {
-        Some(h) if guard.allows(&h) => next.run(req).await,
+    let refuse = |msg: String| {
+        (
+            StatusCode::FORBIDDEN,
+            axum::Json(serde_json::json!({ "error": msg })),
+        )
+            .into_response()
+    };
+    let host = match host {
+        Some(h) if guard.allows(&h) => h,
         other => {
-            let msg = format!(
+            return refuse(format!(
                 "Host '{}' is not allowed: this companion answers only to {} on port {} \
                  (start it with --allow-host NAME to add a name)",
                 other.unwrap_or_default(),
                 guard.listed(),
                 guard.port
-            );
-            (
-                StatusCode::FORBIDDEN,
-                axum::Json(serde_json::json!({ "error": msg })),
-            )
-                .into_response()
+            ));
+        }
+    };
+    // An absolute-form target names its own host, which must be ours too.
+    if let Some(authority) = req.uri().authority()
+        && !guard.allows(authority.as_str())
+    {
+        return refuse(format!(
+            "the request names host '{authority}' in its target while its Host is '{host}': \
+             this companion answers only for itself"
+        ));
+    }
+    if let Some(origin) = req.headers().get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or("");
+        if !guard.allows_origin(origin) {
+            return refuse(format!(
+                "Origin '{origin}' is not allowed: this companion serves pages from {} on any \
+                 port (start it with --allow-host NAME to add a name)",
+                guard.listed()
+            ));
         }
     }
+    next.run(req).await
 }
 
 #[cfg(test)]
@@ -108,6 +158,31 @@ mod tests {
             "",
         ] {
             assert!(!g.allows(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn loopback_and_named_origins_on_any_port_pass_and_others_do_not() {
+        let g = HostGuard::new(3917, &["lab-box".into()]);
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost:8080",
+            "http://localhost",
+            "https://lab-box:443",
+            "http://[::1]:8080",
+        ] {
+            assert!(g.allows_origin(ok), "{ok}");
+        }
+        for bad in [
+            "https://evil.example",
+            "http://evil.example:8080",
+            "http://127.0.0.1.evil.example:8080",
+            "null",
+            "file://",
+            "http://localhost:notaport",
+            "",
+        ] {
+            assert!(!g.allows_origin(bad), "{bad}");
         }
     }
 }

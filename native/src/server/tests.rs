@@ -309,8 +309,8 @@ async fn cross_origin_requests_stay_refused() {
          Connection: close\r\n\r\n"
     );
     let (status, _) = raw(&server.base, &preflight).await;
-    assert_eq!(status, 405);
-    // A "simple" cross-origin POST (text/plain, no preflight) is not JSON to us.
+    assert_eq!(status, 403, "a foreign Origin is refused before any route");
+    // A "simple" cross-origin POST (text/plain, no preflight) is refused by its Origin too.
     let body = r#"{"lesson":"cpu"}"#;
     let simple = format!(
         "POST /api/run HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: http://evil.example\r\n\
@@ -318,5 +318,38 @@ async fn cross_origin_requests_stay_refused() {
         body.len()
     );
     let (status, body) = raw(&server.base, &simple).await;
-    assert_eq!(status, 400, "{body}");
+    assert_eq!(status, 403, "{body}");
+    // So is a JSON POST from a non-browser client claiming another site's Origin.
+    let json = |origin: &str| {
+        let body = r#"{"lesson":"cpu","strategies":"sequential","params":{"size":1000}}"#;
+        format!(
+            "POST /api/run HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: {origin}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let (status, body) = raw(&server.base, &json("https://evil.example")).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("Origin 'https://evil.example' is not allowed"), "{body}");
+    // The page through Trunk's proxy: a loopback origin on its own port.
+    let (status, body) = raw(&server.base, &json("http://127.0.0.1:8080")).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn an_absolute_target_naming_another_host_is_refused() {
+    let server = Background::start().unwrap();
+    let port = server.base.rsplit(':').next().unwrap().to_string();
+    let request = |target: &str| {
+        format!("GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n")
+    };
+    let (status, body) = raw(&server.base, &request("http://evil.example/api/health")).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("names host 'evil.example'"), "{body}");
+    let (status, body) = raw(
+        &server.base,
+        &request(&format!("http://127.0.0.1:{port}/api/health")),
+    )
+    .await;
+    assert_eq!(status, 200, "our own absolute target is fine: {body}");
 }
