@@ -125,7 +125,10 @@ fn an_unreachable_broker_exits_2_within_seconds_naming_the_address() {
         .and_then(|t| t.split(' ').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no figure in: {stderr}"));
-    assert!(said <= took.as_secs_f64() + 0.05, "said {said} s, ran {took:?}");
+    assert!(
+        said <= took.as_secs_f64() + 0.05,
+        "said {said} s, ran {took:?}"
+    );
 }
 
 /// A master's private brokers still running, and its stores still on disk (both are named
@@ -502,7 +505,13 @@ fn prefetch_and_bench_tasks_out_of_range_are_usage_errors() {
 fn a_bad_run_id_is_refused_before_connecting() {
     let started = std::time::Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_interleave"))
-        .args(["worker", "--broker", "nats://10.255.255.1:4222", "--run", "x>*"])
+        .args([
+            "worker",
+            "--broker",
+            "nats://10.255.255.1:4222",
+            "--run",
+            "x>*",
+        ])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -514,7 +514,10 @@ mod tests {
         assert_eq!(e.schedule, vec![0, 0, 0, 1, 0, 1, 1, 1]);
         assert_eq!(e.at, 0, "it opens at the start, to step through");
         assert!(
-            e.from_run.as_deref().unwrap().contains("ended at balance -5"),
+            e.from_run
+                .as_deref()
+                .unwrap()
+                .contains("ended at balance -5"),
             "{:?}",
             e.from_run
         );

@@ -141,7 +141,10 @@ impl State {
     /// unanswered, nothing has run yet and the page has not asked already. (`autorun=1` runs at
     /// load without asking: the documented embed snippets pair it with `predict=0`.)
     pub fn asks_first(&self) -> bool {
-        self.settings.predict && self.prediction.is_none() && self.records.is_empty() && !self.nudged
+        self.settings.predict
+            && self.prediction.is_none()
+            && self.records.is_empty()
+            && !self.nudged
     }
 }
 

@@ -330,7 +330,10 @@ async fn cross_origin_requests_stay_refused() {
     };
     let (status, body) = raw(&server.base, &json("https://evil.example")).await;
     assert_eq!(status, 403, "{body}");
-    assert!(body.contains("Origin 'https://evil.example' is not allowed"), "{body}");
+    assert!(
+        body.contains("Origin 'https://evil.example' is not allowed"),
+        "{body}"
+    );
     // The page through Trunk's proxy: a loopback origin on its own port.
     let (status, body) = raw(&server.base, &json("http://127.0.0.1:8080")).await;
     assert_eq!(status, 200, "{body}");

@@ -368,10 +368,8 @@ pub fn unchecked_at_small_size(records: &mut [RunRecord], why: &str) {
                     )
             })
         };
-        let (keep, set_aside): (Vec<ClaimResult>, Vec<ClaimResult>) = r
-            .claims
-            .drain(..)
-            .partition(|c| c.held || !sized(&c.id));
+        let (keep, set_aside): (Vec<ClaimResult>, Vec<ClaimResult>) =
+            r.claims.drain(..).partition(|c| c.held || !sized(&c.id));
         r.claims = keep;
         r.unchecked.extend(set_aside.into_iter().map(|c| Unchecked {
             id: c.id,

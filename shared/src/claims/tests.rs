@@ -1,7 +1,7 @@
 use super::*;
-use std::ops::Not;
 use crate::facts::Fact;
 use crate::record::{Span, SpanKind, annotate_speedups, fixture};
+use std::ops::Not;
 
 fn rec(lesson: LessonId, strategy: &str, side: Side, wall_ms: f64, workers: u32) -> RunRecord {
     let mut r = fixture(lesson, strategy, side, wall_ms, workers, true);
@@ -288,7 +288,10 @@ fn quick_sizes_set_timing_claims_aside_but_not_exactness() {
             .iter()
             .any(|u| u.id == "async-not-faster" && u.why == "too small at --quick sizes")
     );
-    assert!(!claim(&rs, "async", "exact").held, "a wrong sum stays NOT HELD");
+    assert!(
+        !claim(&rs, "async", "exact").held,
+        "a wrong sum stays NOT HELD"
+    );
 }
 
 /// The answer says why in one sentence, and for io the browser's why names its six
@@ -301,7 +304,11 @@ fn the_answer_says_why_for_the_side_that_answered() {
         r.params.insert("latency_ms".into(), serde_json::json!(250));
         r
     };
-    let (_, web) = LessonId::Io.info().question.answer(&[io(Side::Web)]).unwrap();
+    let (_, web) = LessonId::Io
+        .info()
+        .question
+        .answer(&[io(Side::Web)])
+        .unwrap();
     assert_eq!(web.choice, "few");
     assert!(web.why.contains("six connections"), "{}", web.why);
     let mut fast = io(Side::Native);
@@ -312,7 +319,12 @@ fn the_answer_says_why_for_the_side_that_answered() {
     for l in crate::lessons::catalogue() {
         let r = rec(l.id, l.native[0].id.name(), Side::Native, 10.0, 2);
         if let Some((_, a)) = l.question.answer(&[r]) {
-            assert!(!a.why.is_empty() && a.why.len() < 300, "{}: {}", l.name(), a.why);
+            assert!(
+                !a.why.is_empty() && a.why.len() < 300,
+                "{}: {}",
+                l.name(),
+                a.why
+            );
         }
     }
 }

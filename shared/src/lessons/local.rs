@@ -130,8 +130,9 @@ fn answer(ev: &Evidence) -> Option<Answer> {
             "per-thread" => "Each thread opens its connection once, keeps it in thread-local \
                 storage and reuses it for every request it handles."
                 .into(),
-            "one" => "Only one thread ended up handling requests, so one connection was opened."
-                .into(),
+            "one" => {
+                "Only one thread ended up handling requests, so one connection was opened.".into()
+            }
             _ => "Every request opened its own connection: nothing was kept per thread.".into(),
         },
     })
