@@ -78,10 +78,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
     .fact(Fact::Updates, (2 * p.size * u64::from(p.workers)) as f64)
     .bug_shown(variant == Variant::Unsynchronized && (value != 0 || overwritten > 0));
     Ok(if value != 0 || overwritten > 0 {
-        e.with_note(format!(
-            "{overwritten} updates were overwritten between a read and a write, so the balance \
-             drifted by {value} — run it again and it drifts by another amount"
-        ))
+        e.with_note(race::drift_note(overwritten, value))
     } else {
         e
     })

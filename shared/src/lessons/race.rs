@@ -197,12 +197,27 @@ pub fn render(balance: i64) -> String {
     }
 }
 
+/// The note under an unsynchronized run that lost updates (both sides show the same words).
+pub fn drift_note(overwritten: u64, drift: i64) -> String {
+    let lost = if overwritten == 1 {
+        "1 update was".to_string()
+    } else {
+        format!("{overwritten} updates were")
+    };
+    format!(
+        "{lost} overwritten between a read and a write, so the balance drifted by {drift} — run \
+         it again and it drifts by another amount"
+    )
+}
+
 /// The result line of an unsynchronized run that also counted overwritten updates: lost
 /// updates that cancelled out still show.
 pub fn render_counted(balance: i64, overwritten: u64) -> String {
     match (balance, overwritten) {
         (0, 0) => "balance 0".to_string(),
+        (0, 1) => "balance 0, yet 1 update was overwritten (it cancelled out)".to_string(),
         (0, k) => format!("balance 0, yet {k} updates were overwritten (they cancelled out)"),
+        (b, 1) => format!("balance {b} (1 update was overwritten)"),
         (b, k) => format!("balance {b} ({k} updates were overwritten)"),
     }
 }
@@ -232,6 +247,16 @@ mod tests {
         assert_eq!(b.value(Variant::Unsynchronized), 0);
         assert_eq!(render(0), "balance 0");
         assert_eq!(render(-13), "balance -13 (updates were lost)");
+    }
+
+    #[test]
+    fn the_count_of_overwritten_updates_reads_in_the_right_number() {
+        assert_eq!(render_counted(-5, 1), "balance -5 (1 update was overwritten)");
+        assert_eq!(render_counted(8, 3), "balance 8 (3 updates were overwritten)");
+        assert_eq!(
+            render_counted(0, 1),
+            "balance 0, yet 1 update was overwritten (it cancelled out)"
+        );
     }
 }
 
