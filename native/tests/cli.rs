@@ -17,9 +17,10 @@ fn list_shows_every_lesson_with_strategies_and_bounds() {
         .assert()
         .success()
         .stdout(predicate::str::contains("cpu"))
-        .stdout(predicate::str::contains(
-            "sequential, threads, pool, rayon, async, processes, hybrid",
-        ))
+        // One strategy name a line in its column, each whole.
+        .stdout(predicate::str::is_match(r"┆ sequential +┆ sequential +┆").unwrap())
+        .stdout(predicate::str::is_match(r"┆ processes +┆").unwrap())
+        .stdout(predicate::str::is_match(r"┆ hybrid +┆").unwrap())
         .stdout(predicate::str::contains("io"))
         .stdout(predicate::str::contains("--latency-ms 500 (0..=30000 ms)"))
         .stdout(predicate::str::contains(
