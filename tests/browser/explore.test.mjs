@@ -104,7 +104,7 @@ test('"see how it happens" opens the explorer from a real run', { timeout: 120_0
   // It opens at the start of the shortest wrong schedule, every step listed, to step through,
   // with the keyboard's focus on "forward" and a sentence tying the run to the model.
   assert.equal(await page.getByTestId('explore-at').getAttribute('data-index'), '0');
-  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'explore-forward');
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === 'explore-forward', null, { timeout: 5_000 });
   assert.match(await page.getByTestId('explore-from-run').textContent(), /Your run .* reported: deadlock/);
   await page.keyboard.press('Enter');
   assert.equal(await page.getByTestId('explore-at').getAttribute('data-index'), '1');
