@@ -381,27 +381,26 @@ pub fn unchecked_at_small_size(records: &mut [RunRecord], why: &str) {
 
 /// Every claim a run could not check, once per side, in catalogue order.
 pub fn unchecked(records: &[RunRecord]) -> Vec<(Side, &Unchecked)> {
-    let mut out: Vec<(Side, &Unchecked)> = Vec::new();
-    for side in [Side::Native, Side::Web] {
-        for r in records.iter().filter(|r| r.side == side) {
-            for c in &r.unchecked {
-                if !out.iter().any(|(s, seen)| *s == side && seen.id == c.id) {
-                    out.push((side, c));
-                }
-            }
-        }
-    }
-    out
+    once_per_side(records, |r| &r.unchecked, |c| &c.id)
 }
 
 /// Every claim checked in `records`, once per side (a claim about two strategies is attached to
 /// both records), in catalogue order: what a view lists under its table.
 pub fn listed(records: &[RunRecord]) -> Vec<(Side, &ClaimResult)> {
-    let mut out: Vec<(Side, &ClaimResult)> = Vec::new();
+    once_per_side(records, |r| &r.claims, |c| &c.id)
+}
+
+/// The items `items` picks from each record, once per side and id, native side first.
+fn once_per_side<'a, T>(
+    records: &'a [RunRecord],
+    items: impl Fn(&'a RunRecord) -> &'a [T],
+    id: impl Fn(&T) -> &str,
+) -> Vec<(Side, &'a T)> {
+    let mut out: Vec<(Side, &T)> = Vec::new();
     for side in [Side::Native, Side::Web] {
         for r in records.iter().filter(|r| r.side == side) {
-            for c in &r.claims {
-                if !out.iter().any(|(s, seen)| *s == side && seen.id == c.id) {
+            for c in items(r) {
+                if !out.iter().any(|(s, seen)| *s == side && id(seen) == id(c)) {
                     out.push((side, c));
                 }
             }
