@@ -113,6 +113,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 static_dir: args.static_dir,
                 allow_hosts: args.allow_host,
                 header_timeout: Some(std::time::Duration::from_secs(args.header_timeout_secs)),
+                body_timeout: None,
             };
             rt.block_on(server::serve(args.addr, options))?;
             Ok(ExitCode::SUCCESS)

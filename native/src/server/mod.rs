@@ -179,16 +179,76 @@ async fn run(
 /// not one.
 pub const RUN_BODY_LIMIT: usize = 16 * 1024;
 
+/// How long a request body may take to arrive once its headers have (a client sending a byte a
+/// second holds a connection and a task until then, and no longer).
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `POST /api/run`'s body, bounded before the handler sees it: a declared length over
+/// [`RUN_BODY_LIMIT`] gets 413 at once (the body is never read, so an `Expect: 100-continue`
+/// client gets no `100 Continue`), and a body that has not arrived within the deadline gets 408.
+async fn bounded_body(
+    State(deadline): State<Duration>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > RUN_BODY_LIMIT as u64) {
+        return ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "request body too large: Content-Length {} but /api/run takes at most \
+                 {RUN_BODY_LIMIT} bytes of JSON",
+                declared.unwrap_or(0)
+            ),
+        )
+        .into_response();
+    }
+    let (parts, body) = req.into_parts();
+    match tokio::time::timeout(deadline, axum::body::to_bytes(body, RUN_BODY_LIMIT)).await {
+        Err(_) => ApiError(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the request body did not arrive within {} s",
+                deadline.as_secs_f64()
+            ),
+        )
+        .into_response(),
+        Ok(Err(_)) => ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "request body too large: /api/run takes at most {RUN_BODY_LIMIT} bytes of JSON"
+            ),
+        )
+        .into_response(),
+        Ok(Ok(bytes)) => {
+            next.run(axum::extract::Request::from_parts(
+                parts,
+                axum::body::Body::from(bytes),
+            ))
+            .await
+        }
+    }
+}
+
 /// The API routes, with the headers an isolated page on another origin needs to read them:
 /// CORS for the fetch, CORP so `Cross-Origin-Embedder-Policy: require-corp` lets them through.
-fn api(base: String) -> Router {
+fn api(base: String, body_timeout: Duration) -> Router {
     Router::new()
         .route("/api/health", get(health))
         .route("/api/connections", get(connections))
         .route("/api/delay/{ms}", get(delay))
         .route(
             "/api/run",
-            post(run).layer(DefaultBodyLimit::max(RUN_BODY_LIMIT)),
+            post(run)
+                .layer(DefaultBodyLimit::max(RUN_BODY_LIMIT))
+                .layer(axum::middleware::from_fn_with_state(
+                    body_timeout,
+                    bounded_body,
+                )),
         )
         .with_state(AppState {
             base,
@@ -213,6 +273,8 @@ pub struct Options {
     pub allow_hosts: Vec<String>,
     /// Deadline for a request's headers; [`HEADER_TIMEOUT`] when `None`.
     pub header_timeout: Option<Duration>,
+    /// Deadline for a request's body once its headers are in; [`BODY_TIMEOUT`] when `None`.
+    pub body_timeout: Option<Duration>,
 }
 
 /// The API plus, optionally, a static directory (a `trunk build --release` output) served with
@@ -220,12 +282,13 @@ pub struct Options {
 /// request passes the [`HostGuard`] first.
 pub(crate) fn app(base: String, port: u16, options: &Options) -> Router {
     let guard = Arc::new(HostGuard::new(port, &options.allow_hosts));
-    routes(base, options.static_dir.clone())
+    routes(base, options)
         .layer(axum::middleware::from_fn_with_state(guard, guard::check))
 }
 
-fn routes(base: String, static_dir: Option<PathBuf>) -> Router {
-    let router = api(base);
+fn routes(base: String, options: &Options) -> Router {
+    let router = api(base, options.body_timeout.unwrap_or(BODY_TIMEOUT));
+    let static_dir = options.static_dir.clone();
     match static_dir {
         None => router,
         Some(dir) => router.fallback_service(

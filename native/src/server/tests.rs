@@ -356,3 +356,57 @@ async fn an_absolute_target_naming_another_host_is_refused() {
     .await;
     assert_eq!(status, 200, "our own absolute target is fine: {body}");
 }
+
+/// A declared length over the limit gets 413 at once, before any body and without a
+/// `100 Continue`; a body that trickles in is cut off with 408 at the deadline.
+#[tokio::test]
+async fn a_huge_declared_body_is_413_at_once_and_a_slow_one_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = Background::start_with(Options {
+        body_timeout: Some(Duration::from_millis(500)),
+        ..Options::default()
+    })
+    .unwrap();
+    let port = server.base.rsplit(':').next().unwrap().to_string();
+    let addr = server.base.trim_start_matches("http://").to_string();
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    s.write_all(
+        format!(
+            "POST /api/run HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
+             Content-Length: 1000000000\r\nExpect: 100-continue\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf))
+        .await
+        .expect("an answer without waiting for the body")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&buf[..n]);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(!answer.contains("100 Continue"), "{answer}");
+    assert!(answer.contains("Content-Length 1000000000"), "{answer}");
+
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(
+        format!(
+            "POST /api/run HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
+             Content-Length: 20\r\nConnection: close\r\n\r\n{{"
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let start = Instant::now();
+    let mut got = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut got))
+        .await
+        .expect("closed within 10 s")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&got);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("did not arrive within 0.5 s"), "{answer}");
+    assert!(start.elapsed() >= Duration::from_millis(400), "{:?}", start.elapsed());
+}
