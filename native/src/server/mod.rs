@@ -282,8 +282,7 @@ pub struct Options {
 /// request passes the [`HostGuard`] first.
 pub(crate) fn app(base: String, port: u16, options: &Options) -> Router {
     let guard = Arc::new(HostGuard::new(port, &options.allow_hosts));
-    routes(base, options)
-        .layer(axum::middleware::from_fn_with_state(guard, guard::check))
+    routes(base, options).layer(axum::middleware::from_fn_with_state(guard, guard::check))
 }
 
 fn routes(base: String, options: &Options) -> Router {

@@ -251,8 +251,14 @@ mod tests {
 
     #[test]
     fn the_count_of_overwritten_updates_reads_in_the_right_number() {
-        assert_eq!(render_counted(-5, 1), "balance -5 (1 update was overwritten)");
-        assert_eq!(render_counted(8, 3), "balance 8 (3 updates were overwritten)");
+        assert_eq!(
+            render_counted(-5, 1),
+            "balance -5 (1 update was overwritten)"
+        );
+        assert_eq!(
+            render_counted(8, 3),
+            "balance 8 (3 updates were overwritten)"
+        );
         assert_eq!(
             render_counted(0, 1),
             "balance 0, yet 1 update was overwritten (it cancelled out)"
