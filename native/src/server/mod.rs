@@ -250,6 +250,7 @@ fn api(base: String, body_timeout: Duration) -> Router {
                     bounded_body,
                 )),
         )
+        .method_not_allowed_fallback(not_allowed)
         .with_state(AppState {
             base,
             busy: Arc::new(AtomicBool::new(false)),
@@ -285,11 +286,34 @@ pub(crate) fn app(base: String, port: u16, options: &Options) -> Router {
     routes(base, options).layer(axum::middleware::from_fn_with_state(guard, guard::check))
 }
 
+/// Every error is JSON, `{"error": …}`, including a path or a method the API does not have.
+async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError(
+        StatusCode::NOT_FOUND,
+        format!(
+            "no such endpoint: {}; the companion answers /api/health, /api/connections, \
+             /api/delay/MS and POST /api/run",
+            uri.path()
+        ),
+    )
+}
+
+/// A known path with a method it does not take.
+async fn not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!(
+            "{method} is not allowed on {}: /api/run takes POST, the rest GET",
+            uri.path()
+        ),
+    )
+}
+
 fn routes(base: String, options: &Options) -> Router {
     let router = api(base, options.body_timeout.unwrap_or(BODY_TIMEOUT));
     let static_dir = options.static_dir.clone();
     match static_dir {
-        None => router,
+        None => router.fallback(not_found),
         Some(dir) => router.fallback_service(
             Router::new()
                 .fallback_service(ServeDir::new(dir))

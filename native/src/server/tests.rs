@@ -414,3 +414,30 @@ async fn a_huge_declared_body_is_413_at_once_and_a_slow_one_408() {
         start.elapsed()
     );
 }
+
+/// Every error is JSON: an unknown path and a method an endpoint does not take too.
+#[tokio::test]
+async fn unknown_paths_and_methods_answer_json_errors() {
+    let server = Background::start().unwrap();
+    let port = server.base.rsplit(':').next().unwrap().to_string();
+    let (status, body) = raw(
+        &server.base,
+        &format!("GET /api/nope HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"),
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+    assert!(
+        body.contains(r#"{"error":"no such endpoint: /api/nope"#),
+        "{body}"
+    );
+    let (status, body) = raw(
+        &server.base,
+        &format!("DELETE /api/run HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"),
+    )
+    .await;
+    assert_eq!(status, 405, "{body}");
+    assert!(
+        body.contains(r#"{"error":"DELETE is not allowed on /api/run"#),
+        "{body}"
+    );
+}
