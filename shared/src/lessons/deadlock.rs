@@ -343,8 +343,8 @@ fn answer(ev: &Evidence) -> Option<Answer> {
 
 /// The question before Run.
 pub const QUESTION: Question = Question {
-    text: "Worker 0 takes lock A then B; worker 1 takes B then A, a thousand times each. What \
-        happens?",
+    text: "Worker 0 takes lock A then B; worker 1 takes B then A. Each means to do it a thousand \
+        times. What happens?",
     choices: &[
         Choice {
             id: "finish",
