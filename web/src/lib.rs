@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod code;
+pub mod embed;
 pub mod explorer;
 pub mod isolation;
 pub mod lanes;
