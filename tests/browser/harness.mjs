@@ -168,8 +168,8 @@ export function ioExpected(pages, bytes) {
 }
 
 /** A tiny host site on another port, embedding the playground in an iframe as a tutorial would.
- *  `/isolated.html` is served with COOP/COEP (so the iframe may be isolated too); `/plain.html`
- *  without (so it cannot). */
+ *  `/isolated.html` is served with COOP/COEP and delegates isolation to the frame; `/plain.html`
+ *  sends no headers (the frame is isolated only by the playground's Document-Isolation-Policy). */
 export async function startHostSite(port, iframeSrc) {
   const http = await import('node:http');
   const page = (allow) => `<!doctype html><html><head><title>A tutorial</title>

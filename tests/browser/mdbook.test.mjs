@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import {
-  ROOT, artifact, launchBrowser, startPage, startStatic, startStaticCompanion, stopAll, sumOfSquares,
+  ROOT, artifact, catalogue, launchBrowser, startPage, startStatic, startStaticCompanion, stopAll, sumOfSquares,
 } from './harness.mjs';
 
 const RELEASE = join(ROOT, 'target', 'release');
@@ -57,12 +57,19 @@ test('a chapter with {{#interleave cpu … autorun=1}}: a titled, sized frame wh
   await page.goto(`${served.url}/threads.html`);
   const frameEl = page.locator('iframe[data-interleave-src]');
   assert.match(await frameEl.getAttribute('src'), new RegExp(`parent=${encodeURIComponent(served.url).replace(/[.]/g, '\\.')}`));
-  const frame = await frameEl.contentFrame();
+  await page.waitForFunction(() => document.querySelector('iframe[data-interleave-src]').contentDocument === null);
+  let frame;
+  for (const deadline = Date.now() + 30_000; !frame && Date.now() < deadline;) {
+    frame = page.frames().find((f) => f.url().includes('lesson=cpu'));
+    if (!frame) await page.waitForTimeout(100);
+  }
+  assert.ok(frame, 'the lesson frame loaded');
   await frame.waitForFunction(() => !document.querySelector('[data-testid="cancel"]')
     && document.querySelectorAll('[data-testid="result-row"]').length >= 2, null, { timeout: 90_000 });
   const rows = await frame.locator('[data-testid="result-row"]').evaluateAll((trs) => trs.map((t) => ({ ...t.dataset })));
   assert.deepEqual(rows.map((r) => r.strategy), ['sequential', 'pool']);
-  assert.ok(rows.every((r) => r.result === sumOfSquares(2_000_000).toString()));
+  const size = catalogue().find((l) => l.lesson === 'cpu').size.default;
+  assert.ok(rows.every((r) => r.result === sumOfSquares(size).toString()), JSON.stringify(rows));
   assert.ok(await frame.getByTestId('claim').count() >= 1, 'the claims show');
   // Sized to its content by the installed host script: no scrollbar inside the frame.
   await page.waitForTimeout(500);
