@@ -399,6 +399,13 @@ pub fn app() -> Html {
                 </header>
             }
             { for errors }
+            // The live region: a run starting, its outcome, a failure, said once each.
+            <p class="sr-only" role="status" aria-live="polite" data-testid="announce">
+                { interleave_web::announce::run(
+                    s.running.is_some(),
+                    &if s.records.is_empty() { String::new() } else { interleave_shared::verdict::headline(&s.records) },
+                    &s.errors) }
+            </p>
             <main>
                 // In an embed, once there are results the verdict and its numbers come first
                 // (a 320 px frame shows little else) and the controls fold below them.

@@ -5,6 +5,7 @@
 //! (`main.rs`) uses them from here.
 #![deny(missing_docs)]
 
+pub mod announce;
 pub mod code;
 pub mod embed;
 pub mod explorer;
