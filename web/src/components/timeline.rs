@@ -190,7 +190,8 @@ pub fn timeline(props: &Props) -> Html {
                     lanes::SPLIT_ABOVE) }</p>
             }
             <svg data-testid="timeline" class="timeline" viewBox={format!("0 0 {width} {height:.1}")}
-                 preserveAspectRatio="xMinYMin meet" role="img" aria-label="who ran what when">
+                 preserveAspectRatio="xMinYMin meet" role="group"
+                 aria-label="timeline: who ran what when (the table below it has the same numbers)">
                 { for ticks.iter().map(|(tx, label)| html! {
                     <g class="tick">
                         <line x1={format!("{tx:.1}")} x2={format!("{tx:.1}")} y1="18" y2={format!("{height:.1}")} />
