@@ -29,7 +29,11 @@ mod tests {
             "Run finished. Claims: 2 of 2 held."
         );
         assert_eq!(
-            run(false, "Claims: 2 of 2 held.", &["size 0 is out of range".into()]),
+            run(
+                false,
+                "Claims: 2 of 2 held.",
+                &["size 0 is out of range".into()]
+            ),
             "The run stopped: size 0 is out of range"
         );
     }
