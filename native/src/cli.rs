@@ -299,7 +299,8 @@ pub struct ServeArgs {
     /// Address to listen on. Loopback unless you mean otherwise.
     #[arg(long, default_value = DEFAULT_ADDR)]
     pub addr: SocketAddr,
-    /// Also serve this directory (e.g. Trunk's `dist/`) with the cross-origin isolation headers.
+    /// Also serve this directory (e.g. Trunk's `dist/`) with the cross-origin isolation headers
+    /// (COOP/COEP, CORP, and Document-Isolation-Policy for iframes on pages that send none).
     #[arg(long)]
     pub static_dir: Option<PathBuf>,
     /// Also answer requests whose Host is NAME (a deliberate LAN setup). Loopback names

@@ -122,6 +122,7 @@ const URL_PARAMETERS: &[&str] = &[
     "explore",
     "rounds",
     "schedule",
+    "parent",
 ];
 
 /// Stable test ids (`data-testid`), each written by the page and listed in docs/testing.md.
@@ -162,6 +163,11 @@ const TEST_IDS: &[&str] = &[
     "loop-lane",
     "ready-queue",
     "task-hover",
+    "announce",
+    "pool-off",
+    "pool-new-tab",
+    "timeline-table",
+    "timeline-row",
 ];
 
 fn help(sub: Option<&str>) -> String {

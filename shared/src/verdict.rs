@@ -248,13 +248,24 @@ fn speed(out: &mut String, side: Side, rows: &[&RunRecord]) {
     }
     let slowest = ok.last().copied().unwrap_or(best);
     if slowest.strategy != best.strategy && !ties.contains(&slowest.strategy.name()) {
-        let _ = write!(
-            out,
-            "; {} was slowest at {} ({:.2}× the winner's time)",
-            slowest.strategy,
-            fmt_ms(slowest.wall_ms),
-            slowest.wall_ms / best.wall_ms.max(f64::MIN_POSITIVE)
-        );
+        // A winner timed at 0 ms finished within one tick of the clock (a browser that is not
+        // cross-origin isolated ticks every 0.1 ms): there is no ratio to give.
+        if best.wall_ms > 0.0 {
+            let _ = write!(
+                out,
+                "; {} was slowest at {} ({:.2}× the winner's time)",
+                slowest.strategy,
+                fmt_ms(slowest.wall_ms),
+                slowest.wall_ms / best.wall_ms
+            );
+        } else {
+            let _ = write!(
+                out,
+                "; {} was slowest at {} (the winner finished within one tick of the clock)",
+                slowest.strategy,
+                fmt_ms(slowest.wall_ms),
+            );
+        }
     }
     out.push_str(". ");
 }
@@ -321,6 +332,22 @@ mod tests {
         );
         assert!(v.contains("sequential was slowest at 200 ms (2.00×"), "{v}");
         assert!(v.contains("Why: the work is pure computation"), "{v}");
+    }
+
+    /// A winner timed at 0 ms (one tick of a coarse clock) gets no "inf×" ratio.
+    #[test]
+    fn a_winner_within_one_clock_tick_gets_no_ratio() {
+        let mut rs = vec![
+            rec("sequential", Side::Web, 0.0, true),
+            rec("workers", Side::Web, 77.3, true),
+        ];
+        annotate_speedups(&mut rs);
+        let v = verdict(&rs);
+        assert!(!v.contains("inf"), "{v}");
+        assert!(
+            v.contains("workers was slowest at 77.3 ms (the winner finished within one tick"),
+            "{v}"
+        );
     }
 
     /// The embed's verdict keeps the speed and the count of claims, and leaves each claim's

@@ -72,6 +72,47 @@ for (let i = 0; i < 3; i++) {
 result.tti_ms = stats(nav);
 log('time to interactive', result.tti_ms.median.toFixed(0), 'ms');
 
+// Start-up on a host that sends no headers (Python's http.server over the same dist/): the first
+// visit installs the service worker and reloads once under it; later visits start under it. From
+// the navigation to an isolated page with its Run button, measured from here (the reload resets
+// the page's own clock). Each first visit gets a fresh profile: a service worker outlives a tab.
+{
+  const { spawn } = await import('node:child_process');
+  const { join } = await import('node:path');
+  const port = 8290;
+  const dist = join(import.meta.dirname, '..', '..', 'dist');
+  const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dist], { stdio: 'ignore' });
+  try {
+    const plain = `http://127.0.0.1:${port}/?lesson=cpu&strategies=sequential&size=1000&predict=0`;
+    const ready = async (p) => {
+      await p.locator('[data-testid="isolation"][data-isolated="true"]').waitFor({ timeout: 30_000 });
+      await p.getByTestId('run').waitFor();
+    };
+    for (let i = 0; i < 50; i++) {
+      try { await fetch(`http://127.0.0.1:${port}/`); break; } catch { await new Promise((ok) => setTimeout(ok, 100)); }
+    }
+    const first = [];
+    const later = [];
+    for (let i = 0; i < 3; i++) {
+      const fresh = await launchBrowser();
+      const p = await fresh.context.newPage();
+      let t = Date.now();
+      await p.goto(plain);
+      await ready(p);
+      first.push(Date.now() - t);
+      t = Date.now();
+      await p.goto(plain);
+      await ready(p);
+      later.push(Date.now() - t);
+      await fresh.close();
+    }
+    result.static_host = { first_visit_ms: stats(first), later_visit_ms: stats(later) };
+    log('static host: first visit', result.static_host.first_visit_ms.median, 'ms; later', result.static_host.later_visit_ms.median, 'ms');
+  } finally {
+    server.kill();
+  }
+}
+
 // cpu: WARMUP untimed runs (JIT tiers, pool start), then K timed runs of each strategy.
 await page.goto(`${url}/?lesson=cpu&strategies=sequential,pool,workers&size=${size}&workers=${workers}&predict=0`);
 await browserRowsOnly(page);

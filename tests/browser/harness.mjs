@@ -95,19 +95,41 @@ export function stop(child) {
   });
 }
 
+/** A plain static server with no headers of its own (Python's http.server), as GitHub Pages or
+ *  any file host would serve `dir`. */
+export async function startStatic(dir, port) {
+  if (!(await portFree(port))) throw new Error(`port ${port} is busy`);
+  const child = start('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir], {
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  await waitForHttp(`http://127.0.0.1:${port}/`, 15_000, child);
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+/** `interleave serve --static-dir dir`: the built page with COOP/COEP/CORP and
+ *  Document-Isolation-Policy, and the API beside it. */
+export async function startStaticCompanion(dir, port) {
+  if (!(await portFree(port))) throw new Error(`port ${port} is busy`);
+  const bin = join(ROOT, 'target', 'release', 'interleave');
+  const child = start(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--static-dir', dir]);
+  await waitForHttp(`http://127.0.0.1:${port}/api/health`, 15_000, child);
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
 export async function stopAll() {
   await Promise.all(children.map(stop));
 }
 
-/** Debian's Chromium, headless, with a fresh profile and no background networking. */
-export async function launchBrowser() {
+/** Debian's Chromium, headless, with a fresh profile and no background networking; `extra`
+ *  switches go after ours (a feature turned off, a host mapped). */
+export async function launchBrowser(extra = []) {
   const profile = mkdtempSync(join(tmpdir(), 'interleave-chromium-'));
   const browser = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1280, height: 900 },
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+      '--disable-component-update', '--disable-sync', ...extra],
   });
   return { context: browser, close: async () => { await browser.close(); rmSync(profile, { recursive: true, force: true }); } };
 }
@@ -146,8 +168,8 @@ export function ioExpected(pages, bytes) {
 }
 
 /** A tiny host site on another port, embedding the playground in an iframe as a tutorial would.
- *  `/isolated.html` is served with COOP/COEP (so the iframe may be isolated too); `/plain.html`
- *  without (so it cannot). */
+ *  `/isolated.html` is served with COOP/COEP and delegates isolation to the frame; `/plain.html`
+ *  sends no headers (the frame is isolated only by the playground's Document-Isolation-Policy). */
 export async function startHostSite(port, iframeSrc) {
   const http = await import('node:http');
   const page = (allow) => `<!doctype html><html><head><title>A tutorial</title>

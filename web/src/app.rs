@@ -1,11 +1,12 @@
 //! The page: wires state, URL, runner and views together.
 
 use crate::components::{
-    CodePanel, Controls, ExplorerPanel, Prediction, Results, SourceLine, StateView, StatusChips,
-    Timeline, glossed,
+    CodePanel, Controls, ExplorerPanel, PoolOff, Prediction, Results, SourceLine, StateView,
+    StatusChips, Timeline, glossed,
 };
 use crate::exec::{self, platform};
 use crate::explorer::{Count, Explorer};
+use crate::host_page;
 use crate::run;
 use crate::state::{Action, Companion, State, needs_isolation};
 use crate::url;
@@ -58,6 +59,17 @@ fn start_run(state: UseReducerHandle<State>, s: State) {
     if s.running.is_some() {
         return;
     }
+    let parent = s.settings.parent.clone();
+    let lesson_name = s.settings.lesson.name();
+    // Every way a run ends is also told to the embedding page, when there is one.
+    let fail = {
+        let state = state.clone();
+        let parent = parent.clone();
+        move |e: String| {
+            host_page::run_ended(parent.as_deref(), lesson_name, Err(&e));
+            state.dispatch(Action::Failed(e));
+        }
+    };
     let isolated = platform::cross_origin_isolated();
     let strategies: Vec<StrategyId> = s
         .settings
@@ -69,14 +81,14 @@ fn start_run(state: UseReducerHandle<State>, s: State) {
     let connected = matches!(s.companion, Companion::Connected(_));
     let native_only = s.settings.lesson.web.is_empty();
     if native_only && !connected {
-        state.dispatch(Action::Failed(format!(
+        fail(format!(
             "{} runs natively only, and no companion answers: start `interleave serve` (scripts/serve does)",
             s.settings.lesson.name()
-        )));
+        ));
         return;
     }
     if strategies.is_empty() && !native_only {
-        state.dispatch(Action::Failed("tick at least one strategy to run".into()));
+        fail("tick at least one strategy to run".into());
         return;
     }
     let request = body_of(&s, &strategies)
@@ -84,21 +96,21 @@ fn start_run(state: UseReducerHandle<State>, s: State) {
     let request = match request {
         Ok(r) => r,
         Err(e) => {
-            state.dispatch(Action::Failed(e));
+            fail(e);
             return;
         }
     };
     let repeat = match parse_number("repeat", &s.settings.repeat, 1, u64::from(url::MAX_REPEAT)) {
         Ok(r) if (1..=u64::from(url::MAX_REPEAT)).contains(&r) => r as u32,
         Ok(r) => {
-            state.dispatch(Action::Failed(format!(
+            fail(format!(
                 "repeat {r} is out of range: allowed 1..={}",
                 url::MAX_REPEAT
-            )));
+            ));
             return;
         }
         Err(e) => {
-            state.dispatch(Action::Failed(e));
+            fail(e);
             return;
         }
     };
@@ -115,8 +127,11 @@ fn start_run(state: UseReducerHandle<State>, s: State) {
             move |text: String| state.dispatch(Action::Progress(text))
         };
         match run::run(&request, env, progress).await {
-            Ok((records, warnings)) => state.dispatch(Action::Finished(records, warnings)),
-            Err(e) => state.dispatch(Action::Failed(e)),
+            Ok((records, warnings)) => {
+                host_page::run_ended(parent.as_deref(), lesson_name, Ok(&records));
+                state.dispatch(Action::Finished(records, warnings));
+            }
+            Err(e) => fail(e),
         }
     });
 }
@@ -223,6 +238,31 @@ pub fn app() -> Html {
                     start_run(state, s);
                 }
             });
+        });
+    }
+
+    // In a frame whose link names its page (`parent=`): report the height, say when runs end,
+    // and run when that page asks.
+    {
+        let state = state.clone();
+        let parent = state
+            .settings
+            .parent
+            .clone()
+            .filter(|_| state.settings.embed);
+        let lesson = state.settings.lesson.name();
+        use_effect_with((), move |_| {
+            let link = parent
+                .map(|p| host_page::connect(&p, lesson, move || state.dispatch(Action::HostRun)));
+            move || drop(link)
+        });
+    }
+    {
+        let state = state.clone();
+        use_effect_with(state.host_runs, move |runs| {
+            if *runs > 0 {
+                start_run(state.clone(), (*state).clone());
+            }
         });
     }
 
@@ -359,14 +399,23 @@ pub fn app() -> Html {
                 </header>
             }
             { for errors }
+            // The live region: a run starting, its outcome, a failure, said once each.
+            <p class="sr-only" role="status" aria-live="polite" data-testid="announce">
+                { interleave_web::announce::run(
+                    s.running.is_some(),
+                    &if s.records.is_empty() { String::new() } else { interleave_shared::verdict::headline(&s.records) },
+                    &s.errors) }
+            </p>
             <main>
                 // In an embed, once there are results the verdict and its numbers come first
                 // (a 320 px frame shows little else) and the controls fold below them.
                 if fold_controls {
                     <Results records={s.records.clone()} on_explore={on_explore.clone()} compact=true />
+                    // Why the pool did not run stays in sight, not folded away with the controls.
+                    <PoolOff state={s.clone()} />
                     <details class="card controls-fold" data-testid="controls-fold">
                         <summary>{ "Settings and Run again" }</summary>
-                        <Controls state={s.clone()} dispatch={dispatch.clone()} on_run={on_run.clone()} on_cancel={on_cancel.clone()} />
+                        <Controls state={s.clone()} dispatch={dispatch.clone()} on_run={on_run.clone()} on_cancel={on_cancel.clone()} pool_note=false />
                     </details>
                 } else {
                     <Controls state={s.clone()} dispatch={dispatch.clone()} on_run={on_run} on_cancel={on_cancel} />

@@ -91,6 +91,17 @@ pub struct StepView {
     pub note: String,
 }
 
+impl StepView {
+    /// The step in one spoken sentence, for the live region beside the step counter.
+    pub fn spoken(&self) -> String {
+        let mut out = format!("{} {}; shared now {}", self.thread, self.text, self.state);
+        if !self.note.is_empty() {
+            out.push_str(&format!(". {}", self.note));
+        }
+        out
+    }
+}
+
 /// The explorer as the view shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct View {
@@ -451,6 +462,22 @@ mod tests {
 
     fn race() -> Explorer {
         Explorer::new(LessonId::Race, StrategyId::Unsynchronized, 2, 1)
+    }
+
+    #[test]
+    fn a_step_is_spoken_with_its_state_and_its_note() {
+        let step = StepView {
+            thread: "w1".into(),
+            text: "balance = r".into(),
+            state: "balance = 5".into(),
+            lost: true,
+            blocked: false,
+            note: "w0's update is lost".into(),
+        };
+        assert_eq!(
+            step.spoken(),
+            "w1 balance = r; shared now balance = 5. w0's update is lost"
+        );
     }
 
     #[test]

@@ -216,3 +216,87 @@ mod tests {
         assert_eq!(fit("web · pool", 12), "web · pool");
     }
 }
+
+/// One worker's lane as a table row: the timeline's numbers for readers who cannot see it (and
+/// for anyone who wants the figures).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaneRow {
+    /// "web · async".
+    pub run: String,
+    /// The worker.
+    pub worker: u32,
+    /// Spans on the lane.
+    pub spans: usize,
+    /// Milliseconds spent in each kind of span, in the order of [`KINDS`].
+    pub ms: [f64; KINDS.len()],
+    /// When the lane's first span started and its last ended, ms from the run's start.
+    pub from_ms: f64,
+    /// See `from_ms`.
+    pub to_ms: f64,
+}
+
+/// The kinds a lane's time is split into, in the table's column order.
+pub const KINDS: [interleave_shared::SpanKind; 6] = {
+    use interleave_shared::SpanKind::*;
+    [Compute, Wait, Lock, Spawn, Copy, Redelivered]
+};
+
+/// Every run's lanes, in the records' order and by worker, with their time per kind.
+pub fn lane_rows(records: &[interleave_shared::RunRecord]) -> Vec<LaneRow> {
+    let mut rows = Vec::new();
+    for r in records {
+        let mut workers: Vec<u32> = r.spans.iter().map(|s| s.worker).collect();
+        workers.sort_unstable();
+        workers.dedup();
+        for w in workers {
+            let mut row = LaneRow {
+                run: format!("{} · {}", r.side.as_str(), r.strategy),
+                worker: w,
+                spans: 0,
+                ms: [0.0; KINDS.len()],
+                from_ms: f64::INFINITY,
+                to_ms: 0.0,
+            };
+            for s in r.spans.iter().filter(|s| s.worker == w) {
+                row.spans += 1;
+                if let Some(k) = KINDS.iter().position(|k| *k == s.kind) {
+                    row.ms[k] += (s.end_ms - s.start_ms).max(0.0);
+                }
+                row.from_ms = row.from_ms.min(s.start_ms);
+                row.to_ms = row.to_ms.max(s.end_ms);
+            }
+            rows.push(row);
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+    use interleave_shared::RunRecord;
+
+    #[test]
+    fn lanes_become_rows_with_time_per_kind() {
+        let r: RunRecord = serde_json::from_value(serde_json::json!({
+            "lesson": "cpu", "strategy": "pool", "side": "web", "workers": 2, "params": {},
+            "wall_ms": 10.0, "result": "1", "expected": "1", "correct": true,
+            "spans": [
+                {"worker": 1, "task": 0, "kind": "compute", "start_ms": 2.0, "end_ms": 5.0},
+                {"worker": 0, "task": 0, "kind": "spawn", "start_ms": 0.0, "end_ms": 1.0},
+                {"worker": 0, "task": 0, "kind": "compute", "start_ms": 1.0, "end_ms": 4.5},
+                {"worker": 1, "task": 0, "kind": "wait", "start_ms": 5.0, "end_ms": 6.0}
+            ]
+        }))
+        .unwrap();
+        let rows = lane_rows(&[r]);
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].run.as_str(), rows[0].worker), ("web · pool", 0));
+        assert_eq!(rows[0].spans, 2);
+        assert_eq!(rows[0].ms[0], 3.5, "compute");
+        assert_eq!(rows[0].ms[3], 1.0, "spawn");
+        assert_eq!((rows[0].from_ms, rows[0].to_ms), (0.0, 4.5));
+        assert_eq!((rows[1].ms[0], rows[1].ms[1]), (3.0, 1.0));
+        assert_eq!((rows[1].from_ms, rows[1].to_ms), (2.0, 6.0));
+    }
+}

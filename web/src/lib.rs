@@ -5,7 +5,9 @@
 //! (`main.rs`) uses them from here.
 #![deny(missing_docs)]
 
+pub mod announce;
 pub mod code;
+pub mod embed;
 pub mod explorer;
 pub mod isolation;
 pub mod lanes;

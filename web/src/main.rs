@@ -20,6 +20,7 @@
 mod app;
 mod components;
 mod exec;
+mod host_page;
 mod lessons;
 mod run;
 mod state;

@@ -56,6 +56,9 @@ pub struct State {
     pub companion: Companion,
     /// Cores the browser reports, for default worker counts.
     pub cores: u32,
+    /// Runs the embedding page has asked for (`interleave:run` from the `parent=` origin); each
+    /// one starts a run from the page's current settings.
+    pub host_runs: u32,
 }
 
 /// Every way the state can change.
@@ -97,6 +100,8 @@ pub enum Action {
     OpenExplorer(Explorer),
     /// Close the explorer.
     CloseExplorer,
+    /// The embedding page asked for a run.
+    HostRun,
     /// Step worker `w` in the explorer.
     Step(usize),
     /// Take the last step back.
@@ -132,6 +137,7 @@ impl State {
             nudged: false,
             companion: Companion::Checking,
             cores,
+            host_runs: 0,
         }
     }
 }
@@ -235,6 +241,9 @@ impl Reducible for State {
             }
             Action::OpenExplorer(e) => s.settings.explorer = Some(e),
             Action::CloseExplorer => s.settings.explorer = None,
+            // A run already going is the answer to the request: no second run is queued.
+            Action::HostRun if s.running.is_none() => s.host_runs += 1,
+            Action::HostRun => {}
             Action::Step(w) => {
                 if let Some(e) = &mut s.settings.explorer {
                     e.step(w);

@@ -35,6 +35,9 @@ pub struct Settings {
     pub predict: bool,
     /// `explore=1`: the interleaving explorer, open on this model and schedule.
     pub explorer: Option<Explorer>,
+    /// `parent=ORIGIN`: the embedding page's origin, the only one an embed talks to
+    /// ([`crate::embed`]); `None` says nothing to anyone.
+    pub parent: Option<String>,
 }
 
 /// A permalink as read: its settings, plus what only matters at load.
@@ -192,6 +195,13 @@ pub fn parse(search: &str, cores: u32) -> UrlSettings {
             None
         }
     };
+    let parent = get("parent").and_then(|v| match crate::embed::parse_parent(&v) {
+        Ok(origin) => Some(origin),
+        Err(why) => {
+            problems.push(format!("{why}; the lesson talks to no page"));
+            None
+        }
+    });
     let own = get("program").and_then(|v| match link::decode(&v) {
         Ok(src) => Some(src),
         Err(why) => {
@@ -228,6 +238,7 @@ pub fn parse(search: &str, cores: u32) -> UrlSettings {
             repeat,
             predict,
             explorer,
+            parent,
         },
         autorun,
         problems,
@@ -331,6 +342,11 @@ pub fn permalink(s: &Settings) -> String {
     if s.embed {
         query.push_str("&embed=1");
     }
+    // Kept in the address bar so a reload of the frame keeps talking to its page.
+    if let Some(parent) = &s.parent {
+        let encoded: String = form_urlencoded::byte_serialize(parent.as_bytes()).collect();
+        query.push_str(&format!("&parent={encoded}"));
+    }
     // Only a choice that differs from the view's default goes into the link.
     if s.native == s.embed {
         query.push_str(if s.native { "&native=1" } else { "&native=0" });
@@ -369,6 +385,33 @@ pub fn write(s: &Settings) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `parent=` names the embedding page's origin, survives the permalink, and a bad one is
+    /// named and ignored (the lesson then talks to nobody).
+    #[test]
+    fn parent_is_an_origin_kept_in_the_permalink() {
+        let u = parse(
+            "?lesson=race&embed=1&parent=https%3A%2F%2Fbook.example%2F",
+            2,
+        );
+        assert_eq!(u.settings.parent.as_deref(), Some("https://book.example"));
+        assert!(u.problems.is_empty(), "{:?}", u.problems);
+        let link = permalink(&u.settings);
+        assert!(
+            link.contains("&parent=https%3A%2F%2Fbook.example"),
+            "{link}"
+        );
+        assert_eq!(parse(&link, 2).settings.parent, u.settings.parent);
+        let bad = parse("?lesson=race&embed=1&parent=book.example", 2);
+        assert_eq!(bad.settings.parent, None);
+        assert!(
+            bad.problems[0].contains("parent 'book.example' is not an origin")
+                && bad.problems[0].contains("talks to no page"),
+            "{:?}",
+            bad.problems
+        );
+        assert!(!permalink(&parse("?lesson=race", 2).settings).contains("parent="));
+    }
 
     /// Native rows follow the view unless the link says otherwise; a bad value names itself.
     #[test]

@@ -25,6 +25,8 @@ pub struct Browser {
 pub struct Figures {
     /// Navigation start to a usable Run button, ms.
     pub tti_ms: Stats,
+    /// The same on a host that sends no headers, where the service worker isolates the page.
+    pub static_host: StaticHostFigures,
     /// cpu at the benchmark's N, per browser strategy.
     pub cpu: CpuFigures,
     /// Async io, all pages at once.
@@ -39,6 +41,18 @@ pub struct Figures {
     pub explore_program: ProgramPageFigures,
     /// The event-loop recorder's cost per poll in the page (ns, not ms, in these stats).
     pub recorder: RecorderFigures,
+}
+
+/// Start-up on a host that sends no headers (`python3 -m http.server` over `dist/`), navigation
+/// to an isolated page with its Run button, ms: the first visit installs the service worker and
+/// reloads once; later visits start under it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaticHostFigures {
+    /// A visitor's first load, the one reload included.
+    pub first_visit_ms: Stats,
+    /// Every later load.
+    pub later_visit_ms: Stats,
 }
 
 /// The explorer's program engine in the page, on the race 3 × 3 model.
@@ -270,6 +284,8 @@ mod tests {
     use super::*;
 
     const PRINTED: &str = r#"{"tti_ms":{"median":120,"min":110,"max":130,"runs":3},
+      "static_host":{"first_visit_ms":{"median":900,"min":850,"max":990,"runs":3},
+                     "later_visit_ms":{"median":400,"min":380,"max":450,"runs":3}},
       "cpu":{"sequential":{"median":20,"min":19,"max":22,"runs":5,"workers_used":1},
              "pool":{"median":11,"min":10,"max":12,"runs":5,"workers_used":2},
              "workers":{"median":40,"min":38,"max":45,"runs":5,"workers_used":2}},
@@ -290,6 +306,7 @@ mod tests {
         assert_eq!(f.ladder[0].what, "async-task");
         assert_eq!(f.recorder.traced_ns.median, 275.0);
         assert_eq!(f.explore_program.states, 8_610_297);
+        assert_eq!(f.static_host.first_visit_ms.median, 900.0);
     }
 
     #[test]

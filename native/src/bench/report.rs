@@ -190,6 +190,18 @@ pub fn render(report: &Report, size: u64, workers: u32, repeat: u32) -> String {
             b.wasm_gzip_bytes as f64 / 1000.0,
             b.figures.tti_ms.median
         );
+        let sh = &b.figures.static_host;
+        let _ = writeln!(
+            o,
+            "page on a host that sends no headers (service worker): first visit {:.0} ms \
+             ({:.0}–{:.0}, one reload included), later visits {:.0} ms ({:.0}–{:.0})",
+            sh.first_visit_ms.median,
+            sh.first_visit_ms.min,
+            sh.first_visit_ms.max,
+            sh.later_visit_ms.median,
+            sh.later_visit_ms.min,
+            sh.later_visit_ms.max
+        );
         let _ = writeln!(o, "browser io: {}", b.figures.io_verdict);
     }
     let mark = |ok: bool| if ok { "✓" } else { "✗" };

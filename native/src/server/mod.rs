@@ -279,7 +279,7 @@ pub struct Options {
 }
 
 /// The API plus, optionally, a static directory (a `trunk build --release` output) served with
-/// COOP/COEP so `crossOriginIsolated` is true and the web-worker pool can share memory; every
+/// COOP/COEP (and Document-Isolation-Policy for frames) so `crossOriginIsolated` is true and the web-worker pool can share memory; every
 /// request passes the [`HostGuard`] first.
 pub(crate) fn app(base: String, port: u16, options: &Options) -> Router {
     let guard = Arc::new(HostGuard::new(port, &options.allow_hosts));
@@ -324,6 +324,18 @@ fn routes(base: String, options: &Options) -> Router {
                 .layer(SetResponseHeaderLayer::overriding(
                     HeaderName::from_static("cross-origin-embedder-policy"),
                     HeaderValue::from_static("require-corp"),
+                ))
+                // In a frame, COOP/COEP isolate the page only if its embedder is isolated too;
+                // Document-Isolation-Policy isolates this document on its own (Chromium ≥ 137),
+                // so a tutorial page that sends no headers still gets the pool in its iframe.
+                .layer(SetResponseHeaderLayer::overriding(
+                    HeaderName::from_static("document-isolation-policy"),
+                    HeaderValue::from_static("isolate-and-require-corp"),
+                ))
+                // Lets an isolated (`require-corp`) host page load the playground's files.
+                .layer(SetResponseHeaderLayer::overriding(
+                    HeaderName::from_static("cross-origin-resource-policy"),
+                    HeaderValue::from_static("cross-origin"),
                 )),
         ),
     }

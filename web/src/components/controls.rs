@@ -19,6 +19,9 @@ pub struct Props {
     pub on_run: Callback<MouseEvent>,
     /// Pressed Cancel.
     pub on_cancel: Callback<MouseEvent>,
+    /// Say here why the pool is off (an embed with folded controls says it above the fold).
+    #[prop_or(true)]
+    pub pool_note: bool,
 }
 
 /// The controls; every input shows its bounds.
@@ -54,12 +57,6 @@ pub fn controls(props: &Props) -> Html {
     let on_native = props.dispatch.reform(|_: Event| Action::ToggleNative);
     let connected = matches!(s.companion, Companion::Connected(_));
     let running = s.running.is_some();
-    let blocked: Vec<&str> = lesson
-        .web
-        .iter()
-        .filter(|st| needs_isolation(lesson, st.id))
-        .map(|st| st.id.name())
-        .collect();
     // Where the page's rows come from: the browser, or the companion for native-only lessons.
     let side = if lesson.web.is_empty() {
         interleave_shared::Side::Native
@@ -149,13 +146,50 @@ pub fn controls(props: &Props) -> Html {
             if let Some(why) = &workers_fixed {
                 <p class="hint" data-testid="workers-fixed">{ format!("Workers: {why}.") }</p>
             }
-            if !isolated && !blocked.is_empty() {
-                <p class="hint" data-testid="pool-off">{ format!("{} {} off: {}.{}",
-                    blocked.join(", "),
-                    if blocked.len() == 1 { "is" } else { "are" },
-                    interleave_web::isolation::why_off(crate::exec::platform::in_frame()),
-                    if blocked.len() < lesson.web.len() { " Every other strategy runs." } else { "" }) }</p>
+            if props.pool_note {
+                <PoolOff state={s.clone()} />
             }
         </section>
+    }
+}
+
+/// Props of [`PoolOff`].
+#[derive(Properties, PartialEq)]
+pub struct PoolOffProps {
+    /// Current state.
+    pub state: State,
+}
+
+/// The one line saying which strategies are off and why, when the page is not isolated; in a
+/// frame with a link to a tab of its own, which gets the threads.
+#[function_component(PoolOff)]
+pub fn pool_off(props: &PoolOffProps) -> Html {
+    let s = &props.state;
+    let lesson = s.settings.lesson;
+    let isolation = platform::isolation();
+    let blocked: Vec<&str> = lesson
+        .web
+        .iter()
+        .filter(|st| needs_isolation(lesson, st.id))
+        .map(|st| st.id.name())
+        .collect();
+    if isolation.isolated() || blocked.is_empty() {
+        return html! {};
+    }
+    html! {
+        <p class="hint" data-testid="pool-off" data-why={isolation.code()}>
+            { format!("{} {} off: {}.{}",
+                blocked.join(", "),
+                if blocked.len() == 1 { "is" } else { "are" },
+                platform::why_off(),
+                if blocked.len() < lesson.web.len() { " Every other strategy runs." } else { "" }) }
+            // In a frame the lesson gets its threads in a tab of its own, which is isolated by
+            // the playground's own headers or its service worker.
+            if platform::in_frame() {
+                { " " }
+                <a href={format!("./{}", crate::url::query(&s.settings))} target="_blank"
+                   rel="noopener" data-testid="pool-new-tab">{ "Open in a new tab ↗" }</a>
+            }
+        </p>
     }
 }

@@ -323,6 +323,10 @@ fn body(
                 <strong>{ "Schedule" }</strong>
                 <span data-testid="explore-at" data-index={at.to_string()} aria-live="polite">
                     { format!("step {at} of {n}") }
+                    // Heard, not seen: what the step just shown did (the list shows it).
+                    if let Some(step) = at.checked_sub(1).and_then(|i| view.steps.get(i)) {
+                        <span class="sr-only">{ format!(": {}", step.spoken()) }</span>
+                    }
                 </span>
                 <button class="secondary" data-testid="explore-back" disabled={at == 0}
                         aria-label="step back" onclick={dispatch.reform(|_: MouseEvent| Action::Seek(-1))}>{ "◀ back" }</button>

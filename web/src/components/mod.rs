@@ -13,7 +13,7 @@ mod visual;
 mod words;
 
 pub use code::CodePanel;
-pub use controls::Controls;
+pub use controls::{Controls, PoolOff};
 pub use explorer::ExplorerPanel;
 pub use prediction::Prediction;
 pub use results::Results;

@@ -182,7 +182,7 @@ pub fn results(props: &Props) -> Html {
             </div>
             // The headline above the fold (at most 300 characters, whole sentences); the whole
             // verdict, with each claim that did not hold and why, folded right below.
-            <p class="verdict" data-testid="verdict" role="status">{ headline(records) }</p>
+            <p class="verdict" data-testid="verdict">{ headline(records) }</p>
             <details class="verdict-more" data-testid="verdict-details">
                 <summary>{ "the whole verdict" }</summary>
                 <p>{ verdict(records) }</p>

@@ -143,7 +143,7 @@ pub fn timeline(props: &Props) -> Html {
     };
     let toggle = |label: String| {
         let opened = opened.clone();
-        Callback::from(move |_: MouseEvent| {
+        Callback::from(move |()| {
             let mut now = (*opened).clone();
             match now.iter().position(|l| *l == label) {
                 Some(i) => {
@@ -190,7 +190,8 @@ pub fn timeline(props: &Props) -> Html {
                     lanes::SPLIT_ABOVE) }</p>
             }
             <svg data-testid="timeline" class="timeline" viewBox={format!("0 0 {width} {height:.1}")}
-                 preserveAspectRatio="xMinYMin meet" role="img" aria-label="who ran what when">
+                 preserveAspectRatio="xMinYMin meet" role="group"
+                 aria-label="timeline: who ran what when (the table below it has the same numbers)">
                 { for ticks.iter().map(|(tx, label)| html! {
                     <g class="tick">
                         <line x1={format!("{tx:.1}")} x2={format!("{tx:.1}")} y1="18" y2={format!("{height:.1}")} />
@@ -213,7 +214,20 @@ pub fn timeline(props: &Props) -> Html {
                             html! {
                                 <g class={classes!("lane-group", foldable.then_some("foldable"))} data-testid="lane-group"
                                    data-folded={is_folded.to_string()} data-lanes={n.to_string()}
-                                   onclick={foldable.then(|| toggle(g.label.clone()))}>
+                                   onclick={foldable.then(|| toggle(g.label.clone()).reform(|_: MouseEvent| ()))}
+                                   // Folding works by keyboard too: Tab to the run, Enter or Space.
+                                   tabindex={foldable.then_some("0")}
+                                   role={foldable.then_some("button")}
+                                   aria-expanded={foldable.then(|| (!is_folded).to_string())}
+                                   onkeydown={foldable.then(|| {
+                                       let toggle = toggle(g.label.clone());
+                                       Callback::from(move |e: KeyboardEvent| {
+                                           if e.key() == "Enter" || e.key() == " " {
+                                               e.prevent_default();
+                                               toggle.emit(());
+                                           }
+                                       })
+                                   })}>
                                     <rect class="hit" x="0" y={format!("{y:.1}")} width={format!("{width}")}
                                           height={format!("{}", lanes::HEADER_H)} fill="transparent" />
                                     if group > 0 {
@@ -250,7 +264,60 @@ pub fn timeline(props: &Props) -> Html {
                     }
                 }) }
             </svg>
+            <LaneTable records={records.to_vec()} />
         </section>
+    }
+}
+
+/// Rows the timeline's table shows before it says how many more there are: a run of a
+/// thousand async tasks has a thousand lanes, which no one reads as a table.
+const TABLE_ROWS: usize = 200;
+
+/// Props of [`LaneTable`].
+#[derive(Properties, PartialEq)]
+struct LaneTableProps {
+    records: Vec<RunRecord>,
+}
+
+/// The timeline's numbers as a table, folded under it: the text alternative of the picture.
+#[function_component(LaneTable)]
+fn lane_table(props: &LaneTableProps) -> Html {
+    let rows = lanes::lane_rows(&props.records);
+    let used: Vec<usize> = (0..lanes::KINDS.len())
+        .filter(|&k| rows.iter().any(|r| r.ms[k] > 0.0))
+        .collect();
+    let more = rows.len().saturating_sub(TABLE_ROWS);
+    html! {
+        <details class="as-table" data-testid="timeline-table">
+            <summary>{ "The timeline as a table" }</summary>
+            <div class="scroll" tabindex="0" role="region" aria-label="the timeline as a table">
+                <table>
+                    <thead><tr>
+                        <th scope="col">{ "run" }</th>
+                        <th scope="col">{ "worker" }</th>
+                        <th scope="col">{ "spans" }</th>
+                        { for used.iter().map(|&k| html! { <th scope="col">{ kind_name(lanes::KINDS[k]) }</th> }) }
+                        <th scope="col">{ "from" }</th>
+                        <th scope="col">{ "to" }</th>
+                    </tr></thead>
+                    <tbody>
+                        { for rows.iter().take(TABLE_ROWS).map(|r| html! {
+                            <tr data-testid="timeline-row">
+                                <td>{ &r.run }</td>
+                                <td>{ format!("w{}", r.worker) }</td>
+                                <td>{ r.spans }</td>
+                                { for used.iter().map(|&k| html! { <td>{ fmt_ms(r.ms[k]) }</td> }) }
+                                <td>{ fmt_ms(r.from_ms) }</td>
+                                <td>{ fmt_ms(r.to_ms) }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+                if more > 0 {
+                    <p class="hint-text">{ format!("… and {more} more lanes: Export JSON has every span.") }</p>
+                }
+            </div>
+        </details>
     }
 }
 

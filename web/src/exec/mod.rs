@@ -57,7 +57,7 @@ pub async fn ensure_pool(threads: u32) -> Result<u32, String> {
     if !platform::cross_origin_isolated() {
         return Err(format!(
             "the pool needs shared memory, and {}; the other strategies still run",
-            interleave_web::isolation::why_off(platform::in_frame())
+            platform::why_off()
         ));
     }
     JsFuture::from(wasm_bindgen_rayon::init_thread_pool(threads as usize))

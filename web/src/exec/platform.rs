@@ -48,6 +48,42 @@ pub fn cross_origin_isolated() -> bool {
         .unwrap_or(false)
 }
 
+/// How the page came to be cross-origin isolated, or why it is not: `crossOriginIsolated` read
+/// together with the report `web/sw/isolate.js` leaves in `window.__interleaveIsolation`.
+pub fn isolation() -> interleave_web::isolation::Isolation {
+    let field = |report: &wasm_bindgen::JsValue, name: &str| {
+        js_sys::Reflect::get(report, &name.into())
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    let report = web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &"__interleaveIsolation".into()).ok())
+        .filter(|r| r.is_object());
+    let (by, off, detail) = match &report {
+        Some(r) => (
+            field(r, "by"),
+            field(r, "off"),
+            field(r, "detail").unwrap_or_default(),
+        ),
+        None => (None, None, String::new()),
+    };
+    interleave_web::isolation::Isolation::from_report(
+        cross_origin_isolated(),
+        by.as_deref(),
+        off.as_deref(),
+        &detail,
+        in_frame(),
+    )
+}
+
+/// Why the pool is off here, as a clause ("this page is not …"); empty when it is not off.
+pub fn why_off() -> String {
+    match isolation() {
+        interleave_web::isolation::Isolation::Off(off) => off.why(),
+        _ => String::new(),
+    }
+}
+
 /// Whether this page runs inside a frame (an embed on someone else's page).
 pub fn in_frame() -> bool {
     web_sys::window().is_some_and(|w| {
