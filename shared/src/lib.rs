@@ -49,6 +49,7 @@ pub mod facts;
 pub mod format;
 pub mod glossary;
 pub mod lessons;
+pub mod machine;
 pub mod params;
 pub mod prediction;
 pub mod record;

@@ -6,6 +6,7 @@ use crate::check::Checked;
 pub use crate::detail::Delivery;
 use crate::detail::LessonDetail;
 use crate::facts::{Fact, Facts};
+use crate::machine::Machine;
 use crate::params::Params;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -159,6 +160,10 @@ pub struct RunRecord {
     /// compare did not run: listed as "not checked", never as held.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unchecked: Vec<Unchecked>,
+    /// What the machine was doing around the run (other programs' load, the core's speed), so
+    /// a claim that did not hold names the true cause.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<Machine>,
 }
 
 /// A claim a run could not check, and why.
@@ -212,6 +217,8 @@ pub struct Execution {
     pub facts: Facts,
     /// See [`RunRecord::detail`].
     pub detail: LessonDetail,
+    /// See [`RunRecord::machine`]; set by the runner around the execution.
+    pub machine: Option<Machine>,
 }
 
 impl Execution {
@@ -226,6 +233,7 @@ impl Execution {
             shows_bug: false,
             facts: Facts::new(),
             detail: LessonDetail::default(),
+            machine: None,
         }
     }
 
@@ -322,6 +330,7 @@ impl RunRecord {
             detail: e.detail,
             claims: Vec::new(),
             unchecked: Vec::new(),
+            machine: e.machine,
         }
     }
 
