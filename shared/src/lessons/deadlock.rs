@@ -25,7 +25,8 @@ pub static INFO: LessonInfo = LessonInfo {
     explanation: "Worker 0 takes lock A then B; worker 1 takes B then A. If each gets its first \
         lock before the other asks for it, both wait forever: the notes' 'starvation' when two \
         threads share two locks without an order. Here the waits have a timeout and a wait-for \
-        table, so the run reports the cycle instead of hanging. The fix is an order: everyone \
+        table, so the run reports the cycle instead of hanging. Both workers start together, so the \
+        opposite order sticks in its first round every time. The fix is an order: everyone \
         takes A before B, so nobody can hold B while waiting for A.",
     native: &[
         Strategy::new(S::OppositeOrder, Runs::Threads).showing_bug(),
@@ -381,7 +382,8 @@ fn answer(ev: &Evidence) -> Option<Answer> {
         because: format!("opposite-order: {}", r.result),
         why: if r.shows_bug {
             "Each worker holds the lock the other needs next and neither lets go, so both wait \
-             forever (here until the wait-for check finds the cycle)."
+             forever (here until the wait-for check finds the cycle) in their very first round: \
+             none of the later rounds ever runs, while the ordered run does every one."
                 .into()
         } else {
             "This time one worker took both locks before the other took its first, so no cycle \
@@ -393,8 +395,8 @@ fn answer(ev: &Evidence) -> Option<Answer> {
 
 /// The question before Run.
 pub const QUESTION: Question = Question {
-    text: "Worker 0 takes lock A then B; worker 1 takes B then A. Each means to do it a thousand \
-        times. What happens?",
+    text: "Worker 0 takes lock A then B; worker 1 takes B then A, and both start at the same \
+        moment. What happens?",
     choices: &[
         Choice {
             id: "finish",
@@ -411,6 +413,14 @@ pub const QUESTION: Question = Question {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The learner pass: the question promised "a thousand times each" while the opposite-order
+    /// run always sticks in its first round. The question says what the run does.
+    #[test]
+    fn the_question_promises_only_what_the_run_does() {
+        assert!(!QUESTION.text.contains("thousand"), "{}", QUESTION.text);
+        assert!(QUESTION.text.contains("same moment"));
+    }
 
     /// The graph on the page draws the cycle the run reported, step for step as its text says.
     #[test]

@@ -217,6 +217,11 @@ pub fn results(props: &Props) -> Html {
             { for records.iter().filter_map(|r| r.note.as_ref().map(|n| html! {
                 <p class="note">{ format!("{} ({}): {n}", r.strategy, r.side.as_str()) }</p>
             })) }
+            // Where the table contradicts the text (a lock faster than no lock), the reason
+            // from the run sits with the notes, not only in the folded verdict.
+            { for interleave_shared::lessons::race::lock_won(records).into_iter().map(|t| html! {
+                <p class="note" data-testid="lock-won">{ t }</p>
+            }) }
         </section>
     }
 }
