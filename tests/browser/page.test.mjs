@@ -748,6 +748,18 @@ test('deadlock: the reported wait-for cycle is drawn as a ring, the ordered run 
     assert.equal(f.waits, 2);
   }
   for (const f of ordered) assert.equal(f.cycle, 'false');
+  // The timeline tells holding from waiting (the learner pass saw two red bars): in the
+  // deadlocked run both lanes hold a lock and both wait; the ordered run holds, never for long.
+  await page.getByTestId('timeline-table').locator('summary').click();
+  const head = await page.$$eval('[data-testid="timeline-table"] th', (ths) => ths.map((t) => t.textContent));
+  const lanes = await page.getByTestId('timeline-row').evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  const stuck = lanes.filter((r) => r[0].endsWith('opposite-order'));
+  assert.ok(stuck.length >= 2 && head.includes('wait') && head.includes('lock'), JSON.stringify({ head, lanes }));
+  for (const r of stuck) assert.notEqual(r[head.indexOf('wait')], '0.000 ms', `${r[0]} ${r[1]} waits: ${JSON.stringify(r)}`);
+  for (const r of lanes.filter((l) => l[0].endsWith(' ordered'))) {
+    assert.notEqual(r[head.indexOf('lock')], '0.000 ms', `${r[0]} ${r[1]} holds: ${JSON.stringify(r)}`);
+  }
+  await page.locator('.timeline-card').screenshot({ path: artifact('timeline-deadlock.png') });
   await page.getByTestId('visual').screenshot({ path: artifact('visual-deadlock.png') });
   await page.close();
 });
