@@ -706,8 +706,13 @@ test('coroutine: one worker, the whole transcript, and its turns drawn step by s
     assert.deepEqual([t.steps, t.passes, t.cells], ['15', '10', 15], JSON.stringify(t));
     assert.deepEqual(t.labels, ['producer', 'consumer']);
   }
-  const notes = await page.$$eval('.results p.note', (ps) => ps.map((p) => p.textContent));
-  assert.ok(notes.length >= 2 && notes.every((n) => n.endsWith('[PRODUCER] Consumer return: 200 OK') && !n.includes('more')), JSON.stringify(notes));
+  const notes = await page.$$eval('.results .long-note', (ds) => ds.map((d) => [d.querySelector('summary').textContent, d.querySelector('p.note').innerText]));
+  assert.equal(notes.length, got.length, JSON.stringify(notes));
+  for (const [summary, text] of notes) {
+    assert.match(summary, /: what it printed, 15 lines$/);
+    assert.equal(text.split('\n').length, 15, text);
+    assert.ok(text.endsWith('[PRODUCER] Consumer return: 200 OK') && !text.includes('more'), text);
+  }
   await page.getByTestId('visual').screenshot({ path: artifact('visual-coroutine.png') });
   assert.deepEqual(page.errors, []);
   await page.close();
@@ -725,7 +730,7 @@ test('race: where the lock beat no lock, the page says why from the run\'s count
     const where = side === 'web' ? 'in the browser' : 'natively';
     const said = verdict.includes(`beat unsynchronized`) && new RegExp(`The mutex run \\([^)]+\\) beat unsynchronized \\([^)]+\\) ${where}`).test(verdict);
     assert.equal(said, Number(mutex.wallMs) < Number(un.wallMs), `${side}: mutex ${mutex.wallMs} ms, unsynchronized ${un.wallMs} ms; verdict: ${verdict}`);
-    if (said) assert.match(verdict, /the lock changed hands (only )?\d+ times in \d+ rounds/);
+    if (said) assert.match(verdict, /the lock changed hands (only )?[\d,]+ times in [\d,]+ rounds/);
   }
   await page.close();
 });

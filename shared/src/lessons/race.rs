@@ -14,7 +14,7 @@ use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Test};
 use crate::facts::Fact;
-use crate::format::fmt_ms;
+use crate::format::{fmt_ms, thousands};
 use crate::prediction::{Answer, Question, YES_NO, yes_no};
 use crate::record::{RunRecord, Side};
 use crate::sync::{AtomicI64, Mutex, Ordering};
@@ -282,21 +282,22 @@ pub fn lock_won(records: &[RunRecord]) -> Vec<String> {
                 Side::Native => "natively",
                 Side::Web => "in the browser",
             },
-            overwritten as u64
+            thousands(overwritten as u64)
         );
         match m.fact(Fact::LockHandovers) {
             Some(h) if h > 0.0 && rounds / h >= 10.0 => text.push_str(&format!(
                 "; the lock changed hands only {} times in {} rounds, so one worker ran about \
                  {} rounds at a stretch with the balance in its own core's cache. Sharing \
                  costs too, not only the fix.",
-                h as u64,
-                rounds as u64,
-                (rounds / h).round() as u64
+                thousands(h as u64),
+                thousands(rounds as u64),
+                thousands((rounds / h).round() as u64)
             )),
             Some(h) => text.push_str(&format!(
                 "; the lock changed hands {} times in {} rounds. Sharing costs too, not only \
                  the fix.",
-                h as u64, rounds as u64
+                thousands(h as u64),
+                thousands(rounds as u64)
             )),
             None => text.push_str(". Sharing costs too, not only the fix."),
         }
@@ -370,14 +371,14 @@ mod tests {
             "{}",
             said[0]
         );
-        assert!(said[0].contains("1234 of those writes"), "{}", said[0]);
+        assert!(said[0].contains("1,234 of those writes"), "{}", said[0]);
         assert!(
-            said[0].contains("only 2000 times in 20000000 rounds"),
+            said[0].contains("only 2,000 times in 20,000,000 rounds"),
             "{}",
             said[0]
         );
         assert!(
-            said[0].contains("about 10000 rounds at a stretch"),
+            said[0].contains("about 10,000 rounds at a stretch"),
             "{}",
             said[0]
         );

@@ -15,7 +15,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution, String> {
     };
     let wall = clock.now_ms();
     let checked = Checked::exact(t.digest(), coroutine::reference_digest(p.size));
-    let note = t.note(" · ");
+    let note = t.note("\n");
     // One thread: the producer and the consumer are two lanes taking turns on it.
     Ok(Execution::new(checked, t.spans, 1, Timing::wall(wall)).with_note(note))
 }
