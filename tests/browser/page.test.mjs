@@ -706,7 +706,7 @@ test('coroutine: one worker, the whole transcript, and its turns drawn step by s
     assert.deepEqual([t.steps, t.passes, t.cells], ['15', '10', 15], JSON.stringify(t));
     assert.deepEqual(t.labels, ['producer', 'consumer']);
   }
-  const notes = await page.$$eval('.results .long-note', (ds) => ds.map((d) => [d.querySelector('summary').textContent, d.querySelector('p.note').innerText]));
+  const notes = await page.$$eval('.results .long-note', (ds) => ds.map((d) => [d.querySelector('summary').textContent, d.querySelector('p.note').textContent]));
   assert.equal(notes.length, got.length, JSON.stringify(notes));
   for (const [summary, text] of notes) {
     assert.match(summary, /: what it printed, 15 lines$/);
