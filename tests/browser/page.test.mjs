@@ -551,6 +551,9 @@ test('timeline: many lanes fold into a summary, labels never overlap, plurals ar
   const instead = await page.getByTestId('timeline-instead').textContent();
   assert.match(instead, /took from [\d.]+ ms \(web · [a-z-]+\) to [\d.]+ ms \(web · [a-z-]+\), [\d,]+× apart/, instead);
   assert.equal(await page.getByTestId('timeline').count(), 0, 'no bars that say nothing');
+  // The browser's async task costs tens of µs against well under one natively: its note says why.
+  const costNotes = await page.$$eval('.results p.note', (ps) => ps.map((p) => p.textContent));
+  assert.ok(costNotes.some((n) => n.startsWith('async-task (web): ') && n.includes('Atomics.waitAsync')), JSON.stringify(costNotes));
   await page.locator('.timeline-card').screenshot({ path: artifact('timeline-cost.png') });
   await page.close();
 });
