@@ -82,9 +82,9 @@ fn turns_view(title: &'static str, records: &[RunRecord]) -> Html {
     if runs.is_empty() {
         return html! {};
     }
-    html! {
-        <section class="card visual" data-testid="visual" data-title={title}>
-            <h3>{ title }</h3>
+    card(
+        title,
+        html! { <>
             <div class="turns">
                 { for runs.iter().map(|(r, lanes, total)| {
                     let mut rows: Vec<u32> = lanes.clone();
@@ -135,6 +135,16 @@ fn turns_view(title: &'static str, records: &[RunRecord]) -> Html {
                 }) }
             </div>
             <p class="hint-text">{ "One column per step, in the order the transcript was printed. Nothing runs at the same time: the line shows control passing from one side to the other." }</p>
+        </> },
+    )
+}
+
+/// A picture's card: its title over `body` (test id `visual`, `data-title`).
+fn card(title: &'static str, body: Html) -> Html {
+    html! {
+        <section class="card visual" data-testid="visual" data-title={title}>
+            <h3>{ title }</h3>
+            { body }
         </section>
     }
 }
@@ -147,9 +157,9 @@ fn wait_for(title: &'static str, records: &[RunRecord]) -> Html {
     if runs.is_empty() {
         return html! {};
     }
-    html! {
-        <section class="card visual" data-testid="visual" data-title={title}>
-            <h3>{ title }</h3>
+    card(
+        title,
+        html! { <>
             <div class="cycles">
                 { for runs.iter().zip(records).enumerate().map(|(i, ((label, cycle), r))| html! {
                     <figure class="cycle" data-testid="wait-for" data-cycle={cycle.is_some().to_string()}>
@@ -162,8 +172,8 @@ fn wait_for(title: &'static str, records: &[RunRecord]) -> Html {
                 }) }
             </div>
             <p class="hint-text">{ "Dashed: waits for. Solid: held by. A closed ring means nobody can move." }</p>
-        </section>
-    }
+        </> },
+    )
 }
 
 /// Node positions around a circle, in cycle order: w0, the lock it wants, its holder, …
@@ -225,9 +235,9 @@ fn fill(title: &'static str, capacity: Fact, records: &[RunRecord]) -> Html {
     if runs.is_empty() {
         return html! {};
     }
-    html! {
-        <section class="card visual" data-testid="visual" data-title={title}>
-            <h3>{ title }</h3>
+    card(
+        title,
+        html! { <>
             <div class="fills">
                 { for runs.iter().map(|r| {
                     let cap = r.fact(capacity).unwrap_or(0.0);
@@ -248,6 +258,6 @@ fn fill(title: &'static str, capacity: Fact, records: &[RunRecord]) -> Html {
                 }) }
             </div>
             <p class="hint-text">{ "Dashed: the queue's capacity. Where the line touches it, the queue was full and producers had to wait." }</p>
-        </section>
-    }
+        </> },
+    )
 }
