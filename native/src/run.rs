@@ -111,7 +111,11 @@ fn run_one(plan: &Plan, strategy: &interleave_shared::Strategy) -> Result<RunRec
     let runs = if plan.repeat > 1 { plan.repeat + 1 } else { 1 };
     let mut timed = Vec::new();
     for i in 0..runs {
-        let e = lessons::execute(req.lesson, strategy, &ctx)?;
+        // What the machine did around the run goes with it: a claim that does not hold names
+        // others' load or a slower core only when they were measured.
+        let sample = crate::exec::machine::Sampler::start();
+        let mut e = lessons::execute(req.lesson, strategy, &ctx)?;
+        e.machine = Some(sample.finish());
         if runs == 1 || i > 0 {
             timed.push(e);
         }

@@ -99,6 +99,35 @@ fn queue_consumes_every_item_once_on_threads_async_and_processes() {
         .filter(|s| s["kind"] == "wait")
         .count();
     assert!(waits > 0);
+    // "2 / 4" in the processes row is explained in its note: the parent is the one producer.
+    let processes = records
+        .iter()
+        .find(|r| r["strategy"] == "processes")
+        .unwrap();
+    assert_eq!(
+        (
+            processes["workers"].as_u64(),
+            processes["workers_used"].as_u64()
+        ),
+        (Some(4), Some(2))
+    );
+    assert!(
+        processes["note"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("the parent process produced every item; 2 of the 4 workers"),
+        "{}",
+        processes["note"]
+    );
+    // Coroutine's producer and consumer take turns on one thread: one worker, not two.
+    for r in all_correct("coroutine", &[], 2) {
+        assert_eq!(r["workers_used"], 1, "{}", r["strategy"]);
+        assert_eq!(
+            r["note"].as_str().unwrap().lines().count(),
+            15,
+            "the whole transcript"
+        );
+    }
 }
 
 #[test]

@@ -15,6 +15,8 @@ pub enum Fact {
     Overwritten,
     /// race: balance updates made in all (each deposit and each withdrawal).
     Updates,
+    /// race: times the mutex passed from one worker to another (mutex runs).
+    LockHandovers,
     /// deadlock: workers that gave up on their second lock and reported the wait-for cycle.
     CycleReports,
     /// deadlock: rounds the workers completed, in all.

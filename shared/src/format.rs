@@ -12,9 +12,30 @@ pub fn fmt_ms(ms: f64) -> String {
     }
 }
 
+/// 20000000 → "20,000,000": a count a person reads.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::fmt_ms;
+    use super::{fmt_ms, thousands};
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(20_000_000), "20,000,000");
+    }
 
     #[test]
     fn milliseconds_read_with_as_many_decimals_as_matter() {

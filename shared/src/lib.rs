@@ -29,6 +29,7 @@
 //! - [`strategy`]: the strategies that are identical on both targets (sequential, rayon's
 //!   `par_iter`), generic over a [`Workload`].
 //! - [`glossary`]: the words a learner may not know, with one plain line each.
+//! - [`lane`]: what each timeline lane is (a worker, a producer, a consumer).
 //! - [`visual`]: the picture of a lesson's state (steps done, queue fill, connections, cost on a
 //!   log scale) as bars computed from a run's facts.
 //! - [`lessons`]: one module per lesson (its [`lessons::LessonInfo`] and its pure work).
@@ -48,7 +49,9 @@ pub mod explore;
 pub mod facts;
 pub mod format;
 pub mod glossary;
+pub mod lane;
 pub mod lessons;
+pub mod machine;
 pub mod params;
 pub mod prediction;
 pub mod record;

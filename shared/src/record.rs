@@ -6,6 +6,7 @@ use crate::check::Checked;
 pub use crate::detail::Delivery;
 use crate::detail::LessonDetail;
 use crate::facts::{Fact, Facts};
+use crate::machine::Machine;
 use crate::params::Params;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -159,6 +160,10 @@ pub struct RunRecord {
     /// compare did not run: listed as "not checked", never as held.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unchecked: Vec<Unchecked>,
+    /// What the machine was doing around the run (other programs' load, the core's speed), so
+    /// a claim that did not hold names the true cause.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<Machine>,
 }
 
 /// A claim a run could not check, and why.
@@ -212,6 +217,8 @@ pub struct Execution {
     pub facts: Facts,
     /// See [`RunRecord::detail`].
     pub detail: LessonDetail,
+    /// See [`RunRecord::machine`]; set by the runner around the execution.
+    pub machine: Option<Machine>,
 }
 
 impl Execution {
@@ -226,6 +233,7 @@ impl Execution {
             shows_bug: false,
             facts: Facts::new(),
             detail: LessonDetail::default(),
+            machine: None,
         }
     }
 
@@ -308,7 +316,7 @@ impl RunRecord {
             wall_ms: e.timing.wall_ms,
             cpu_ms: e.timing.cpu_ms,
             peak_rss_kb: e.timing.peak_rss_kb,
-            workers_used: Self::count_workers(&e.spans),
+            workers_used: Self::workers_used(lesson, strategy, side, &e.spans),
             speedup: None,
             efficiency: None,
             repeats: None,
@@ -322,6 +330,7 @@ impl RunRecord {
             detail: e.detail,
             claims: Vec::new(),
             unchecked: Vec::new(),
+            machine: e.machine,
         }
     }
 
@@ -330,12 +339,25 @@ impl RunRecord {
         self.facts.get(&key).copied()
     }
 
+    /// Workers a run used: its distinct span lanes, except on the calling thread, where lanes
+    /// are roles taking turns (coroutine's producer and consumer), not workers: that is one.
+    /// The learner pass found "workers used 2" right under "runs on the calling thread".
+    fn workers_used(lesson: LessonId, strategy: StrategyId, side: Side, spans: &[Span]) -> u32 {
+        let lanes = Self::count_workers(spans);
+        let on_caller = lesson
+            .info()
+            .strategy(side, strategy)
+            .is_some_and(|s| s.runs == crate::catalogue::Runs::Caller);
+        if on_caller { lanes.min(1) } else { lanes }
+    }
+
     /// Number of distinct workers that ran tasks in `spans` (start-up spans do not count: a
-    /// worker that started but got no task was not used).
+    /// worker that started but got no task was not used; nor does a producer lane that is not a
+    /// worker, [`crate::lane::PRODUCER_LANE`]).
     pub fn count_workers(spans: &[Span]) -> u32 {
         let mut seen: Vec<u32> = spans
             .iter()
-            .filter(|s| s.task != SETUP_TASK)
+            .filter(|s| s.task != SETUP_TASK && s.worker != crate::lane::PRODUCER_LANE)
             .map(|s| s.worker)
             .collect();
         seen.sort_unstable();
@@ -430,6 +452,39 @@ mod tests {
         assert_eq!(v["strategy"], "rayon");
         let back: RunRecord = serde_json::from_value(v).unwrap();
         assert_eq!(back, r);
+    }
+
+    /// Coroutine's producer and consumer are two lanes on one thread: one worker used.
+    #[test]
+    fn lanes_on_the_calling_thread_are_one_worker() {
+        let spans: Vec<Span> = (0..4)
+            .map(|i| Span {
+                worker: i % 2,
+                task: i,
+                start_ms: f64::from(i),
+                end_ms: f64::from(i) + 1.0,
+                kind: SpanKind::Compute,
+            })
+            .collect();
+        let params = Params {
+            size: 2,
+            workers: 1,
+            latency_ms: None,
+            bytes: None,
+        };
+        let e = Execution::new(Checked::exact(1, 1), spans.clone(), 1, Timing::wall(1.0));
+        let r = RunRecord::from_execution(
+            LessonId::Coroutine,
+            StrategyId::StateMachine,
+            Side::Native,
+            &params,
+            e,
+        );
+        assert_eq!(r.workers_used, 1);
+        let e = Execution::new(Checked::exact(1, 1), spans, 2, Timing::wall(1.0));
+        let r =
+            RunRecord::from_execution(LessonId::Cpu, StrategyId::Threads, Side::Native, &params, e);
+        assert_eq!(r.workers_used, 2, "threads' lanes are workers");
     }
 
     #[test]

@@ -23,7 +23,10 @@ pub fn trace(records: &[RunRecord]) -> Value {
         for w in workers {
             events.push(json!({
                 "ph": "M", "name": "thread_name", "pid": pid, "tid": w,
-                "args": { "name": format!("worker {w}") }
+                "args": { "name": match crate::lane::of(r.lesson, r.strategy, r.side, r.workers, w) {
+                    crate::lane::Lane::Worker(w) => format!("worker {w}"),
+                    role => role.label(),
+                } }
             }));
         }
         for s in &r.spans {

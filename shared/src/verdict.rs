@@ -146,6 +146,9 @@ pub fn verdict_at(records: &[RunRecord], detail: Detail) -> String {
             which.join(" and ")
         );
     }
+    for sentence in crate::lessons::race::lock_won(records) {
+        let _ = write!(out, "{sentence} ");
+    }
     let _ = write!(out, "Why: {}.", info.insight);
     out.trim_end().to_string()
 }

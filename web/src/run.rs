@@ -3,8 +3,10 @@
 //! same request natively on the companion (`POST /api/run`, the same [`RunBody`] the CLI
 //! resolves), and fills speedups. It only coordinates.
 
+use crate::exec::platform::PerfClock;
 use crate::exec::{CANCELLED, Env};
 use crate::lessons;
+use interleave_shared::machine::{Machine, calibrate};
 use interleave_shared::record::annotate_speedups;
 use interleave_shared::request::{RawParams, StrategyList};
 use interleave_shared::{Execution, Params, Request, RunBody, RunRecord, Side};
@@ -48,7 +50,15 @@ pub async fn run(
                 };
                 progress(format!("{}: {what}…", strategy.id));
             }
-            let e = lessons::execute(request.lesson, strategy, params, &env, &progress).await?;
+            // The core's speed before and after, so a claim that does not hold can tell a
+            // slower core from workers slowing each other (a browser sees no other load).
+            let before = calibrate(&PerfClock::start());
+            let mut e = lessons::execute(request.lesson, strategy, params, &env, &progress).await?;
+            e.machine = Some(Machine {
+                other_cores: None,
+                steal_cores: None,
+                core_ms: [before, calibrate(&PerfClock::start())],
+            });
             if runs == 1 || i > 0 {
                 timed.push(e);
             }

@@ -7,6 +7,7 @@
 
 pub mod clock;
 pub mod fetch;
+pub mod machine;
 mod measure;
 mod os;
 mod pool;

@@ -5,9 +5,6 @@ use anyhow::Result;
 use interleave_shared::lessons::coroutine::{self, Transcript};
 use interleave_shared::{Checked, Execution, LessonId, Params, Strategy, StrategyId as S};
 
-/// Lines of the transcript shown in the record's note.
-const SHOWN: usize = 9;
-
 pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
     let (t, timing): (Transcript, _) = measure(|clock| {
         Ok(match strategy.id {
@@ -16,15 +13,12 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
             _ => return Err(super::unsupported(LessonId::Coroutine, strategy)),
         })
     })?;
-    let mut note: Vec<String> = t.lines.iter().take(SHOWN).map(|(_, l)| l.clone()).collect();
-    if t.lines.len() > SHOWN {
-        note.push(format!("… {} more steps", t.lines.len() - SHOWN));
-    }
+    let note = t.note("\n");
     Ok(Execution::new(
         Checked::exact(t.digest(), coroutine::reference_digest(p.size)),
         t.spans,
-        2, // two lanes: the producer and the consumer, taking turns on one thread
+        1, // one thread: the producer and the consumer are two lanes taking turns on it
         timing,
     )
-    .with_note(note.join("\n")))
+    .with_note(note))
 }

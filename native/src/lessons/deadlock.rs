@@ -37,6 +37,8 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
         }))
     })?;
     let (results, spans): (Vec<Outcome>, Vec<_>) = outcomes.into_iter().unzip();
+    // Holding and waiting drawn apart: `lock` until a worker began the wait it gave up on.
+    let spans = spans.into_iter().flat_map(|s| locks.split(s)).collect();
     let (result, expected) = deadlock::render(opposite, &results, p.workers, p.size);
     let (cycles, rounds) = deadlock::tally(&results);
     let e = Execution::new(

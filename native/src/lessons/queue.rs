@@ -102,22 +102,36 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
         // @end
         _ => return Err(super::unsupported(LessonId::Queue, strategy)),
     };
-    Ok(Execution::new(
+    let mut execution = Execution::new(
         Checked::exact(ledger.render(), queue::expected(p.size)),
         spans,
         strategy.workers_given(p.workers),
         timing,
+    );
+    if strategy.id == S::Processes {
+        // The learner pass found "2 / 4" in the workers column with no word on why.
+        execution = execution.with_note(processes_note(p.workers, producers, consumers));
+    }
+    Ok(execution
+        .fact(
+            Fact::ProducerWaits,
+            pressure.waits.load(Ordering::Relaxed) as f64,
+        )
+        .fact(
+            Fact::MaxFill,
+            pressure.max_fill.load(Ordering::Relaxed) as f64,
+        )
+        .fact(Fact::Capacity, queue::CAPACITY as f64)
+        .detail(LessonDetail::levels(pressure.take_levels())))
+}
+
+/// Why a processes run uses fewer workers than it was given: the parent is the only producer.
+fn processes_note(workers: u32, producers: u32, consumers: u32) -> String {
+    format!(
+        "the parent process produced every item; {consumers} of the {workers} workers ran as \
+         consumer processes (the threads and async runs split them into {producers} producers \
+         and {consumers} consumers; here the one parent does all the producing)"
     )
-    .fact(
-        Fact::ProducerWaits,
-        pressure.waits.load(Ordering::Relaxed) as f64,
-    )
-    .fact(
-        Fact::MaxFill,
-        pressure.max_fill.load(Ordering::Relaxed) as f64,
-    )
-    .fact(Fact::Capacity, queue::CAPACITY as f64)
-    .detail(LessonDetail::levels(pressure.take_levels())))
 }
 
 /// Who produces and who consumes how many items.

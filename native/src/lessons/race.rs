@@ -67,7 +67,7 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
     })?;
     let value = balance.value(variant);
     let overwritten = balance.overwritten();
-    let e = Execution::new(
+    let mut e = Execution::new(
         Checked::exact(race::render_counted(value, overwritten), race::render(0)),
         spans,
         strategy.workers_given(p.workers),
@@ -77,6 +77,9 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
     .fact(Fact::Overwritten, overwritten as f64)
     .fact(Fact::Updates, (2 * p.size * u64::from(p.workers)) as f64)
     .bug_shown(variant == Variant::Unsynchronized && (value != 0 || overwritten > 0));
+    if variant == Variant::Mutex {
+        e = e.fact(Fact::LockHandovers, balance.handovers() as f64);
+    }
     Ok(if value != 0 || overwritten > 0 {
         e.with_note(race::drift_note(overwritten, value))
     } else {

@@ -91,6 +91,56 @@ fn busy_cores_are_named_from_the_spans() {
     );
 }
 
+/// The same stretched computing, with what the machine was measured doing: the reason names
+/// the cause that was measured, never "another program" when none was busy.
+#[test]
+fn a_stretch_is_blamed_on_what_the_machine_was_measured_doing() {
+    use crate::machine::Machine;
+    let sample = |other: Option<f64>, steal: Option<f64>, core: f64| Machine {
+        other_cores: other,
+        steal_cores: steal,
+        core_ms: [core, core],
+    };
+    let why = |seq_core: f64, par: Machine| {
+        let mut rs = vec![
+            rec(LessonId::Cpu, "sequential", Side::Native, 100.0, 1),
+            rec(LessonId::Cpu, "rayon", Side::Native, 90.0, 2),
+        ];
+        rs[0].machine = Some(sample(Some(0.0), Some(0.0), seq_core));
+        rs[1].machine = Some(par);
+        evaluate(&mut rs);
+        claim(&rs, "rayon", "parallel-faster").why.clone()
+    };
+    let busy = why(0.5, sample(Some(0.9), Some(0.0), 0.5));
+    assert!(
+        busy.contains("other programs kept 0.9 cores busy"),
+        "{busy}"
+    );
+    let stolen = why(0.5, sample(Some(0.05), Some(0.6), 0.5));
+    assert!(stolen.contains("the hypervisor took 0.7 cores"), "{stolen}");
+    let slower = why(0.5, sample(Some(0.05), Some(0.0), 0.7));
+    assert!(
+        slower.contains("this machine's cores ran 1.40× slower during it than during sequential"),
+        "{slower}"
+    );
+    assert!(!slower.contains("another program"), "{slower}");
+    let each_other = why(0.5, sample(Some(0.04), Some(0.0), 0.52));
+    assert!(
+        each_other.contains("other programs kept only 0.04 cores busy"),
+        "{each_other}"
+    );
+    assert!(
+        each_other.contains("slowed each other down"),
+        "{each_other}"
+    );
+    // In a browser: no load figure, so both remaining causes are named as possible.
+    let browser = why(0.5, sample(None, None, 0.5));
+    assert!(
+        browser.contains("a browser cannot see other programs' load"),
+        "{browser}"
+    );
+}
+
 #[test]
 fn async_faster_than_sequential_does_not_hold_and_blames_the_warm_up() {
     let mut seq = rec(LessonId::Cpu, "sequential", Side::Web, 300.0, 1);

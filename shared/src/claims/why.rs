@@ -3,6 +3,7 @@
 
 use crate::facts::Fact;
 use crate::format::fmt_ms;
+use crate::machine::slowdown;
 use crate::record::{RunRecord, SETUP_TASK, SpanKind};
 
 /// Milliseconds spent computing, summed over workers (start-up excluded).
@@ -81,12 +82,7 @@ pub fn explain_slow(r: &RunRecord, base: &RunRecord) -> String {
     }
     let (busy, base_busy) = (busy_ms(r), busy_ms(base));
     if r.workers_used >= 2 && base_busy > 0.0 && busy / base_busy >= 1.25 {
-        reasons.push(format!(
-            "its workers spent {:.1}× as long computing as {} did alone: fewer free cores than \
-             workers (another program was busy, or the machine has fewer cores)",
-            busy / base_busy,
-            base.strategy
-        ));
+        reasons.push(why_crowded(r, base, busy / base_busy));
     }
     let setup = setup_ms(r);
     if setup >= 0.15 * r.wall_ms {
@@ -125,6 +121,66 @@ pub fn explain_slow(r: &RunRecord, base: &RunRecord) -> String {
         ));
     }
     reasons.join("; ")
+}
+
+/// Cores other programs or the hypervisor must keep busy on average before they are named as
+/// the cause: below it, their share cannot explain a 1.25× stretch of two workers' computing.
+pub const OTHERS_NAMED_ABOVE: f64 = 0.25;
+
+/// Cores that run this much slower (by the calibration loop) than during the baseline are named
+/// as the cause: the VM's own speed drift, seen here at up to ±40% between runs.
+pub const SLOWER_CORES_NAMED_ABOVE: f64 = 1.15;
+
+/// Why `r`'s workers computed `ratio` times as long as `base` did alone, from what the machine
+/// was measured doing around the two runs ([`crate::machine`]): others' load first, then the
+/// core's own speed, and only when both are ruled out, the workers themselves.
+fn why_crowded(r: &RunRecord, base: &RunRecord, ratio: f64) -> String {
+    let head = format!(
+        "its workers spent {ratio:.1}× as long computing as {} did alone",
+        base.strategy
+    );
+    let Some(m) = r.machine.as_ref() else {
+        // A record from before samples were taken (an imported file): the old, general reason.
+        return format!(
+            "{head}: fewer free cores than workers (another program was busy, or the machine \
+             has fewer cores)"
+        );
+    };
+    let (others, steal) = (m.other_cores.unwrap_or(0.0), m.steal_cores.unwrap_or(0.0));
+    if others + steal >= OTHERS_NAMED_ABOVE {
+        let who = if steal > others {
+            "the hypervisor took"
+        } else {
+            "other programs kept"
+        };
+        return format!(
+            "{head}: {who} {:.1} cores busy during it, on average (measured)",
+            others + steal
+        );
+    }
+    if let Some(s) = slowdown(r.machine.as_ref(), base.machine.as_ref())
+        .filter(|s| *s >= SLOWER_CORES_NAMED_ABOVE)
+    {
+        return format!(
+            "{head}: this machine's cores ran {s:.2}× slower during it than during {} (a fixed \
+             loop, timed before and after each run)",
+            base.strategy
+        );
+    }
+    match m.other_cores {
+        Some(others) => format!(
+            "{head}, although other programs kept only {others:.2} cores busy and the core ran at \
+             {}'s speed: its {} workers slowed each other down (shared caches and memory, or \
+             virtual cores on one physical core)",
+            base.strategy, r.workers_used
+        ),
+        None => format!(
+            "{head}, with the core at {}'s speed (a fixed loop, timed before and after each run); \
+             a browser cannot see other programs' load, so either another program was busy or \
+             its {} workers slowed each other down",
+            base.strategy, r.workers_used
+        ),
+    }
 }
 
 /// Why `r`, a strategy meant not to be faster than `base`, was faster.

@@ -8,6 +8,7 @@ use super::{DefaultWorkers, LessonInfo, Quick, Source};
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Test};
 use crate::prediction::{Answer, Question, YES_NO, yes_no};
+use crate::visual::Visual;
 use crate::{Clock, ParamSpec, Span, SpanKind};
 use std::cell::RefCell;
 use std::future::Future;
@@ -55,7 +56,9 @@ pub static INFO: LessonInfo = LessonInfo {
     claims: CLAIMS,
     question: QUESTION,
     speed_matters: false,
-    visual: None,
+    visual: Some(Visual::Turns {
+        title: "Who runs at each step: one thread, two sides taking turns",
+    }),
     source: Source {
         title: "PEP 342: coroutines via enhanced generators",
         url: "https://peps.python.org/pep-0342/",
@@ -116,6 +119,30 @@ impl Transcript {
                 (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
             });
         format!("{} steps, transcript {h:016x}", self.lines.len())
+    }
+}
+
+/// Most transcript lines a record's note carries: the default run's 15 lines whole, and a
+/// long run's first turns (every line is still checked against the reference).
+pub const NOTE_LINES: usize = 45;
+
+impl Transcript {
+    /// The record's note: the whole transcript up to [`NOTE_LINES`] lines, joined by `sep`;
+    /// beyond, its first lines and how many more there were. The learner pass found it cut at
+    /// nine lines ("… 6 more steps") at the default size.
+    pub fn note(&self, sep: &str) -> String {
+        let mut lines: Vec<&str> = self
+            .lines
+            .iter()
+            .take(NOTE_LINES)
+            .map(|(_, l)| l.as_str())
+            .collect();
+        let more = self.lines.len().saturating_sub(NOTE_LINES);
+        let tail = format!("… {more} more lines, every one checked against the notes' transcript");
+        if more > 0 {
+            lines.push(&tail);
+        }
+        lines.join(sep)
     }
 }
 
@@ -350,6 +377,24 @@ mod tests {
                 assert_eq!(t.spans[1].worker, 1, "the consumer speaks second");
             }
         }
+    }
+
+    #[test]
+    fn the_note_holds_the_default_transcript_whole_and_bounds_a_long_one() {
+        let t = run_state_machine(INFO.size.default, &Tick(AtomicU64::new(0)));
+        let note = t.note("\n");
+        assert_eq!(note.lines().count(), 15);
+        assert!(!note.contains("more lines"));
+        assert_eq!(
+            note.lines().last(),
+            Some("[PRODUCER] Consumer return: 200 OK")
+        );
+        let t = run_async(100, &Tick(AtomicU64::new(0)));
+        let note = t.note("\n");
+        assert_eq!(note.lines().count(), NOTE_LINES + 1);
+        assert!(
+            note.ends_with("… 255 more lines, every one checked against the notes' transcript")
+        );
     }
 
     #[test]

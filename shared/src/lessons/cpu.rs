@@ -31,9 +31,9 @@ pub static INFO: LessonInfo = LessonInfo {
         work is CPU-bound. Splitting the range across threads or processes that run on different \
         cores divides the time; taking turns on one core (async tasks, or Python threads under \
         the GIL, which took 11.2 s against 11.5 s sequential for N = 10⁸ in the notes) does not. \
-        The notes' multiprocessing run printed 333333318333333549999999 for N = 10⁸: a slice \
-        dropped the last number. Here every strategy's answer is checked against the closed form \
-        (N−1)·N·(2N−1)/6 = 333333328333333350000000.",
+        Every strategy's answer is checked against the closed form (N−1)·N·(2N−1)/6 (for \
+        N = 10⁸ that is 333333328333333350000000), so a split that drops or repeats a number \
+        shows as a wrong row.",
     native: &[
         Strategy::new(S::Sequential, Runs::Caller),
         Strategy::new(S::Threads, Runs::Threads),
@@ -479,6 +479,14 @@ mod tests {
             exact - 99_999_999u128 * 99_999_999,
             333_333_318_333_333_549_999_999
         );
+    }
+
+    /// The learner pass found the first paragraph spending a sentence on the notes' typo; the
+    /// explanation is about cores and says how answers are checked, nothing else.
+    #[test]
+    fn explanation_stays_on_the_lesson() {
+        assert!(!INFO.explanation.contains("333333318333333549999999"));
+        assert!(INFO.explanation.contains("closed form"));
     }
 
     #[test]

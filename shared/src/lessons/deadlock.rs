@@ -10,7 +10,7 @@ use crate::claims::{Claim, Evidence, Test};
 use crate::detail::{LessonDetail, WaitFor};
 use crate::prediction::{Answer, Choice, Question};
 use crate::visual::Visual;
-use crate::{Clock, ParamSpec};
+use crate::{Clock, ParamSpec, Span, SpanKind};
 use std::sync::{Barrier, Condvar, Mutex};
 use std::time::Duration;
 
@@ -25,7 +25,8 @@ pub static INFO: LessonInfo = LessonInfo {
     explanation: "Worker 0 takes lock A then B; worker 1 takes B then A. If each gets its first \
         lock before the other asks for it, both wait forever: the notes' 'starvation' when two \
         threads share two locks without an order. Here the waits have a timeout and a wait-for \
-        table, so the run reports the cycle instead of hanging. The fix is an order: everyone \
+        table, so the run reports the cycle instead of hanging. Both workers start together, so the \
+        opposite order sticks in its first round every time. The fix is an order: everyone \
         takes A before B, so nobody can hold B while waiting for A.",
     native: &[
         Strategy::new(S::OppositeOrder, Runs::Threads).showing_bug(),
@@ -84,9 +85,16 @@ struct TimedLock {
 struct Table {
     holds: Vec<Vec<usize>>,
     waits: Vec<Option<usize>>,
+    /// Each worker's last wait for a lock that lasted [`LONG_WAIT_MS`] or more, as (began,
+    /// ended) on its clock: where its timeline turns from holding to waiting and back.
+    long_wait: Vec<Option<(f64, f64)>>,
     /// The cycle as the first worker to time out saw it, while every lock was still held.
     detected: Option<Vec<WaitFor>>,
 }
+
+/// Waits at least this long are drawn as waits on the timeline (shorter ones, the ordered
+/// run's thousands of brief hand-overs, would be slivers).
+pub const LONG_WAIT_MS: f64 = 1.0;
 
 /// The two locks and the table, shared by the workers of one run.
 #[derive(Debug)]
@@ -119,6 +127,7 @@ impl Locks {
             table: Mutex::new(Table {
                 holds: vec![Vec::new(); n],
                 waits: vec![None; n],
+                long_wait: vec![None; n],
                 detected: None,
             }),
             barrier: Barrier::new(n),
@@ -133,12 +142,20 @@ impl Locks {
         let w = worker as usize;
         lock_guard(&self.table).waits[w] = Some(which);
         let lock = &self.locks[which];
-        let deadline = clock.now_ms() + self.timeout.as_secs_f64() * 1e3;
+        let began = clock.now_ms();
+        let deadline = began + self.timeout.as_secs_f64() * 1e3;
         let mut owner = lock_guard(&lock.owner);
+        let note_wait = |table: &mut Table| {
+            let ended = clock.now_ms();
+            if ended - began >= LONG_WAIT_MS {
+                table.long_wait[w] = Some((began, ended));
+            }
+        };
         while owner.is_some() {
             let left = deadline - clock.now_ms();
             if left <= 0.0 {
                 drop(owner);
+                note_wait(&mut lock_guard(&self.table));
                 return Err(self.describe_cycle(worker));
             }
             owner = lock
@@ -150,9 +167,43 @@ impl Locks {
         *owner = Some(worker);
         drop(owner);
         let mut t = lock_guard(&self.table);
+        note_wait(&mut t);
         t.waits[w] = None;
         t.holds[w].push(which);
         Ok(())
+    }
+
+    /// `worker`'s span over its whole part, with its last long wait cut out of it: `lock`
+    /// while it takes and holds locks, `wait` while it waited for one held by the other, so a
+    /// deadlock's timeline shows both workers waiting at once. A worker that never waited
+    /// [`LONG_WAIT_MS`] keeps its one `lock` span.
+    pub fn split(&self, whole: Span) -> Vec<Span> {
+        let wait = lock_guard(&self.table)
+            .long_wait
+            .get(whole.worker as usize)
+            .copied()
+            .flatten();
+        let Some((began, ended)) = wait else {
+            return vec![whole];
+        };
+        let (began, ended) = (
+            began.clamp(whole.start_ms, whole.end_ms),
+            ended.clamp(whole.start_ms, whole.end_ms),
+        );
+        let part = |start_ms: f64, end_ms: f64, kind| Span {
+            start_ms,
+            end_ms,
+            kind,
+            ..whole
+        };
+        [
+            part(whole.start_ms, began, SpanKind::Lock),
+            part(began, ended, SpanKind::Wait),
+            part(ended, whole.end_ms, SpanKind::Lock),
+        ]
+        .into_iter()
+        .filter(|s| s.end_ms > s.start_ms)
+        .collect()
     }
 
     fn release(&self, worker: u32, which: usize) {
@@ -331,7 +382,8 @@ fn answer(ev: &Evidence) -> Option<Answer> {
         because: format!("opposite-order: {}", r.result),
         why: if r.shows_bug {
             "Each worker holds the lock the other needs next and neither lets go, so both wait \
-             forever (here until the wait-for check finds the cycle)."
+             forever (here until the wait-for check finds the cycle) in their very first round: \
+             none of the later rounds ever runs, while the ordered run does every one."
                 .into()
         } else {
             "This time one worker took both locks before the other took its first, so no cycle \
@@ -343,8 +395,8 @@ fn answer(ev: &Evidence) -> Option<Answer> {
 
 /// The question before Run.
 pub const QUESTION: Question = Question {
-    text: "Worker 0 takes lock A then B; worker 1 takes B then A. Each means to do it a thousand \
-        times. What happens?",
+    text: "Worker 0 takes lock A then B; worker 1 takes B then A, and both start at the same \
+        moment. What happens?",
     choices: &[
         Choice {
             id: "finish",
@@ -361,6 +413,14 @@ pub const QUESTION: Question = Question {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The learner pass: the question promised "a thousand times each" while the opposite-order
+    /// run always sticks in its first round. The question says what the run does.
+    #[test]
+    fn the_question_promises_only_what_the_run_does() {
+        assert!(!QUESTION.text.contains("thousand"), "{}", QUESTION.text);
+        assert!(QUESTION.text.contains("same moment"));
+    }
 
     /// The graph on the page draws the cycle the run reported, step for step as its text says.
     #[test]
@@ -417,6 +477,58 @@ mod tests {
             let (result, expected) = run(true, 1, 50);
             assert_eq!(result, expected);
         }
+    }
+
+    /// A deadlocked worker's timeline: holding its first lock (`lock`), then waiting for the
+    /// other (`wait`) until it gives up; a worker that finished keeps one `lock` span.
+    #[test]
+    fn a_deadlocked_worker_holds_then_waits() {
+        let clock = StdClock(std::time::Instant::now());
+        let locks = Locks::new(2, Duration::from_millis(50));
+        let spans: Vec<Vec<Span>> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..2)
+                .map(|w| {
+                    let (locks, clock) = (&locks, &clock);
+                    s.spawn(move || {
+                        crate::strategy::timed(clock, w, w as usize, SpanKind::Lock, || {
+                            locks.work(w, true, 1, clock)
+                        })
+                        .1
+                    })
+                })
+                .collect();
+            hs.into_iter()
+                .map(|h| locks.split(h.join().unwrap()))
+                .collect()
+        });
+        // Both wait for the other's lock at once; the first to give up lets go, so the other
+        // takes it after waiting about as long, and ends holding both.
+        for (w, parts) in spans.iter().enumerate() {
+            let kinds: Vec<SpanKind> = parts.iter().map(|p| p.kind).collect();
+            assert_eq!(
+                &kinds[..2],
+                [SpanKind::Lock, SpanKind::Wait],
+                "w{w}: {parts:?}"
+            );
+            assert_eq!(parts[0].end_ms, parts[1].start_ms);
+            assert!(parts[1].end_ms - parts[1].start_ms >= 45.0, "{parts:?}");
+        }
+        let (a, b) = (&spans[0][1], &spans[1][1]);
+        assert!(
+            a.start_ms.max(b.start_ms) < a.end_ms.min(b.end_ms),
+            "the waits overlap: {a:?} {b:?}"
+        );
+        let whole = Span {
+            worker: 0,
+            task: 0,
+            start_ms: 0.0,
+            end_ms: 1.0,
+            kind: SpanKind::Lock,
+        };
+        assert_eq!(
+            Locks::new(2, Duration::from_millis(5)).split(whole.clone()),
+            vec![whole]
+        );
     }
 
     #[test]

@@ -14,7 +14,9 @@ use crate::ParamSpec;
 use crate::catalogue::{LessonId, Runs, Strategy, StrategyId as S};
 use crate::claims::{Claim, Evidence, Test};
 use crate::facts::Fact;
+use crate::format::{fmt_ms, thousands};
 use crate::prediction::{Answer, Question, YES_NO, yes_no};
+use crate::record::{RunRecord, Side};
 use crate::sync::{AtomicI64, Mutex, Ordering};
 use crate::visual::Visual;
 
@@ -31,7 +33,8 @@ pub static INFO: LessonInfo = LessonInfo {
         for the other workers; an atomic fetch_add does it in one instruction. Lost updates can \
         cancel out (a lost deposit and a lost withdrawal), so the run also counts the writes \
         that overwrote another worker's update: a balance of 0 alone would not prove that \
-        nothing was lost. The table shows what each fix costs.",
+        nothing was lost. The table shows what each fix costs, and that the race has a cost \
+        of its own: two cores writing one balance pass it back and forth between them.",
     native: &[
         Strategy::new(S::Unsynchronized, Runs::Threads).showing_bug(),
         Strategy::new(S::Mutex, Runs::Threads),
@@ -107,12 +110,45 @@ pub fn amount(worker: u32) -> i64 {
 #[derive(Debug, Default)]
 pub struct Balance {
     atomic: AtomicI64,
-    locked: Mutex<i64>,
+    locked: Mutex<Locked>,
     /// Unsynchronized writes that overwrote another worker's update (seen, not prevented).
     overwritten: AtomicI64,
 }
 
+/// The balance behind the mutex, with who held the lock last and how often it changed hands:
+/// what a lock costs depends on that (a lock that stays with one worker for many rounds keeps
+/// the balance in that core's cache; one that changes hands every round moves it every time).
+#[derive(Debug, Default)]
+pub struct Locked {
+    /// The balance.
+    pub balance: i64,
+    holder: Option<u32>,
+    handovers: u64,
+}
+
 impl Balance {
+    /// Take the lock as worker `worker`, counting a hand-over when another worker held it last.
+    /// A poisoned lock means another worker panicked; its value is still the balance, so keep
+    /// counting.
+    #[inline(always)]
+    fn lock(&self, worker: u32) -> impl std::ops::DerefMut<Target = Locked> + '_ {
+        let mut held = self.locked.lock().unwrap_or_else(|p| p.into_inner());
+        if held.holder != Some(worker) {
+            held.holder = Some(worker);
+            held.handovers += 1;
+        }
+        held
+    }
+
+    /// How many times the mutex passed from one worker to another (mutex runs only; the first
+    /// taking counts as one).
+    pub fn handovers(&self) -> u64 {
+        self.locked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .handovers
+    }
+
     /// A zero balance.
     pub fn new() -> Self {
         Self::default()
@@ -153,11 +189,10 @@ impl Balance {
                 // @end
                 // @code race:mutex
                 Variant::Mutex => {
-                    // A poisoned lock means another worker panicked; its value is still the
-                    // balance, so keep counting.
-                    let mut b = self.locked.lock().unwrap_or_else(|p| p.into_inner());
-                    *b += n;
-                    *b -= n;
+                    // Held until the end of this block: the other worker waits to take it.
+                    let mut b = self.lock(worker);
+                    b.balance += n;
+                    b.balance -= n;
                 }
                 // @end
                 // @code race:atomic
@@ -182,7 +217,12 @@ impl Balance {
     /// The final balance (0 unless updates were lost).
     pub fn value(&self, variant: Variant) -> i64 {
         match variant {
-            Variant::Mutex => *self.locked.lock().unwrap_or_else(|p| p.into_inner()),
+            Variant::Mutex => {
+                self.locked
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .balance
+            }
             _ => self.atomic.load(Ordering::SeqCst),
         }
     }
@@ -208,6 +248,62 @@ pub fn drift_note(overwritten: u64, drift: i64) -> String {
         "{lost} overwritten between a read and a write, so the balance drifted by {drift} — run \
          it again and it drifts by another amount"
     )
+}
+
+/// Why the lock beat no lock, where it did (the learner pass saw mutex beat unsynchronized in
+/// the browser in 7 of 8 loads under "the table shows what each fix costs"): one sentence per
+/// side, from the run's own counts. Without a lock both workers write the one balance every
+/// step, so its cache line moves between their cores all run long (the swap that counts the
+/// overwrites waits for it each time); with the lock, the count of hand-overs says whether one
+/// worker ran long stretches with the balance in its own core's cache.
+pub fn lock_won(records: &[RunRecord]) -> Vec<String> {
+    let mut out = Vec::new();
+    for side in [Side::Native, Side::Web] {
+        let find = |s| {
+            records
+                .iter()
+                .find(|r| r.lesson == LessonId::Race && r.side == side && r.strategy == s)
+        };
+        let (Some(un), Some(m)) = (find(S::Unsynchronized), find(S::Mutex)) else {
+            continue;
+        };
+        if m.wall_ms >= un.wall_ms {
+            continue;
+        }
+        let overwritten = un.fact(Fact::Overwritten).unwrap_or(0.0);
+        let rounds = m.fact(Fact::Updates).unwrap_or(0.0) / 2.0;
+        let mut text = format!(
+            "The mutex run ({}) beat unsynchronized ({}) {}: without a lock both workers write \
+             the one balance on every step ({} of those writes landed on the other's), so it \
+             moves between their cores all run long",
+            fmt_ms(m.wall_ms),
+            fmt_ms(un.wall_ms),
+            match side {
+                Side::Native => "natively",
+                Side::Web => "in the browser",
+            },
+            thousands(overwritten as u64)
+        );
+        match m.fact(Fact::LockHandovers) {
+            Some(h) if h > 0.0 && rounds / h >= 10.0 => text.push_str(&format!(
+                "; the lock changed hands only {} times in {} rounds, so one worker ran about \
+                 {} rounds at a stretch with the balance in its own core's cache. Sharing \
+                 costs too, not only the fix.",
+                thousands(h as u64),
+                thousands(rounds as u64),
+                thousands((rounds / h).round() as u64)
+            )),
+            Some(h) => text.push_str(&format!(
+                "; the lock changed hands {} times in {} rounds. Sharing costs too, not only \
+                 the fix.",
+                thousands(h as u64),
+                thousands(rounds as u64)
+            )),
+            None => text.push_str(". Sharing costs too, not only the fix."),
+        }
+        out.push(text);
+    }
+    out
 }
 
 /// The result line of an unsynchronized run that also counted overwritten updates: lost
@@ -247,6 +343,52 @@ mod tests {
         assert_eq!(b.value(Variant::Unsynchronized), 0);
         assert_eq!(render(0), "balance 0");
         assert_eq!(render(-13), "balance -13 (updates were lost)");
+    }
+
+    #[test]
+    fn the_mutex_counts_its_hand_overs() {
+        let b = Balance::new();
+        b.work(Variant::Mutex, 0, 100);
+        b.work(Variant::Mutex, 1, 100);
+        b.work(Variant::Mutex, 0, 100);
+        assert_eq!(b.handovers(), 3, "taken by w0, then w1, then w0 again");
+        assert_eq!(b.value(Variant::Mutex), 0);
+    }
+
+    #[test]
+    fn a_lock_that_beat_no_lock_is_explained_from_the_run() {
+        use crate::record::fixture;
+        let mut un = fixture(LessonId::Race, "unsynchronized", Side::Web, 339.0, 2, true);
+        un.facts.insert(Fact::Overwritten, 1234.0);
+        let mut m = fixture(LessonId::Race, "mutex", Side::Web, 177.0, 2, true);
+        m.facts.insert(Fact::Updates, 40_000_000.0);
+        m.facts.insert(Fact::LockHandovers, 2_000.0);
+        let said = lock_won(&[un.clone(), m.clone()]);
+        assert_eq!(said.len(), 1);
+        assert!(
+            said[0]
+                .starts_with("The mutex run (177 ms) beat unsynchronized (339 ms) in the browser"),
+            "{}",
+            said[0]
+        );
+        assert!(said[0].contains("1,234 of those writes"), "{}", said[0]);
+        assert!(
+            said[0].contains("only 2,000 times in 20,000,000 rounds"),
+            "{}",
+            said[0]
+        );
+        assert!(
+            said[0].contains("about 10,000 rounds at a stretch"),
+            "{}",
+            said[0]
+        );
+        // A lock that changed hands nearly every round does not get the stretch story.
+        m.facts.insert(Fact::LockHandovers, 19_000_000.0);
+        let said = lock_won(&[un.clone(), m.clone()]);
+        assert!(!said[0].contains("stretch"), "{}", said[0]);
+        // Where the lock was slower, nothing needs explaining.
+        m.wall_ms = 400.0;
+        assert!(lock_won(&[un, m]).is_empty());
     }
 
     #[test]

@@ -214,9 +214,26 @@ pub fn results(props: &Props) -> Html {
                     }) }
                 </ul>
             }
-            { for records.iter().filter_map(|r| r.note.as_ref().map(|n| html! {
-                <p class="note">{ format!("{} ({}): {n}", r.strategy, r.side.as_str()) }</p>
+            // A note of several lines (coroutine's transcript) is kept as lines, folded under a
+            // one-line summary so four transcripts do not push the picture off the screen.
+            { for records.iter().filter_map(|r| r.note.as_ref().map(|n| {
+                let lines = n.lines().count();
+                if lines > 3 {
+                    html! {
+                        <details class="long-note">
+                            <summary class="note">{ format!("{} ({}): what it printed, {lines} lines", r.strategy, r.side.as_str()) }</summary>
+                            <p class="note">{ n }</p>
+                        </details>
+                    }
+                } else {
+                    html! { <p class="note">{ format!("{} ({}): {n}", r.strategy, r.side.as_str()) }</p> }
+                }
             })) }
+            // Where the table contradicts the text (a lock faster than no lock), the reason
+            // from the run sits with the notes, not only in the folded verdict.
+            { for interleave_shared::lessons::race::lock_won(records).into_iter().map(|t| html! {
+                <p class="note" data-testid="lock-won">{ t }</p>
+            }) }
         </section>
     }
 }

@@ -124,6 +124,15 @@ pub fn timeline(props: &Props) -> Html {
         lanes::Scale::Shared(_) => AXIS,
         lanes::Scale::PerRun => 4.0,
     };
+    if lanes::says_nothing(records, scale) {
+        return html! {
+            <section class="card timeline-card">
+                <h3>{ "Timeline" }</h3>
+                <p class="hint-text" data-testid="timeline-instead">{ lanes::instead(records) }</p>
+                <LaneTable records={records.to_vec()} />
+            </section>
+        };
+    }
     let rows = lanes::rows(&groups, &open_idx, top);
     let height = lanes::height(&rows, top) + 4.0;
     let width = if props.compact { WIDTH_COMPACT } else { WIDTH };
@@ -172,7 +181,7 @@ pub fn timeline(props: &Props) -> Html {
         html! {
             <rect class={classes!("span", kind_name(s.kind), class)} x={format!("{x0:.2}")} y={format!("{:.1}", y + 2.0)}
                   width={format!("{wd:.2}")} height={format!("{:.1}", h - 4.0)} rx="2">
-                <title>{ format!("{} {} · w{} · {} · {} · {} → {} ({})", r.side.as_str(), r.strategy, s.worker, task_label(s.task),
+                <title>{ format!("{} {} · {} · {} · {} · {} → {} ({})", r.side.as_str(), r.strategy, interleave_shared::lane::name(r, s.worker), task_label(s.task),
                     kind_name(s.kind), fmt_ms(s.start_ms), fmt_ms(s.end_ms), fmt_ms(s.end_ms - s.start_ms)) }</title>
             </rect>
         }
@@ -244,7 +253,7 @@ pub fn timeline(props: &Props) -> Html {
                             html! {
                                 <g class="lane">
                                     <text class="lane-label" x={format!("{:.1}", LABEL - 8.0)} y={format!("{:.1}", y + 12.0)} text-anchor="end">
-                                        { format!("w{worker}") }
+                                        { interleave_shared::lane::name(r, worker) }
                                     </text>
                                     { for r.spans.iter().filter(|s| s.worker == worker).map(|s| bar(r, g, s, y, lanes::LANE_H, "")) }
                                 </g>
@@ -294,7 +303,7 @@ fn lane_table(props: &LaneTableProps) -> Html {
                 <table>
                     <thead><tr>
                         <th scope="col">{ "run" }</th>
-                        <th scope="col">{ "worker" }</th>
+                        <th scope="col">{ "lane" }</th>
                         <th scope="col">{ "spans" }</th>
                         { for used.iter().map(|&k| html! { <th scope="col">{ kind_name(lanes::KINDS[k]) }</th> }) }
                         <th scope="col">{ "from" }</th>
@@ -304,7 +313,7 @@ fn lane_table(props: &LaneTableProps) -> Html {
                         { for rows.iter().take(TABLE_ROWS).map(|r| html! {
                             <tr data-testid="timeline-row">
                                 <td>{ &r.run }</td>
-                                <td>{ format!("w{}", r.worker) }</td>
+                                <td>{ &r.name }</td>
                                 <td>{ r.spans }</td>
                                 { for used.iter().map(|&k| html! { <td>{ fmt_ms(r.ms[k]) }</td> }) }
                                 <td>{ fmt_ms(r.from_ms) }</td>

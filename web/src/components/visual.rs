@@ -7,7 +7,7 @@ use interleave_shared::detail::WaitFor;
 use interleave_shared::facts::Fact;
 use interleave_shared::lessons::LessonInfo;
 use interleave_shared::verdict::fmt_ms;
-use interleave_shared::visual::{Visual, bars, cycles, fill_path};
+use interleave_shared::visual::{MAX_TURNS, Visual, bars, cycles, fill_path, hand_overs, turns};
 use yew::prelude::*;
 
 /// Props of [`StateView`].
@@ -28,6 +28,7 @@ pub fn state_view(props: &Props) -> Html {
     match visual {
         Visual::WaitFor { title } => return wait_for(title, &props.records),
         Visual::Fill { title, capacity } => return fill(title, capacity, &props.records),
+        Visual::Turns { title } => return turns_view(title, &props.records),
         Visual::Tasks { title } => {
             return html! { <super::tasks::TasksView title={title} records={props.records.clone()} /> };
         }
@@ -61,6 +62,93 @@ pub fn state_view(props: &Props) -> Html {
     }
 }
 
+/// Each run's steps in order (test id `turns`, one per run): a column per step, a row per side,
+/// a filled cell where that side ran and a line following control from one to the other. Time
+/// cannot show this: the 15 turns of the default run take a few microseconds, below the
+/// browser's clock.
+fn turns_view(title: &'static str, records: &[RunRecord]) -> Html {
+    const LABEL: f64 = 70.0;
+    const CELL: f64 = 22.0;
+    const ROW: f64 = 22.0;
+    const TOP: f64 = 14.0;
+    let runs: Vec<(&RunRecord, Vec<u32>, usize)> = records
+        .iter()
+        .map(|r| {
+            let (lanes, total) = turns(r);
+            (r, lanes, total)
+        })
+        .filter(|(_, lanes, _)| !lanes.is_empty())
+        .collect();
+    if runs.is_empty() {
+        return html! {};
+    }
+    card(
+        title,
+        html! { <>
+            <div class="turns">
+                { for runs.iter().map(|(r, lanes, total)| {
+                    let mut rows: Vec<u32> = lanes.clone();
+                    rows.sort_unstable();
+                    rows.dedup();
+                    let row_of = |w: u32| rows.iter().position(|x| *x == w).unwrap_or(0) as f64;
+                    let width = LABEL + CELL * lanes.len() as f64 + 4.0;
+                    let height = TOP + ROW * rows.len() as f64 + 2.0;
+                    let centre = |i: usize, w: u32| (LABEL + CELL * i as f64 + CELL / 2.0, TOP + ROW * row_of(w) + ROW / 2.0);
+                    let path: String = lanes.iter().enumerate().map(|(i, w)| {
+                        let (x, y) = centre(i, *w);
+                        format!("{}{x:.1} {y:.1}", if i == 0 { "M " } else { " L " })
+                    }).collect();
+                    let passes = hand_overs(lanes);
+                    let mut caption = format!("{} · {} · {} steps, control passed {} times",
+                        r.side.as_str(), r.strategy, total, passes);
+                    if *total > lanes.len() {
+                        caption.push_str(&format!(" (the first {MAX_TURNS} drawn)"));
+                    }
+                    let spoken: Vec<String> = lanes.iter().map(|w| interleave_shared::lane::name(r, *w)).collect();
+                    html! {
+                        <figure class="turn-run" data-testid="turns" data-steps={total.to_string()} data-passes={passes.to_string()}>
+                            <figcaption>{ &caption }</figcaption>
+                            <svg class="turns-chart" viewBox={format!("0 0 {width:.0} {height:.0}")} role="img"
+                                 aria-label={format!("{caption}: {}", spoken.join(", "))}>
+                                { for rows.iter().enumerate().map(|(k, w)| html! {
+                                    <text class="lane-label" x={format!("{:.1}", LABEL - 6.0)} y={format!("{:.1}", TOP + ROW * k as f64 + 15.0)} text-anchor="end">
+                                        { interleave_shared::lane::name(r, *w) }
+                                    </text>
+                                }) }
+                                { for (0..lanes.len()).filter(|i| i % 5 == 0).map(|i| html! {
+                                    <text class="step-number" x={format!("{:.1}", LABEL + CELL * i as f64 + CELL / 2.0)} y="10">{ i + 1 }</text>
+                                }) }
+                                <path class="hand-over" d={path} />
+                                { for lanes.iter().enumerate().map(|(i, w)| {
+                                    let (x, y) = centre(i, *w);
+                                    html! {
+                                        <rect class={classes!("turn", format!("side-{}", row_of(*w) as usize))}
+                                              x={format!("{:.1}", x - CELL / 2.0 + 2.0)} y={format!("{:.1}", y - ROW / 2.0 + 3.0)}
+                                              width={format!("{:.1}", CELL - 4.0)} height={format!("{:.1}", ROW - 6.0)} rx="3">
+                                            <title>{ format!("step {}: {}", i + 1, interleave_shared::lane::name(r, *w)) }</title>
+                                        </rect>
+                                    }
+                                }) }
+                            </svg>
+                        </figure>
+                    }
+                }) }
+            </div>
+            <p class="hint-text">{ "One column per step, in the order the transcript was printed. Nothing runs at the same time: the line shows control passing from one side to the other." }</p>
+        </> },
+    )
+}
+
+/// A picture's card: its title over `body` (test id `visual`, `data-title`).
+fn card(title: &'static str, body: Html) -> Html {
+    html! {
+        <section class="card visual" data-testid="visual" data-title={title}>
+            <h3>{ title }</h3>
+            { body }
+        </section>
+    }
+}
+
 /// The reported wait-for cycle of each run as a ring: workers (circles) and locks (squares) in
 /// cycle order, a dashed arrow from a worker to the lock it waits for, a solid one from a lock
 /// to the worker holding it. A run without a cycle says what it did instead.
@@ -69,9 +157,9 @@ fn wait_for(title: &'static str, records: &[RunRecord]) -> Html {
     if runs.is_empty() {
         return html! {};
     }
-    html! {
-        <section class="card visual" data-testid="visual" data-title={title}>
-            <h3>{ title }</h3>
+    card(
+        title,
+        html! { <>
             <div class="cycles">
                 { for runs.iter().zip(records).enumerate().map(|(i, ((label, cycle), r))| html! {
                     <figure class="cycle" data-testid="wait-for" data-cycle={cycle.is_some().to_string()}>
@@ -84,8 +172,8 @@ fn wait_for(title: &'static str, records: &[RunRecord]) -> Html {
                 }) }
             </div>
             <p class="hint-text">{ "Dashed: waits for. Solid: held by. A closed ring means nobody can move." }</p>
-        </section>
-    }
+        </> },
+    )
 }
 
 /// Node positions around a circle, in cycle order: w0, the lock it wants, its holder, …
@@ -147,9 +235,9 @@ fn fill(title: &'static str, capacity: Fact, records: &[RunRecord]) -> Html {
     if runs.is_empty() {
         return html! {};
     }
-    html! {
-        <section class="card visual" data-testid="visual" data-title={title}>
-            <h3>{ title }</h3>
+    card(
+        title,
+        html! { <>
             <div class="fills">
                 { for runs.iter().map(|r| {
                     let cap = r.fact(capacity).unwrap_or(0.0);
@@ -170,6 +258,6 @@ fn fill(title: &'static str, capacity: Fact, records: &[RunRecord]) -> Html {
                 }) }
             </div>
             <p class="hint-text">{ "Dashed: the queue's capacity. Where the line touches it, the queue was full and producers had to wait." }</p>
-        </section>
-    }
+        </> },
+    )
 }

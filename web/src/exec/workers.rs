@@ -14,6 +14,7 @@ use super::pages;
 use super::platform::PerfClock;
 use futures::StreamExt;
 use futures::channel::mpsc;
+use interleave_shared::lane::PRODUCER_LANE;
 use interleave_shared::record::SETUP_TASK;
 use interleave_shared::task::{self, Job, Output};
 use interleave_shared::{Clock, Span, SpanKind};
@@ -309,7 +310,8 @@ pub async fn run(
 /// What the page, as the producer, felt when it sent through a bounded queue.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Pressure {
-    /// Times it had an item ready but the consumer's share of the queue was full.
+    /// Times it had an item ready but every consumer's share of the queue was full (each is a
+    /// wait span on the producer's lane).
     pub waits: u64,
     /// Most items sent and not yet answered, across all workers.
     pub max_fill: u64,
@@ -338,9 +340,17 @@ pub async fn run_queued(
     let in_flight = Cell::new(0u64);
     let pressure = Cell::new(Pressure::default());
     let levels = std::cell::RefCell::new(Vec::new());
+    // The page waits when it has an item ready and every worker's share is full: `blocked`
+    // counts the workers whose share is full, `since` is when the last of them filled up, and
+    // each such stretch is drawn as a wait on the producer's own lane (the learner pass found
+    // "producers waited 195 times" under a timeline with no wait in it).
+    let blocked = Cell::new(0usize);
+    let since = Cell::new(None::<f64>);
+    let producer_waits = std::cell::RefCell::new(Vec::new());
     let tasks = &tasks;
     let per_worker = futures::future::join_all(pool.0.iter_mut().enumerate().map(|(w, h)| {
         let (next, in_flight, pressure, levels) = (&next, &in_flight, &pressure, &levels);
+        let (blocked, since, producer_waits) = (&blocked, &since, &producer_waits);
         async move {
             let mut done = Vec::new();
             let mut posted_at = std::collections::VecDeque::new();
@@ -368,15 +378,34 @@ pub async fn run_queued(
                 let Some((t, posted)) = posted_at.pop_front() else {
                     return Ok::<_, String>(done);
                 };
-                if depth > 1 && next.get() < tasks.len() {
-                    let mut p = pressure.get();
-                    p.waits += 1;
-                    pressure.set(p);
+                // Only a bounded queue (depth > 1) has a producer that waits for room.
+                let full = depth > 1 && next.get() < tasks.len();
+                if full {
+                    blocked.set(blocked.get() + 1);
+                    if blocked.get() == n {
+                        since.set(Some(clock.now_ms()));
+                        let mut p = pressure.get();
+                        p.waits += 1;
+                        pressure.set(p);
+                    }
                 }
                 let reply = h.inbox.next().await.ok_or("a worker stopped mid-run")?;
                 // @end
                 in_flight.set(in_flight.get().saturating_sub(1));
                 let received = clock.now_ms();
+                if full {
+                    blocked.set(blocked.get() - 1);
+                }
+                // An answer frees a slot: the producer's wait, if it was waiting, ends here.
+                if let Some(from) = since.take() {
+                    producer_waits.borrow_mut().push(Span {
+                        worker: PRODUCER_LANE,
+                        task: next.get() as u32,
+                        start_ms: from,
+                        end_ms: received,
+                        kind: SpanKind::Wait,
+                    });
+                }
                 levels.borrow_mut().push((received, in_flight.get() as u32));
                 if field(&reply, "type").as_string().as_deref() != Some("done") {
                     return Err(format!(
@@ -428,5 +457,6 @@ pub async fn run_queued(
         outputs.push(out);
         spans.extend(task_spans);
     }
+    spans.extend(producer_waits.into_inner());
     Ok((outputs, spans, pressure.get(), levels.into_inner()))
 }

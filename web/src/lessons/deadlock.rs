@@ -27,6 +27,7 @@ pub async fn execute(
         ));
     }
     let locks = Arc::new(Locks::new(2, deadlock::TIMEOUT));
+    let split = Arc::clone(&locks);
     let clock = PerfClock::start();
     let rounds = p.size;
     // @code deadlock:opposite-order deadlock:ordered
@@ -41,6 +42,8 @@ pub async fn execute(
     // @end
     let wall = clock.now_ms();
     let (outcomes, spans): (Vec<_>, Vec<_>) = outs.into_iter().flatten().unzip();
+    // Holding and waiting drawn apart: `lock` until a worker began the wait it gave up on.
+    let spans = spans.into_iter().flat_map(|s| split.split(s)).collect();
     let (result, expected) = deadlock::render(opposite, &outcomes, 2, rounds);
     let (cycles, done) = deadlock::tally(&outcomes);
     let e = Execution::new(

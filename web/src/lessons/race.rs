@@ -44,11 +44,14 @@ pub async fn execute(
     let value = balance.value(variant);
     let overwritten = balance.overwritten();
     let checked = Checked::exact(race::render_counted(value, overwritten), race::render(0));
-    let e = Execution::new(checked, spans, threads, Timing::wall(wall))
+    let mut e = Execution::new(checked, spans, threads, Timing::wall(wall))
         .fact(Fact::Drift, value as f64)
         .fact(Fact::Overwritten, overwritten as f64)
         .fact(Fact::Updates, (2 * p.size * u64::from(threads)) as f64)
         .bug_shown(variant == Variant::Unsynchronized && (value != 0 || overwritten > 0));
+    if variant == Variant::Mutex {
+        e = e.fact(Fact::LockHandovers, balance.handovers() as f64);
+    }
     Ok(if value != 0 || overwritten > 0 {
         e.with_note(race::drift_note(overwritten, value))
     } else {
