@@ -7,6 +7,8 @@ use crate::lessons::{self, Ctx, LessonOptions};
 use anyhow::Result;
 use interleave_shared::record::annotate_speedups;
 use interleave_shared::{Execution, Request, RunBody, RunRecord, Side};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What to run: a validated request, how often, where pages come from, and the options only
 /// some lessons read. Built with [`Plan::new`] and the setters a caller needs, so a new option
@@ -21,7 +23,16 @@ pub struct Plan {
     pub server: Option<String>,
     /// Lesson-specific options (the distributed lesson's broker).
     pub options: LessonOptions,
+    /// Set by whoever asked for the run when they no longer want it (the companion, when its
+    /// client goes away). Checked before every strategy, warm-up and repeat: a run in progress
+    /// stops at the next of those, as the page's Cancel does.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
+
+/// The error of a run stopped by its [`Plan::cancel`] flag.
+#[derive(Debug, thiserror::Error)]
+#[error("the run was cancelled before {0}: whoever asked for it went away")]
+pub struct Cancelled(String);
 
 impl Plan {
     /// One run of `request`, no companion, every lesson option at its default.
@@ -31,6 +42,21 @@ impl Plan {
             repeat: 1,
             server: None,
             options: LessonOptions::default(),
+            cancel: None,
+        }
+    }
+
+    /// The same, stopping at the next strategy, warm-up or repeat once `flag` is set.
+    pub fn cancel(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.cancel = Some(flag);
+        self
+    }
+
+    /// `Err(Cancelled)` once the cancel flag is set; `before` names what would have run next.
+    fn go_on(&self, before: &str) -> Result<(), Cancelled> {
+        match &self.cancel {
+            Some(flag) if flag.load(Ordering::SeqCst) => Err(Cancelled(before.to_string())),
+            _ => Ok(()),
         }
     }
 
@@ -88,11 +114,14 @@ pub fn run(plan: &Plan, progress: &dyn Fn(&str)) -> Result<Vec<RunRecord>> {
             options: &plan.options,
         };
         for strategy in &req.strategies {
-            progress(&format!("{} (warm-up)", strategy.id));
+            let step = format!("{} (warm-up)", strategy.id);
+            plan.go_on(&step)?;
+            progress(&step);
             lessons::execute(req.lesson, strategy, &ctx)?;
         }
     }
     for strategy in &plan.request.strategies {
+        plan.go_on(strategy.id.name())?;
         progress(strategy.id.name());
         records.push(run_one(plan, strategy)?);
     }
@@ -111,6 +140,9 @@ fn run_one(plan: &Plan, strategy: &interleave_shared::Strategy) -> Result<RunRec
     let runs = if plan.repeat > 1 { plan.repeat + 1 } else { 1 };
     let mut timed = Vec::new();
     for i in 0..runs {
+        if i > 0 {
+            plan.go_on(&format!("{} (repeat {i})", strategy.id))?;
+        }
         // What the machine did around the run goes with it: a claim that does not hold names
         // others' load or a slower core only when they were measured.
         let sample = crate::exec::machine::Sampler::start();

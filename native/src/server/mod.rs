@@ -21,14 +21,14 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use interleave_shared::RunBody;
 use interleave_shared::lessons::io;
-use interleave_shared::{RunBody, RunRecord};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -47,8 +47,9 @@ pub struct Health {
 struct AppState {
     /// Our own base URL, where io runs fetch their pages.
     base: String,
-    /// Set while a native run is in progress (runs are one at a time).
-    busy: Arc<AtomicBool>,
+    /// When the native run in progress started; `None` when there is none (runs are one at a
+    /// time). Held by the run's own thread, not by the request.
+    slot: Arc<Mutex<Option<Instant>>>,
 }
 
 /// Every error answer: `{"error": "..."}` with a status.
@@ -122,18 +123,54 @@ async fn delay(
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], body).into_response())
 }
 
-/// Clears the busy flag however the handler ends.
-struct BusyGuard(Arc<AtomicBool>);
-impl Drop for BusyGuard {
+/// Frees the run slot however the run's thread ends.
+struct SlotGuard(Arc<Mutex<Option<Instant>>>);
+impl Drop for SlotGuard {
     fn drop(&mut self) {
-        self.0.store(false, Ordering::SeqCst);
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
+}
+
+/// Sets the run's cancel flag if the request is dropped before the run answered: hyper drops
+/// the handler when its client goes away, and then nobody is waiting for the records.
+struct CancelOnDrop(Option<Arc<AtomicBool>>);
+impl CancelOnDrop {
+    /// The run answered: nothing to cancel.
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(flag) = &self.0 {
+            flag.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+/// 429 while another run holds the slot: when it started (`running_for_ms`, additive beside
+/// `error`) and when to try again.
+fn busy(since: Instant) -> Response {
+    let ms = since.elapsed().as_millis() as u64;
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(header::RETRY_AFTER, "1")],
+        Json(serde_json::json!({
+            "error": format!(
+                "a native run is already in progress (started {:.1} s ago); runs are one at a \
+                 time",
+                ms as f64 / 1000.0
+            ),
+            "running_for_ms": ms,
+        })),
+    )
+        .into_response()
 }
 
 async fn run(
     State(state): State<AppState>,
     body: Result<Json<RunBody>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Vec<RunRecord>>, ApiError> {
+) -> Result<Response, ApiError> {
     let Json(body) = body.map_err(|e| match e.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -147,24 +184,31 @@ async fn run(
     request
         .check_companion_limits()
         .map_err(|e| bad(e.to_string()))?;
-    let plan = Plan::new(request).server(Some(state.base.clone()));
-    if state.busy.swap(true, Ordering::SeqCst) {
-        return Err(ApiError(
-            StatusCode::TOO_MANY_REQUESTS,
-            "a native run is already in progress; runs are one at a time".into(),
-        ));
+    let cancel = Arc::new(AtomicBool::new(false));
+    let plan = Plan::new(request)
+        .server(Some(state.base.clone()))
+        .cancel(cancel.clone());
+    {
+        let mut slot = state.slot.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(since) = *slot {
+            return Ok(busy(since));
+        }
+        *slot = Some(Instant::now());
     }
-    // The flag is released when the run ends, not when this request does: a client that goes
-    // away leaves its run going on the run's own thread, which still holds the flag.
-    let guard = BusyGuard(state.busy.clone());
+    // The slot is freed when the run has stopped, not when this request ends: a client that
+    // goes away cancels its run (at the next strategy, warm-up or repeat), and the run's own
+    // thread holds the slot until then.
+    let guard = SlotGuard(state.slot.clone());
+    let cancel_on_drop = CancelOnDrop(Some(cancel));
     // Runs block (threads, processes, blocking HTTP): give them a plain OS thread of their own.
     let (tx, rx) = tokio::sync::oneshot::channel();
     std::thread::spawn(move || {
         let _ = tx.send(run::run(&plan, &|_| {}).map_err(|e| format!("{e:#}")));
         drop(guard);
     });
-    let records = rx
-        .await
+    let answer = rx.await;
+    cancel_on_drop.disarm();
+    let records = answer
         .map_err(|_| {
             ApiError(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -172,7 +216,7 @@ async fn run(
             )
         })?
         .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e))?;
-    Ok(Json(records))
+    Ok(Json(records).into_response())
 }
 
 /// Largest `POST /api/run` body: a run request is a few hundred bytes; anything near this is
@@ -253,7 +297,7 @@ fn api(base: String, body_timeout: Duration) -> Router {
         .method_not_allowed_fallback(not_allowed)
         .with_state(AppState {
             base,
-            busy: Arc::new(AtomicBool::new(false)),
+            slot: Arc::new(Mutex::new(None)),
         })
         .layer(SetResponseHeaderLayer::overriding(
             header::ACCESS_CONTROL_ALLOW_ORIGIN,

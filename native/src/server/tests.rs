@@ -2,6 +2,7 @@
 
 use super::*;
 use futures::future::join_all;
+use interleave_shared::RunRecord;
 use interleave_shared::Side;
 use interleave_shared::lessons::io::page_body;
 use std::time::Instant;
@@ -170,15 +171,25 @@ async fn runs_are_one_at_a_time() {
     let (status, v) = post(&server.base, slow).await;
     assert_eq!(status, 429, "{v}");
     assert!(v["error"].as_str().unwrap().contains("one at a time"));
+    assert!(v["error"].as_str().unwrap().contains("s ago"), "{v}");
+    // When the run in progress started, as a number too (additive beside "error").
+    let running = v["running_for_ms"].as_u64().expect("running_for_ms");
+    assert!((100..5_000).contains(&running), "{v}");
     assert_eq!(first.await.unwrap().0, 200);
 }
 
-/// A client that gives up on its run does not end it: the run goes on, and the next request is
-/// refused until the run has ended, so clients that go away cannot stack runs on the machine.
+/// A client that gives up on its run cancels it: the run stops at its next strategy, warm-up
+/// or repeat, the slot stays taken until it has really stopped (so clients that go away cannot
+/// stack runs on the machine), and frees long before the run could have finished.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_run_whose_client_went_away_still_counts_until_it_ends() {
+async fn a_run_whose_client_went_away_is_cancelled_and_counts_until_it_stops() {
     let server = Background::start().unwrap();
-    let slow = r#"{"lesson":"io","strategies":"sequential","params":{"size":4,"latency_ms":300,"bytes":10}}"#;
+    // Uncancelled, this run cannot take less than its latencies: sequential waits 4 × 400 ms,
+    // then threads and async at least 400 ms each: 2.4 s. Cancelled while sequential runs (the
+    // warm-ups wait 1 ms each), it stops when sequential ends, at about 1.6 s.
+    let slow = r#"{"lesson":"io","strategies":"sequential,threads,async","params":{"size":4,"latency_ms":400,"bytes":10}}"#;
+    let floor = Duration::from_millis(4 * 400 + 2 * 400);
+    let asked = std::time::Instant::now();
     let gave_up = reqwest::Client::new()
         .post(format!("{}/api/run", server.base))
         .header("content-type", "application/json")
@@ -188,11 +199,22 @@ async fn a_run_whose_client_went_away_still_counts_until_it_ends() {
         .await;
     assert!(gave_up.is_err(), "the client was meant to give up");
     let (status, v) = post(&server.base, slow).await;
-    assert_eq!(status, 429, "the abandoned run still runs: {v}");
-    // Four pages × 300 ms: once it has ended, a run is accepted again.
-    tokio::time::sleep(Duration::from_millis(1_600)).await;
-    let (status, v) = post(&server.base, slow).await;
-    assert_eq!(status, 200, "{v}");
+    assert_eq!(status, 429, "the abandoned run has not stopped yet: {v}");
+    // Poll until the slot frees: the run stopped at a boundary, well before its floor.
+    let quick = r#"{"lesson":"cpu","strategies":"sequential","params":{"size":1000}}"#;
+    loop {
+        let (status, v) = post(&server.base, quick).await;
+        if status == 200 {
+            break;
+        }
+        assert_eq!(status, 429, "{v}");
+        assert!(
+            asked.elapsed() < floor,
+            "the abandoned run was not cancelled: the slot is still taken after {:?}",
+            asked.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// One raw HTTP/1.1 exchange, so the test chooses every header (a client library would set
