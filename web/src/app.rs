@@ -121,7 +121,7 @@ fn start_run(state: UseReducerHandle<State>, s: State) {
         repeat,
     };
     state.dispatch(Action::Progress("starting…".into()));
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::exec::executor::spawn(async move {
         let progress = {
             let state = state.clone();
             move |text: String| state.dispatch(Action::Progress(text))
@@ -144,7 +144,7 @@ fn count_all(state: UseReducerHandle<State>, e: Explorer, follow: bool) {
     state.dispatch(Action::Counted(Count::Running { states: 0, follow }));
     state.check_cancel.set(false);
     let cancel = state.check_cancel.clone();
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::exec::executor::spawn(async move {
         let progress = {
             let state = state.clone();
             move |states| state.dispatch(Action::Counted(Count::Running { states, follow }))
@@ -229,7 +229,7 @@ pub fn app() -> Html {
         use_effect_with((), move |_| {
             // Autorun waits for the health check, so an io run knows whether pages are real.
             let snapshot = (*state).clone();
-            wasm_bindgen_futures::spawn_local(async move {
+            crate::exec::executor::spawn(async move {
                 let health = platform::companion_health().await;
                 state.dispatch(Action::Companion(health.clone()));
                 if autorun {
@@ -308,7 +308,7 @@ pub fn app() -> Html {
         let dispatch = dispatch.clone();
         Callback::from(move |e: Explorer| {
             dispatch.emit(Action::OpenExplorer(e));
-            wasm_bindgen_futures::spawn_local(async {
+            crate::exec::executor::spawn(async {
                 gloo_timers::future::TimeoutFuture::new(0).await;
                 let panel = web_sys::window()
                     .and_then(|w| w.document())
@@ -364,7 +364,7 @@ pub fn app() -> Html {
             };
             input.set_value("");
             let dispatch = dispatch.clone();
-            wasm_bindgen_futures::spawn_local(async move {
+            crate::exec::executor::spawn(async move {
                 match import(file).await {
                     Ok(records) => dispatch.emit(Action::Import(records)),
                     Err(e) => dispatch.emit(Action::Failed(e)),

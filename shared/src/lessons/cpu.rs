@@ -168,6 +168,10 @@ const LANE_STEPS: u64 = 64;
 /// to a plain `for i in r { s += i * i }`): every number really is squared and added, and the
 /// time grows linearly with N. Once per 64 rather than per eight took another 15% off both
 /// sides (the barrier is a store and a load in WebAssembly).
+///
+/// In the page, which is built for size, the kernel keeps its own speed: `optimize(speed)`, and
+/// never inlined into a size-optimised caller (which would optimise it for size again).
+#[cfg_attr(target_arch = "wasm32", inline(never), optimize(speed))]
 pub fn sum_squares(range: Range<u64>) -> u128 {
     const SMALL: u64 = 1 << 31;
     let clamp = |x: u64| x.min(range.end).max(range.start);
@@ -176,6 +180,7 @@ pub fn sum_squares(range: Range<u64>) -> u128 {
 }
 
 /// Σ i² for a range entirely below [`LANES_LIMIT`], in eight carry-free `u64` lanes.
+#[cfg_attr(target_arch = "wasm32", optimize(speed))]
 fn sum_squares_lanes(range: Range<u64>) -> u128 {
     debug_assert!(range.is_empty() || range.end <= LANES_LIMIT);
     let Range { start, end } = range;
@@ -219,6 +224,7 @@ fn lanes_block(x0: u32, steps: u64) -> u128 {
 }
 
 /// Σ i² for a range entirely below 2³¹, in (hi, lo) pairs of u64 words.
+#[cfg_attr(target_arch = "wasm32", optimize(speed))]
 fn sum_squares_small(range: Range<u64>) -> u128 {
     let Range { start, end } = range;
     // Below 2³¹ a square is under 2⁶², so four of them add up without overflowing a u64: each
@@ -247,6 +253,7 @@ fn sum_squares_small(range: Range<u64>) -> u128 {
 }
 
 /// Σ i² for any range, in u128 arithmetic.
+#[cfg_attr(target_arch = "wasm32", optimize(speed))]
 fn sum_squares_big(range: Range<u64>) -> u128 {
     let Range { start, end } = range;
     let mut acc: u128 = 0;
