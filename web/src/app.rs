@@ -7,6 +7,7 @@ use crate::components::{
 use crate::exec::{self, platform};
 use crate::explorer::{Count, Explorer};
 use crate::host_page;
+use crate::page_data;
 use crate::run;
 use crate::state::{Action, Companion, State, needs_isolation};
 use crate::url;
@@ -216,6 +217,9 @@ async fn import(file: web_sys::File) -> Result<Vec<interleave_shared::RunRecord>
 /// they stay in one body; what it draws is delegated to `components/`.
 #[function_component(App)]
 pub fn app() -> Html {
+    // The glossary for the lesson's text (and the code panel's excerpts) arrive as data after
+    // the first screen is drawn.
+    let data = page_data::use_page_data();
     let url_settings = use_memo((), |_| url::read(platform::hardware_threads()));
     let state = {
         let u = (*url_settings).clone();
@@ -423,7 +427,7 @@ pub fn app() -> Html {
                 if !s.settings.embed {
                     <section class="card explain">
                         <h2>{ lesson.title }</h2>
-                        <p>{ glossed(lesson.explanation) }</p>
+                        <p>{ glossed(lesson.explanation, page_data::ready(&data)) }</p>
                         <SourceLine source={lesson.source} />
                         if s.settings.explorer.is_none() {
                             <p class="explore-open">
