@@ -7,7 +7,7 @@
 //! one data file, deflated, named by a hash of its content (`page-data-<hash>.bin`, so a cache
 //! may keep it forever and a new build can never be served stale data), which the page fetches
 //! when it first shows code or a lesson's text. The file is written to `<target>/page-data/`,
-//! and Trunk's post-build hook (Trunk.toml) copies it beside the wasm. The same data, plain, goes
+//! and Trunk's post-build hook (Trunk.toml) copies the one the built wasm names beside it. The same data, plain, goes
 //! to `$OUT_DIR/page-data.json` for the crate's host tests.
 
 use std::hash::{Hash, Hasher};
@@ -84,26 +84,26 @@ fn main() {
     let mut hasher = std::hash::DefaultHasher::new();
     packed.hash(&mut hasher);
     let name = format!("page-data-{:016x}.bin", hasher.finish());
+    // Files of earlier builds stay: another build (the host's tests, another profile) may run
+    // between this one and Trunk's hook, and the hook copies the file the wasm names.
     let dir = target_dir(&out).join("page-data");
     std::fs::create_dir_all(&dir)
         .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
-    // Only the current file stays, so the hook copies exactly one.
-    for old in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-        if old.file_name().to_string_lossy() != name {
-            let _ = std::fs::remove_file(old.path());
-        }
-    }
     write(&dir.join(&name), &packed);
     println!("cargo:rustc-env=INTERLEAVE_PAGE_DATA={name}");
 }
 
-/// Cargo's target directory: the ancestor of `OUT_DIR` that holds `CACHEDIR.TAG` (cargo writes
-/// one at the root of every target directory), wherever `CARGO_TARGET_DIR` put it.
+/// Cargo's target directory: `OUT_DIR` is `<target>/[<triple>/]<profile>/build/<package>/out`.
 fn target_dir(out: &Path) -> PathBuf {
-    out.ancestors()
-        .find(|d| d.join("CACHEDIR.TAG").is_file())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| panic!("no CACHEDIR.TAG above {}", out.display()))
+    let base = out
+        .ancestors()
+        .nth(4)
+        .unwrap_or_else(|| panic!("OUT_DIR is not under a target directory: {}", out.display()));
+    let triple = std::env::var("TARGET").unwrap_or_default();
+    match base.parent() {
+        Some(parent) if base.file_name().is_some_and(|n| *n == *triple) => parent.to_path_buf(),
+        _ => base.to_path_buf(),
+    }
 }
 
 fn write(path: &Path, bytes: &[u8]) {
