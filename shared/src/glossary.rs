@@ -144,7 +144,7 @@ pub enum Piece<'a> {
     /// Plain text.
     Text(&'a str),
     /// A term as written in the text, and what it means.
-    Term(&'a str, &'static str),
+    Term(&'a str, &'a str),
 }
 
 /// Whether the byte before `at` and the one after `end` are not letters or digits, so "pipe"
@@ -159,9 +159,18 @@ fn whole_word(text: &str, at: usize, end: usize) -> bool {
 /// Split `text` into plain pieces and terms, marking only the first use of each term (a page
 /// full of underlines helps nobody). Matching ignores ASCII case.
 pub fn pieces(text: &str) -> Vec<Piece<'_>> {
+    pieces_with(text, TERMS.iter().copied())
+}
+
+/// [`pieces`] with the terms given: the page fetches them as data instead of compiling
+/// [`TERMS`] into its WebAssembly (what the first screen does not need is not in the download).
+pub fn pieces_with<'a>(
+    text: &'a str,
+    terms: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<Piece<'a>> {
     let lower = text.to_ascii_lowercase();
-    let mut marks: Vec<(usize, usize, &'static str)> = Vec::new();
-    for (term, tip) in TERMS {
+    let mut marks: Vec<(usize, usize, &'a str)> = Vec::new();
+    for (term, tip) in terms {
         let needle = term.to_ascii_lowercase();
         let mut from = 0;
         while let Some(found) = lower[from..].find(&needle) {

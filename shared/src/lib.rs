@@ -37,6 +37,10 @@
 //! Nothing in this crate does I/O: no files, sockets, clocks or threads of its own (rayon's pool
 //! is provided by the caller's platform).
 #![deny(missing_docs)]
+// The page is built for size (opt-level "z", see the workspace's `web-release` profile); the
+// compute kernels ask for speed back with `#[optimize(speed)]`, which is still unstable. Only the
+// WebAssembly build uses it, so native builds stay on stable features.
+#![cfg_attr(target_arch = "wasm32", feature(optimize_attribute))]
 
 pub mod catalogue;
 pub mod check;

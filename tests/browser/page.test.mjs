@@ -437,6 +437,8 @@ test('the code beside the run: Rust that ran and the notes\' Python for every st
   for (const lesson of catalogue()) {
     await page.goto(`${BASE}/?lesson=${lesson.lesson}`);
     await page.waitForSelector('[data-testid="code-panel"]');
+    // The excerpts arrive as data after the first screen (page-data-<hash>.bin).
+    await page.waitForSelector('[data-testid="code"]', { state: 'attached' });
     const blocks = await page.$$eval('[data-testid="code"]', (figs) => figs.map((f) => ({
       strategy: f.dataset.strategy, lang: f.dataset.lang, side: f.dataset.side ?? null,
       lines: f.querySelector('pre')?.textContent.split('\n').length ?? 0,
@@ -465,6 +467,7 @@ test('the code beside the run: Rust that ran and the notes\' Python for every st
   // Folded in the embed, so the frame stays short; a tap opens it.
   assert.equal(await page.$eval('[data-testid="code-panel"]', (d) => d.open), false);
   await page.click('[data-testid="code-panel"] summary');
+  await page.waitForSelector('[data-testid="code"]');
   await page.locator('[data-testid="code-panel"]').screenshot({ path: artifact('code-queue-embed-400px.png') });
   // Long lines scroll inside their own block; the panel itself never gets wider than its card.
   const wider = await page.$eval('[data-testid="code-panel"]', (p) => p.scrollWidth - p.clientWidth);

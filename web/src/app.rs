@@ -7,6 +7,7 @@ use crate::components::{
 use crate::exec::{self, platform};
 use crate::explorer::{Count, Explorer};
 use crate::host_page;
+use crate::page_data;
 use crate::run;
 use crate::state::{Action, Companion, State, needs_isolation};
 use crate::url;
@@ -121,7 +122,7 @@ fn start_run(state: UseReducerHandle<State>, s: State) {
         repeat,
     };
     state.dispatch(Action::Progress("starting…".into()));
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::exec::executor::spawn(async move {
         let progress = {
             let state = state.clone();
             move |text: String| state.dispatch(Action::Progress(text))
@@ -144,7 +145,7 @@ fn count_all(state: UseReducerHandle<State>, e: Explorer, follow: bool) {
     state.dispatch(Action::Counted(Count::Running { states: 0, follow }));
     state.check_cancel.set(false);
     let cancel = state.check_cancel.clone();
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::exec::executor::spawn(async move {
         let progress = {
             let state = state.clone();
             move |states| state.dispatch(Action::Counted(Count::Running { states, follow }))
@@ -216,6 +217,9 @@ async fn import(file: web_sys::File) -> Result<Vec<interleave_shared::RunRecord>
 /// they stay in one body; what it draws is delegated to `components/`.
 #[function_component(App)]
 pub fn app() -> Html {
+    // The glossary for the lesson's text (and the code panel's excerpts) arrive as data after
+    // the first screen is drawn.
+    let data = page_data::use_page_data();
     let url_settings = use_memo((), |_| url::read(platform::hardware_threads()));
     let state = {
         let u = (*url_settings).clone();
@@ -229,7 +233,7 @@ pub fn app() -> Html {
         use_effect_with((), move |_| {
             // Autorun waits for the health check, so an io run knows whether pages are real.
             let snapshot = (*state).clone();
-            wasm_bindgen_futures::spawn_local(async move {
+            crate::exec::executor::spawn(async move {
                 let health = platform::companion_health().await;
                 state.dispatch(Action::Companion(health.clone()));
                 if autorun {
@@ -308,7 +312,7 @@ pub fn app() -> Html {
         let dispatch = dispatch.clone();
         Callback::from(move |e: Explorer| {
             dispatch.emit(Action::OpenExplorer(e));
-            wasm_bindgen_futures::spawn_local(async {
+            crate::exec::executor::spawn(async {
                 gloo_timers::future::TimeoutFuture::new(0).await;
                 let panel = web_sys::window()
                     .and_then(|w| w.document())
@@ -364,7 +368,7 @@ pub fn app() -> Html {
             };
             input.set_value("");
             let dispatch = dispatch.clone();
-            wasm_bindgen_futures::spawn_local(async move {
+            crate::exec::executor::spawn(async move {
                 match import(file).await {
                     Ok(records) => dispatch.emit(Action::Import(records)),
                     Err(e) => dispatch.emit(Action::Failed(e)),
@@ -423,7 +427,7 @@ pub fn app() -> Html {
                 if !s.settings.embed {
                     <section class="card explain">
                         <h2>{ lesson.title }</h2>
-                        <p>{ glossed(lesson.explanation) }</p>
+                        <p>{ glossed(lesson.explanation, page_data::ready(&data)) }</p>
                         <SourceLine source={lesson.source} />
                         if s.settings.explorer.is_none() {
                             <p class="explore-open">

@@ -22,6 +22,7 @@ mod components;
 mod exec;
 mod host_page;
 mod lessons;
+mod page_data;
 mod run;
 mod state;
 

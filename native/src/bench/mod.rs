@@ -5,6 +5,7 @@
 mod broker;
 mod browser;
 pub mod claims;
+mod goals;
 mod probes;
 mod report;
 mod soak;
@@ -162,7 +163,7 @@ fn figures(args: &BenchArgs) -> Result<()> {
         Some(&server),
     )?;
     eprintln!("io floor: the same 1,000 pages over plain TCP, no HTTP client");
-    let p5_floor = probes::raw_tcp_floor(&server, 1000, 100, repeat)?;
+    let p5_paired = probes::raw_tcp_floor(&server, 1000, 100, repeat)?;
     eprintln!("io, async with a warm session: the same 1,000 pages over kept-alive connections");
     let p5_warm = probes::async_warm_session(&server, 1000, 100, repeat)?;
     drop(server);
@@ -207,7 +208,8 @@ fn figures(args: &BenchArgs) -> Result<()> {
         concurrent,
         rayon_efficiency,
         async_1000_wall_ms,
-        p5_floor,
+        p5_floor: p5_paired.floor.clone(),
+        p5_paired,
         p5_warm_session: p5_warm,
         explore_race_2x2,
         programs,

@@ -84,7 +84,7 @@ pub fn concurrent(count: u32, latency_ms: u64) -> Result<Concurrent> {
 }
 
 /// Medians and minima of repeated wall times.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Walls {
     /// Median wall time, ms.
     pub median_ms: f64,
@@ -228,17 +228,33 @@ impl RecorderCost {
     }
 }
 
+/// The floor under P5 and the lesson's async path, measured in alternation.
+#[derive(Debug, Serialize)]
+pub struct Floor {
+    /// The plain-TCP floor's walls.
+    pub floor: Walls,
+    /// The lesson's async path (the same `fetch::fetch_async` tasks the lesson runs), timed in
+    /// the same rounds.
+    pub lesson: Walls,
+    /// Median over the rounds of lesson ÷ floor, each pair measured back to back.
+    pub ratio: f64,
+}
+
 /// The floor under P5: the same delayed pages fetched from one thread over plain tokio TCP, a
 /// hand-written `GET` per connection with no HTTP client library and no checksum. What is left
 /// is opening, using and closing `pages` loopback connections at once on this machine, so the
 /// report can say how much of the async wall is the HTTP stack and how much is the platform.
 /// Every answer is still checked (status line and exact body), and a wrong one is an error.
+///
+/// Each round times the floor and then the lesson's own async path back to back, so both see
+/// the same machine: on a VM whose speed drifts over a minute, two medians taken one after the
+/// other differed by more than the 5% the ratio is held to.
 pub fn raw_tcp_floor(
     server: &Background,
     pages: u64,
     latency_ms: u64,
     repeat: u32,
-) -> Result<Walls> {
+) -> Result<Floor> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let host = server
         .base
@@ -246,6 +262,8 @@ pub fn raw_tcp_floor(
         .context("the companion's URL is not http://")?
         .to_string();
     let bytes = io::INFO.bytes.map_or(0, |b| b.default);
+    let target = fetch::target(&server.base, latency_ms, bytes);
+    let expected = io::expected(pages, bytes);
     let rt = exec::event_loop()?;
     let fetch = |page: u64| {
         let host = host.clone();
@@ -267,22 +285,51 @@ pub fn raw_tcp_floor(
             anyhow::Ok(())
         }
     };
-    let mut walls = Vec::new();
-    for run in 0..=repeat {
+    let (mut floor, mut lesson, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..=repeat {
         let clock = MonoClock::start();
         rt.block_on(futures::future::try_join_all((0..pages).map(fetch)))?;
-        if run > 0 {
-            walls.push(clock.now_ms());
+        let f = clock.now_ms();
+        let clock = MonoClock::start();
+        let done = rt.block_on(interleave_shared::strategy::async_workers(
+            pages as usize,
+            pages as usize,
+            &clock,
+            interleave_shared::SpanKind::Wait,
+            |t| fetch::fetch_async(&target, t as u64),
+        ));
+        let l = clock.now_ms();
+        let total: io::Downloaded = done
+            .outputs
+            .into_iter()
+            .sum::<Result<_, _>>()
+            .map_err(anyhow::Error::msg)?;
+        if total != expected {
+            anyhow::bail!(
+                "floor round {round}: {} instead of {}",
+                total.render(),
+                expected.render()
+            );
+        }
+        if round > 0 {
+            floor.push(f);
+            lesson.push(l);
+            ratios.push(l / f.max(1e-9));
         }
     }
-    Ok(Walls::of(walls))
+    let ratio = Walls::of(ratios).median_ms;
+    Ok(Floor {
+        floor: Walls::of(floor),
+        lesson: Walls::of(lesson),
+        ratio,
+    })
 }
 
-/// P5 again with a warm session: one async client kept across the runs, so the warm-up run
-/// opens the 1,000 keep-alive connections and the timed runs reuse them, as a long-running
-/// program with one HTTP session would. The lesson itself (and P5 above) opens a fresh session
-/// per run, as the notes' script does; the difference between the two is what setting up 1,000
-/// connections costs here. Every run's pages are checked against the lesson's expected result.
+/// P5 again with a warm session: one [`fetch::Session`] kept across the runs, so the warm-up
+/// run opens the 1,000 keep-alive connections and the timed runs reuse them, as a long-running
+/// program with one HTTP session would. The lesson itself (and P5 above) opens a connection per
+/// page in every run, as the notes' script does with a fresh session; the difference between
+/// the two is what setting up 1,000 connections costs here. Every run's pages are checked against the lesson's expected result.
 pub fn async_warm_session(
     server: &Background,
     pages: u64,
@@ -296,7 +343,7 @@ pub fn async_warm_session(
     );
     let expected = io::expected(pages, target.bytes);
     let rt = exec::event_loop()?;
-    let client = fetch::async_client(&target).map_err(anyhow::Error::msg)?;
+    let session = fetch::Session::new(&target, pages as usize);
     let mut walls = Vec::new();
     for run in 0..=repeat {
         let clock = MonoClock::start();
@@ -305,7 +352,7 @@ pub fn async_warm_session(
             pages as usize,
             &clock,
             interleave_shared::SpanKind::Wait,
-            |t| fetch::fetch_async(&client, &target, t as u64),
+            |t| session.fetch(t, t as u64),
         ));
         let wall = clock.now_ms();
         let total: io::Downloaded = done
@@ -342,13 +389,16 @@ mod tests {
     #[test]
     fn the_p5_reference_points_fetch_and_check_real_pages() {
         let server = Background::start().unwrap();
-        let floor = raw_tcp_floor(&server, 20, 5, 2).unwrap();
-        assert_eq!(floor.runs, 2);
-        assert!(
-            floor.min_ms >= 5.0,
-            "each page waits 5 ms: {}",
-            floor.min_ms
-        );
+        let paired = raw_tcp_floor(&server, 20, 5, 2).unwrap();
+        for walls in [&paired.floor, &paired.lesson] {
+            assert_eq!(walls.runs, 2);
+            assert!(
+                walls.min_ms >= 5.0,
+                "each page waits 5 ms: {}",
+                walls.min_ms
+            );
+        }
+        assert!(paired.ratio > 0.0, "{}", paired.ratio);
         let warm = async_warm_session(&server, 20, 5, 2).unwrap();
         assert_eq!(warm.runs, 2);
         assert!(warm.min_ms >= 5.0, "each page waits 5 ms: {}", warm.min_ms);

@@ -27,6 +27,9 @@ pub struct Report {
     pub async_1000_wall_ms: f64,
     /// The same 1,000 pages over plain TCP from one thread: the platform's floor under P5.
     pub p5_floor: Walls,
+    /// The floor and the lesson's async path timed back to back, round by round, and the
+    /// median of their ratios: the figure held to ≤ 1.05.
+    pub p5_paired: super::probes::Floor,
     /// The same 1,000 pages from one async client kept across runs (connections reused).
     pub p5_warm_session: Walls,
     /// The explorer counting race unsynchronized, 2 workers × 2 rounds (target < 1 s).
@@ -243,6 +246,12 @@ pub fn render(report: &Report, size: u64, workers: u32, repeat: u32) -> String {
         "   floor: the same 1,000 pages over plain TCP from one thread, new connections (no HTTP client, no checksum): {:.1} ms (fastest {:.1} ms)",
         f.median_ms, f.min_ms
     );
+    let pr = &report.p5_paired;
+    let _ = writeln!(
+        o,
+        "   paired with the floor, round by round: the lesson's async path {:.1} ms ÷ the floor {:.1} ms, median of {} rounds' ratios {:.3}",
+        pr.lesson.median_ms, pr.floor.median_ms, pr.lesson.runs, pr.ratio
+    );
     let w = &report.p5_warm_session;
     let _ = writeln!(
         o,
@@ -321,6 +330,11 @@ pub fn render(report: &Report, size: u64, workers: u32, repeat: u32) -> String {
             "P5 browser async io 60 × 100 ms: {p5:.2} × latency (the browser opens 6 connections per host)"
         );
     }
+    let _ = write!(
+        o,
+        "{}",
+        super::goals::render(&super::goals::goals(report, 100.0))
+    );
     o
 }
 

@@ -117,24 +117,13 @@ fn run_async(tasks: &[Task], concurrency: usize, out: &mut impl Write) -> Result
     let rt = super::os::event_loop()?;
     let clock = MonoClock::start();
     let run = rt.block_on(async {
-        // One client for every page of this process, as one asyncio session would be.
-        let page_source = tasks.iter().find_map(|t| match &t.job {
-            Job::Page { source, .. } => Some(source.clone()),
-            _ => None,
-        });
-        let client = match &page_source {
-            Some(source) => Some(fetch::async_client(source).map_err(anyhow::Error::msg)?),
-            None => None,
-        };
+        // Each page on a connection of its own, as the io lesson's async strategy does.
         let run = async_workers(tasks.len(), concurrency, &clock, SpanKind::Wait, |i| {
             let job = &tasks[i].job;
-            let client = client.as_ref();
             async move {
-                match (job, client) {
-                    (Job::Page { page, source }, Some(client)) => {
-                        fetch::fetch_async(client, source, *page)
-                            .await
-                            .map(Output::Page)
+                match job {
+                    Job::Page { page, source } => {
+                        fetch::fetch_async(source, *page).await.map(Output::Page)
                     }
                     _ => run_blocking(job),
                 }

@@ -63,16 +63,12 @@ pub fn execute(strategy: &Strategy, ctx: &Ctx) -> Result<Execution> {
         S::Async => {
             let rt = exec::event_loop()?;
             measure(|c| {
-                let client = fetch::async_client(target).map_err(anyhow::Error::msg)?;
                 Ok(rt.block_on(async_workers(
                     work.pages,
                     p.workers as usize,
                     c,
                     SpanKind::Wait,
-                    |t| {
-                        let client = &client;
-                        async move { fetch::fetch_async(client, target, t as u64).await }
-                    },
+                    |t| fetch::fetch_async(target, t as u64),
                 )))
             })?
         }

@@ -168,6 +168,10 @@ const LANE_STEPS: u64 = 64;
 /// to a plain `for i in r { s += i * i }`): every number really is squared and added, and the
 /// time grows linearly with N. Once per 64 rather than per eight took another 15% off both
 /// sides (the barrier is a store and a load in WebAssembly).
+///
+/// In the page, which is built for size, the kernel keeps its own speed: `optimize(speed)`, and
+/// never inlined into a size-optimised caller (which would optimise it for size again).
+#[cfg_attr(target_arch = "wasm32", inline(never), optimize(speed))]
 pub fn sum_squares(range: Range<u64>) -> u128 {
     const SMALL: u64 = 1 << 31;
     let clamp = |x: u64| x.min(range.end).max(range.start);
@@ -176,6 +180,7 @@ pub fn sum_squares(range: Range<u64>) -> u128 {
 }
 
 /// Σ i² for a range entirely below [`LANES_LIMIT`], in eight carry-free `u64` lanes.
+#[cfg_attr(target_arch = "wasm32", optimize(speed))]
 fn sum_squares_lanes(range: Range<u64>) -> u128 {
     debug_assert!(range.is_empty() || range.end <= LANES_LIMIT);
     let Range { start, end } = range;
@@ -191,34 +196,58 @@ fn sum_squares_lanes(range: Range<u64>) -> u128 {
 }
 
 /// `steps` rounds of eight consecutive squares from `x0`, one per lane, folded at the end.
+///
+/// Written out by hand (the `round!` macro, eight times a pass) rather than as loops over lanes:
+/// the page is built for size, and rustc turns LLVM's loop unrolling off for opt-level "s"/"z"
+/// (in the link-time pass too, where the unrolling of an LTO build happens), so loops over
+/// eight lanes stayed loops over an array in memory and the kernel ran ~2.4× slower in
+/// WebAssembly. Spelled out, every lane is a local whatever the optimiser does; natively at
+/// opt-level 3 the code is what the loops unrolled to.
 #[inline(always)]
 fn lanes_block(x0: u32, steps: u64) -> u128 {
-    /// One round: the squares of x..x+8, one into each lane.
-    #[inline(always)]
-    fn round(lanes: &mut [u64; 8], x: u32) {
-        for (k, lane) in (0u32..).zip(lanes.iter_mut()) {
-            let v = u64::from(x + k);
-            *lane += v * v;
-        }
+    let sq = |v: u32| u64::from(v) * u64::from(v);
+    let (mut l0, mut l1, mut l2, mut l3) = (0u64, 0u64, 0u64, 0u64);
+    let (mut l4, mut l5, mut l6, mut l7) = (0u64, 0u64, 0u64, 0u64);
+    // One round: the squares of x..x+8, one into each lane.
+    macro_rules! round {
+        ($x:expr) => {{
+            let x: u32 = $x;
+            l0 += sq(x);
+            l1 += sq(x + 1);
+            l2 += sq(x + 2);
+            l3 += sq(x + 3);
+            l4 += sq(x + 4);
+            l5 += sq(x + 5);
+            l6 += sq(x + 6);
+            l7 += sq(x + 7);
+        }};
     }
-    let mut lanes = [0u64; 8];
     let mut i = x0;
     // Eight rounds (64 numbers) per pass through black_box, then what is left a round at a time.
     for _ in 0..steps / 8 {
         let x = black_box(i);
-        for s in 0..8 {
-            round(&mut lanes, x + 8 * s);
-        }
+        round!(x);
+        round!(x + 8);
+        round!(x + 16);
+        round!(x + 24);
+        round!(x + 32);
+        round!(x + 40);
+        round!(x + 48);
+        round!(x + 56);
         i += 64;
     }
     for _ in 0..steps % 8 {
-        round(&mut lanes, black_box(i));
+        round!(black_box(i));
         i += 8;
     }
-    lanes.iter().map(|&l| u128::from(l)).sum()
+    [l0, l1, l2, l3, l4, l5, l6, l7]
+        .iter()
+        .map(|&l| u128::from(l))
+        .sum()
 }
 
 /// Σ i² for a range entirely below 2³¹, in (hi, lo) pairs of u64 words.
+#[cfg_attr(target_arch = "wasm32", optimize(speed))]
 fn sum_squares_small(range: Range<u64>) -> u128 {
     let Range { start, end } = range;
     // Below 2³¹ a square is under 2⁶², so four of them add up without overflowing a u64: each
@@ -247,6 +276,7 @@ fn sum_squares_small(range: Range<u64>) -> u128 {
 }
 
 /// Σ i² for any range, in u128 arithmetic.
+#[cfg_attr(target_arch = "wasm32", optimize(speed))]
 fn sum_squares_big(range: Range<u64>) -> u128 {
     let Range { start, end } = range;
     let mut acc: u128 = 0;

@@ -1,9 +1,10 @@
 //! The code beside the run: one tab per strategy; under it the Rust that ran (cut from this
 //! repository at build time, per side where the sides differ) next to the notes' way in Python.
 
+use crate::page_data::use_page_data;
 use interleave_shared::lessons::LessonInfo;
 use interleave_shared::{Side, StrategyId};
-use interleave_web::code::{self, Excerpt, Lang};
+use interleave_web::code::{Excerpt, Lang, PageData};
 use yew::prelude::*;
 
 /// Props of [`CodePanel`].
@@ -44,7 +45,7 @@ fn figure(
     strategy: StrategyId,
     lang: Lang,
     side: Option<Side>,
-    excerpts: Vec<&'static Excerpt>,
+    excerpts: Vec<&Excerpt>,
     hidden: bool,
 ) -> Html {
     let title = match (lang, side) {
@@ -60,7 +61,7 @@ fn figure(
             { for excerpts.iter().map(|e| html! {
                 <div class="excerpt">
                     <div class="where">{ format!("{}:{}", e.file, e.line) }</div>
-                    <pre><code>{ e.code }</code></pre>
+                    <pre><code>{ e.code.clone() }</code></pre>
                 </div>
             }) }
         </figure>
@@ -71,6 +72,7 @@ fn figure(
 /// `data-lang`, `data-side`). Open on the page; folded in the embed, which must stay short.
 #[function_component(CodePanel)]
 pub fn code_panel(props: &Props) -> Html {
+    let data = use_page_data();
     let lesson = props.lesson;
     let all = strategies(lesson);
     let selected = use_state(|| None::<StrategyId>);
@@ -108,16 +110,35 @@ pub fn code_panel(props: &Props) -> Html {
                     }
                 }) }
             </div>
+            { match &data {
+                None => html! { <p class="hint-text" data-testid="code-loading">{ "Loading the code…" }</p> },
+                Some(Err(why)) => html! { <p class="warn" data-testid="code-error">{ why.clone() }</p> },
+                Some(Ok(data)) => panes(lesson, &all, data, &shown_side, current),
+            } }
+        </details>
+    }
+}
+
+/// One pane per strategy: its Rust (per side where the sides differ) beside the notes' Python.
+fn panes(
+    lesson: &LessonInfo,
+    all: &[(StrategyId, Vec<Side>)],
+    data: &PageData,
+    shown_side: &UseStateHandle<Side>,
+    current: Option<StrategyId>,
+) -> Html {
+    html! {
+        <>
             { for all.iter().map(|(id, sides)| {
                 let id = *id;
                 // One Rust figure per side, unless both sides run the very same excerpts.
-                let per_side: Vec<(Side, Vec<&'static Excerpt>)> = sides
+                let per_side: Vec<(Side, Vec<&Excerpt>)> = sides
                     .iter()
-                    .map(|side| (*side, code::excerpts(lesson.id, id, *side, Lang::Rust).collect()))
+                    .map(|side| (*side, data.excerpts(lesson.id, id, *side, Lang::Rust).collect()))
                     .collect();
                 let same = per_side.windows(2).all(|w| w[0].1 == w[1].1);
                 let two_sides = per_side.len() > 1 && !same;
-                let show = if sides.contains(&*shown_side) { *shown_side } else { sides[0] };
+                let show = if sides.contains(&**shown_side) { **shown_side } else { sides[0] };
                 let rust: Html = if !two_sides {
                     let only = (per_side.len() == 1).then_some(sides[0]);
                     figure(id, Lang::Rust, only, per_side[0].1.clone(), false)
@@ -145,7 +166,7 @@ pub fn code_panel(props: &Props) -> Html {
                     id,
                     Lang::Python,
                     None,
-                    code::excerpts(lesson.id, id, sides[0], Lang::Python).collect(),
+                    data.excerpts(lesson.id, id, sides[0], Lang::Python).collect(),
                     false,
                 );
                 html! {
@@ -156,6 +177,6 @@ pub fn code_panel(props: &Props) -> Html {
                     </div>
                 }
             }) }
-        </details>
+        </>
     }
 }

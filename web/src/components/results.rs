@@ -67,6 +67,8 @@ fn workers_cell(r: &RunRecord) -> String {
 /// Long on purpose: one `html!` table; the numbers it shows are computed by `interleave-shared`.
 #[function_component(Results)]
 pub fn results(props: &Props) -> Html {
+    let data = crate::page_data::use_page_data();
+    let data = crate::page_data::ready(&data);
     let records = &props.records;
     if records.is_empty() {
         return html! {
@@ -196,7 +198,7 @@ pub fn results(props: &Props) -> Html {
                                 { if c.held { "✓" } else { "✗" } }
                             </span>
                             <span class="claim-text">
-                                { super::glossed(&c.text) }
+                                { super::glossed(&c.text, data) }
                                 if two_sides { <span class={classes!("side", side.as_str())}>{ side.as_str() }</span> }
                             </span>
                             <span class="why">{ if c.held { "" } else { "not this run: " } }{ &c.why }</span>
@@ -206,7 +208,7 @@ pub fn results(props: &Props) -> Html {
                         <li data-testid="claim-unchecked" data-id={c.id.clone()} data-side={side.as_str()} class="unchecked">
                             <span class="mark" aria-label="not checked">{ "–" }</span>
                             <span class="claim-text">
-                                { super::glossed(&c.text) }
+                                { super::glossed(&c.text, data) }
                                 if two_sides { <span class={classes!("side", side.as_str())}>{ side.as_str() }</span> }
                             </span>
                             <span class="why">{ "not checked: " }{ &c.why }</span>

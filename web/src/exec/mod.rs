@@ -4,6 +4,7 @@
 //!
 //! Imports point one way: the coordinator (`run`) → `lessons` → `exec` → `interleave-shared`.
 
+pub mod executor;
 pub mod pages;
 pub mod platform;
 pub mod workers;

@@ -142,19 +142,16 @@ pub fn interleave_recorder_cost(polls: u32) -> Result<Vec<f64>, wasm_bindgen::Js
 }
 
 /// Go back through the browser's task queue once, behind the timers and messages already
-/// queued: `scheduler.yield()` where the browser has it, a `MessageChannel` message otherwise.
-/// Awaiting a resolved promise would not do: it is a microtask, and the browser runs every
-/// microtask before any timer.
+/// queued: a `MessageChannel` message (a `setTimeout(0)` where there is none), as tokio's
+/// `yield_now` lets its timer driver run before the task again.
+///
+/// Not `scheduler.yield()`: its continuation is *prioritised* over the page's other tasks, so
+/// timers that came due meanwhile would still wait. That used to be hidden by the executor's own
+/// hop (wasm-bindgen-futures woke every task through an event-loop task); with the page's
+/// microtask executor the event-loop lesson's `yielding` let nobody in (others waited 101 ms for
+/// a 100 ms computation cut into 2 ms slices). Awaiting a resolved promise would not do either:
+/// it is a microtask, and the browser runs every microtask before any timer.
 pub async fn yield_to_task_queue() {
-    let global = js_sys::global();
-    let scheduler = js_sys::Reflect::get(&global, &"scheduler".into()).unwrap_or_default();
-    let yield_fn = js_sys::Reflect::get(&scheduler, &"yield".into()).unwrap_or_default();
-    if let Some(f) = yield_fn.dyn_ref::<js_sys::Function>()
-        && let Ok(promise) = f.call0(&scheduler)
-    {
-        let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await;
-        return;
-    }
     let Ok(channel) = web_sys::MessageChannel::new() else {
         gloo_timers::future::TimeoutFuture::new(0).await;
         return;

@@ -1,8 +1,8 @@
-//! `event-loop` on the page's own event loop: every task a `spawn_local` future of
-//! wasm-bindgen-futures on the main thread, each wrapped in the shared recorder.
+//! `event-loop` on the page's own event loop: every task a future on the page's executor
+//! (`exec::executor`, woken in microtasks) on the main thread, each wrapped in the shared recorder.
 
 use crate::exec::platform::{self, PerfClock};
-use crate::exec::{self, ensure_pool, on_pool};
+use crate::exec::{self, ensure_pool, executor, on_pool};
 use futures::channel::oneshot;
 use futures::future::{Either, select};
 use interleave_shared::detail::LessonDetail;
@@ -42,7 +42,7 @@ impl Loop for Page {
 
     // @code event-loop:yielding
     async fn yield_now(&self) {
-        // Behind the timers already due: scheduler.yield(), or a MessageChannel message.
+        // Behind the timers already due: a MessageChannel message, a task of the browser's.
         platform::yield_to_task_queue().await;
     }
     // @end
@@ -78,7 +78,7 @@ pub async fn execute(
     let mut note = format!(
         "{}; the page's executor here: {}",
         lesson::shown_facts(&traces),
-        executor()
+        executor::HOW
     );
     if strategy.id == S::Blocking {
         note.push_str(&format!(
@@ -103,19 +103,7 @@ pub async fn execute(
     .with_note(note))
 }
 
-/// Which executor `spawn_local` uses on this page. wasm-bindgen-futures built with atomics (the
-/// threaded build) picks by the page: with shared memory (cross-origin isolated) its multithread
-/// executor, where each task parks on an atomic with `Atomics.waitAsync` and a wake notifies
-/// it; without, its single-thread executor, a queue it drains in a microtask.
-fn executor() -> &'static str {
-    if platform::cross_origin_isolated() {
-        "wasm-bindgen-futures' multithread executor (each task parks with Atomics.waitAsync; a wake notifies it)"
-    } else {
-        "wasm-bindgen-futures' single-thread executor (woken tasks are polled from one microtask)"
-    }
-}
-
-/// Start every task with `spawn_local`, then wait for each in order: `gather(...,
+/// Start every task with `executor::spawn`, then wait for each in order: `gather(...,
 /// return_exceptions=True)`.
 async fn gather(
     rec: &Recorder<PerfClock>,
@@ -133,7 +121,7 @@ async fn gather(
             let body = probe.clone().trace(async move {
                 lesson::task(&Page { clock }, &probe, strategy, id, rounds, &marks).await
             });
-            wasm_bindgen_futures::spawn_local(async move {
+            executor::spawn(async move {
                 // @code event-loop:cancelled
                 let out = if strategy == S::Cancelled && id == 0 {
                     // wait_for: whichever ends first; the timer's win drops the task mid-await.

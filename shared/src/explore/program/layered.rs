@@ -66,6 +66,7 @@ struct Tally<P> {
 /// order.
 type Ranks<P> = Vec<Vec<Pending<P>>>;
 
+#[cfg_attr(target_arch = "wasm32", optimize(speed))]
 fn run<P: Paths + Send + Sync>(
     p: &Program,
     limits: &Limits,
@@ -216,6 +217,7 @@ impl<P: Paths> Rank<'_, P> {
     /// Expand `recs` (ids from `base`): each successor pushed to a segment of its rank (new
     /// segments, from `scratch`), each end tallied. `each(k)` after the k-th state; `false`
     /// cancels.
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     fn expand(
         &self,
         recs: &[&Rec<P>],
@@ -265,6 +267,7 @@ impl<P: Paths> Rank<'_, P> {
 
 impl<P: Paths> Tally<P> {
     /// Add another lane's tally (of higher ids: on equal distance, the earlier id stays).
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     fn absorb(&mut self, other: Tally<P>) -> Result<(), Stop> {
         self.total = self.total.add(other.total).ok_or(Stop::Overflow)?;
         self.wrong = self.wrong.add(other.wrong).ok_or(Stop::Overflow)?;
@@ -278,6 +281,7 @@ impl<P: Paths> Tally<P> {
     }
 
     /// A schedule ends in state `id` (`st`), reached by `paths` paths, `dist` steps long.
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     fn end(&mut self, p: &Program, st: &[i64], paths: P, dist: u32, id: u32) -> Result<(), Stop> {
         self.total = self.total.add(paths).ok_or(Stop::Overflow)?;
         if p.is_bad_end(st) {

@@ -83,6 +83,7 @@ fn is_long(key: [u64; 2]) -> bool {
     key[1] >> 56 == LONG
 }
 
+#[cfg_attr(target_arch = "wasm32", optimize(speed))]
 fn key_hash(key: [u64; 2]) -> u64 {
     if is_long(key) {
         return key[0];
@@ -118,6 +119,7 @@ struct Arena {
 }
 
 impl Arena {
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     fn get(&self, key: [u64; 2]) -> &[u8] {
         let i = (key[1] & INDEX_MASK) as usize;
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
@@ -125,6 +127,7 @@ impl Arena {
     }
 
     /// Copy the long key `key` of `from` into this arena (lane `lane`'s); its key here.
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     fn adopt(&mut self, from: &Arena, key: [u64; 2], lane: usize) -> [u64; 2] {
         self.bytes.extend_from_slice(from.get(key));
         self.ends.push(self.bytes.len());
@@ -174,6 +177,7 @@ impl<P: Paths> Pending<P> {
     }
 
     /// Record that state `st` was reached.
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     pub fn push(
         &mut self,
         st: &[i64],
@@ -221,6 +225,7 @@ impl<P: Paths> Pending<P> {
     /// segments in the order they were filled), paths summed and the best way in kept, on
     /// `lanes` threads when the rank is large (partitions are independent). Segments
     /// partitioned more coarsely are split to the finest partitioning on the fly.
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     pub fn merge_many(
         segments: Vec<Pending<P>>,
         scratch: &mut Scratch<P>,
@@ -319,6 +324,7 @@ const PARALLEL_MERGE: usize = 1 << 16;
 
 /// Merge partitions `range` (of 2^`bits`) of `segments` into lane `lane`'s `out`: its states,
 /// the run of states of each partition, its long keys.
+#[cfg_attr(target_arch = "wasm32", optimize(speed))]
 fn merge_range<P: Paths>(
     segments: &[Pending<P>],
     bits: u32,
@@ -360,6 +366,7 @@ impl<P> LaneOut<P> {
     /// Place each state (lane `k`) in its ordering slot: `(parent − lo) × threads + thread`.
     /// `false` if a slot was taken already (two states with one way in, which cannot happen)
     /// or out of range.
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     fn scatter(&self, k: usize, lo: u32, threads: usize, slots: &[AtomicU32]) -> bool {
         for (i, r) in self.states.iter().enumerate() {
             let Some(off) = r.parent.checked_sub(lo) else {
@@ -466,6 +473,7 @@ impl<P> Scratch<P> {
 }
 
 /// Another way into the state of `u`.
+#[cfg_attr(target_arch = "wasm32", optimize(speed))]
 fn merge_into<P: Paths>(u: &mut Rec<P>, r: &Rec<P>) -> Result<(), Overflow> {
     u.paths = u.paths.add(r.paths).ok_or(Overflow)?;
     if r.better(u) {
@@ -476,6 +484,7 @@ fn merge_into<P: Paths>(u: &mut Rec<P>, r: &Rec<P>) -> Result<(), Overflow> {
 
 /// Merge records (each with the arena its long key is in) into `out`, long keys copied into
 /// `long`; `upper`: at most how many there are (sizes the table).
+#[cfg_attr(target_arch = "wasm32", optimize(speed))]
 fn dedupe<'a, P: Paths + 'a>(
     recs: impl Iterator<Item = (&'a Rec<P>, &'a Arena)>,
     upper: usize,
@@ -527,6 +536,7 @@ pub(super) struct Merged<P> {
 
 /// The order states are processed in: by the way in (parent, then thread), so that with ids
 /// given in this order the first shortest schedule in lexicographic order is kept.
+#[cfg_attr(target_arch = "wasm32", optimize(speed))]
 fn way_in<P>(r: &Rec<P>) -> u64 {
     u64::from(r.parent) << 8 | u64::from(r.via())
 }
@@ -542,6 +552,7 @@ pub(super) struct InOrder<'a, P> {
 impl<'a, P> Iterator for InOrder<'a, P> {
     type Item = &'a Rec<P>;
 
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     fn next(&mut self) -> Option<&'a Rec<P>> {
         let mut top = self.heap.peek_mut()?;
         let Reverse((_, run)) = *top;
@@ -572,6 +583,7 @@ impl<P> Merged<P> {
     /// slot per state: placing each in its slot and reading the slots in order sorts them in
     /// linear time. Where the parents span far more ids than there are states, a k-way merge
     /// of the partitions' runs (each already in order) does it instead.
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     pub fn in_order<'a>(&'a self, threads: usize, slots: &mut Vec<u32>) -> Vec<&'a Rec<P>> {
         let (mut lo, mut hi) = (u32::MAX, 0);
         for r in self.all() {
@@ -618,6 +630,7 @@ impl<P> Merged<P> {
     /// slots as they finished, and each run of slots is read (and cleared) here. `None` where
     /// they did not (a small rank, parents spanning far more ids than there are states, two
     /// states with one way in): then the sequential [`Merged::in_order`] decides.
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     pub fn in_order_parallel<'a>(
         &'a self,
         lanes: usize,
@@ -680,6 +693,7 @@ impl<P> Merged<P> {
     }
 
     /// The state of `r`, written into `st`.
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     pub fn state(&self, r: &Rec<P>, st: &mut [i64]) {
         if is_long(r.key) {
             let lane = (r.key[1] & 0x00ff_ffff_ffff_ffff) >> LANE_SHIFT;
@@ -707,6 +721,7 @@ impl<P> Merged<P> {
 }
 
 /// `st` encoded in at most [`INLINE`] bytes, with the length in the top byte.
+#[cfg_attr(target_arch = "wasm32", optimize(speed))]
 fn inline(st: &[i64]) -> Option<[u64; 2]> {
     if st.len() <= INLINE {
         // Most states have every slot in -64..64: one byte each. Two loops without a branch

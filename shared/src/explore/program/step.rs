@@ -64,6 +64,7 @@ impl Fault {
     }
 
     /// The fault, the thread and the op from the two slots.
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     pub(super) fn decode(code: i64, val: i64) -> (Fault, usize, usize) {
         let len = ((code >> 16) & 0xffff) as u32;
         let fault = match code & 0xff {
@@ -168,10 +169,12 @@ impl Program {
         self.init.len()
     }
 
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     pub(super) fn finished(&self, st: &[i64], u: usize) -> bool {
         st[self.units[u].pc] as usize >= self.code(u).ops.len()
     }
 
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     pub(super) fn all_finished(&self, st: &[i64]) -> bool {
         (0..self.units.len()).all(|u| self.finished(st, u))
     }
@@ -180,6 +183,7 @@ impl Program {
     /// steps taken so far by the longest route to where each thread is, summed, plus one while a
     /// task runs (so choosing a task that blocks at once raises it too); a state whose last step
     /// went wrong goes after every other.
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     pub(super) fn rank(&self, st: &[i64]) -> usize {
         if st[FAULT] != 0 {
             return self.max_rank();
@@ -196,6 +200,7 @@ impl Program {
     }
 
     /// The rank of `next`, the state after thread `u` stepped from `st` of rank `r`.
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     pub(super) fn rank_after(&self, r: usize, st: &[i64], next: &[i64], u: usize) -> usize {
         if next[FAULT] != 0 {
             return self.max_rank();
@@ -220,18 +225,21 @@ impl Program {
         2 * self.units.iter().map(deepest).sum::<usize>() + 2
     }
 
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     fn turn(&self, st: &[i64], u: usize) -> bool {
         !self.units[u].task || st[CUR_TASK] == 0 || st[CUR_TASK] == u as i64 + 1
     }
 
     /// Take thread `u`'s next step in `st` (left as it was if it cannot step, but for its
     /// locals). With `canon`, locals dead after the step are zeroed.
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     pub(super) fn run(&self, st: &mut [i64], u: usize, canon: bool) -> Exec {
         self.run_seen(st, u, canon, &mut ())
     }
 
     /// [`Program::run`], telling `seen` each shared slot the step reads or writes (the
     /// stepper marks lost writes with it; the search passes `()`, which costs nothing).
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     pub(super) fn run_seen(
         &self,
         st: &mut [i64],
@@ -264,6 +272,7 @@ impl Program {
     }
 
     /// The step itself, and whether it ended with `await`.
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     fn exec(&self, st: &mut [i64], u: usize, canon: bool, seen: &mut impl Seen) -> (Exec, bool) {
         let unit = &self.units[u];
         let code = &self.codes[unit.code];
@@ -316,6 +325,7 @@ impl Program {
         (Exec::Stepped, awaited)
     }
 
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     fn op(
         &self,
         st: &mut [i64],
@@ -392,6 +402,7 @@ impl Program {
 
     /// Every thread's step from `st`, in thread order; under a preemption bound only those
     /// within it. None from a state whose last step went wrong.
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     pub(super) fn expand(&self, st: &[i64], bound: Option<u32>, out: &mut Succs) {
         out.buf.clear();
         out.units.clear();
@@ -420,6 +431,7 @@ impl Program {
     }
 
     /// Keep the steps within `b` preemptions and record the last group and the count.
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     fn bound(&self, st: &[i64], b: i64, out: &mut Succs) {
         let w = out.width;
         let (last, used) = (st[LAST], st[USED]);
@@ -471,6 +483,7 @@ pub(super) fn encode(st: &[i64], out: &mut Vec<u8>) {
 }
 
 /// [`encode`], appending to `out`.
+#[cfg_attr(target_arch = "wasm32", optimize(speed))]
 pub(super) fn encode_into(st: &[i64], out: &mut Vec<u8>) {
     for &v in st {
         let mut z = ((v << 1) ^ (v >> 63)) as u64;
@@ -483,6 +496,7 @@ pub(super) fn encode_into(st: &[i64], out: &mut Vec<u8>) {
 }
 
 /// The inverse of [`encode`].
+#[cfg_attr(target_arch = "wasm32", optimize(speed))]
 pub(super) fn decode(bytes: &[u8], st: &mut [i64]) {
     let mut i = 0;
     for s in st.iter_mut() {

@@ -2,6 +2,7 @@
 //! flat byte arena, with an FxHash-style hash, so millions of states fit in little memory.
 
 /// The hash of an encoded state.
+#[cfg_attr(target_arch = "wasm32", optimize(speed))]
 pub(super) fn hash(key: &[u8]) -> u64 {
     const K: u64 = 0x517c_c1b7_2722_0a95;
     let mut h = key.len() as u64;
@@ -19,6 +20,7 @@ pub(super) fn hash(key: &[u8]) -> u64 {
     h ^ (h >> 32)
 }
 
+#[cfg_attr(target_arch = "wasm32", optimize(speed))]
 fn word(c: &[u8]) -> u64 {
     let mut a = [0u8; 8];
     let n = c.len().min(8);
@@ -55,6 +57,7 @@ impl StateSet {
     }
 
     /// The id of `key`, inserted if new, and whether it was.
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     pub fn insert(&mut self, key: &[u8]) -> (usize, bool) {
         if (self.len() + 1) * 2 > self.slots.len() {
             self.grow();
@@ -82,6 +85,7 @@ impl StateSet {
         }
     }
 
+    #[cfg_attr(target_arch = "wasm32", optimize(speed))]
     fn grow(&mut self) {
         let size = self.slots.len() * 2;
         let mut slots = vec![0u64; size];
