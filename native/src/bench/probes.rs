@@ -7,6 +7,7 @@ use crate::server::Background;
 use anyhow::{Context, Result};
 use interleave_shared::Clock;
 use interleave_shared::lessons::io;
+use interleave_shared::strategy::TaskRun;
 use serde::Serialize;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -299,18 +300,7 @@ pub fn raw_tcp_floor(
             |t| fetch::fetch_async(&target, t as u64),
         ));
         let l = clock.now_ms();
-        let total: io::Downloaded = done
-            .outputs
-            .into_iter()
-            .sum::<Result<_, _>>()
-            .map_err(anyhow::Error::msg)?;
-        if total != expected {
-            anyhow::bail!(
-                "floor round {round}: {} instead of {}",
-                total.render(),
-                expected.render()
-            );
-        }
+        check_pages(done, &expected, &format!("floor round {round}"))?;
         if round > 0 {
             floor.push(f);
             lesson.push(l);
@@ -323,6 +313,28 @@ pub fn raw_tcp_floor(
         lesson: Walls::of(lesson),
         ratio,
     })
+}
+
+/// Every page of a run fetched and exactly the lesson's expected total, or an error naming the
+/// run (`what`) and what came instead.
+fn check_pages(
+    done: TaskRun<Result<io::Downloaded, String>>,
+    expected: &io::Downloaded,
+    what: &str,
+) -> Result<()> {
+    let total: io::Downloaded = done
+        .outputs
+        .into_iter()
+        .sum::<Result<_, _>>()
+        .map_err(anyhow::Error::msg)?;
+    if total != *expected {
+        anyhow::bail!(
+            "{what}: {} instead of {}",
+            total.render(),
+            expected.render()
+        );
+    }
+    Ok(())
 }
 
 /// P5 again with a warm session: one [`fetch::Session`] kept across the runs, so the warm-up
@@ -355,18 +367,7 @@ pub fn async_warm_session(
             |t| session.fetch(t, t as u64),
         ));
         let wall = clock.now_ms();
-        let total: io::Downloaded = done
-            .outputs
-            .into_iter()
-            .sum::<Result<_, _>>()
-            .map_err(anyhow::Error::msg)?;
-        if total != expected {
-            anyhow::bail!(
-                "warm-session run {run}: {} instead of {}",
-                total.render(),
-                expected.render()
-            );
-        }
+        check_pages(done, &expected, &format!("warm-session run {run}"))?;
         if run > 0 {
             walls.push(wall);
         }
