@@ -62,6 +62,16 @@ pub enum Command {
         A wrong key or an unreachable broker exits with status 2 and says which."
     )]
     Worker(WorkerArgs),
+    /// Remove what distributed runs killed outright left behind (broker stores; as root, the
+    /// hosts strategy's namespaces, bridges and links), keeping those of masters still running.
+    #[command(
+        after_help = "A run sweeps these itself before it starts; use this on a machine that will not run the
+        distributed lesson again soon.
+
+Example:
+  sudo interleave clean"
+    )]
+    Clean,
     /// Internal: the child side of the processes strategies (reads tasks on stdin).
     #[command(name = "__worker", hide = true)]
     TaskChild,

@@ -156,6 +156,27 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             eprintln!("worker {}: answered {answered} tasks", args.id);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Clean => {
+            let left = distributed::sweep_leftovers();
+            for store in &left.stores {
+                outln!("removed broker store {}", store.display());
+            }
+            for ns in &left.hosts.namespaces {
+                outln!("removed network namespace {ns}");
+            }
+            for link in &left.hosts.links {
+                outln!("removed link {link}");
+            }
+            if left.stores.is_empty() && left.hosts.is_empty() {
+                let scope = if exec::is_root() {
+                    ""
+                } else {
+                    " (namespaces and links are only looked for as root)"
+                };
+                outln!("nothing left behind by a stopped run{scope}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::TaskChild => {
             exec::die_with_parent();
             exec::worker::main()?;

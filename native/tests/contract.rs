@@ -36,6 +36,7 @@ const CLI: &[(&str, &[&str])] = &[
         ],
     ),
     ("compare", &["--json", "--quick"]),
+    ("clean", &[]),
     (
         "explore",
         &[

@@ -526,3 +526,124 @@ fn a_bad_run_id_is_refused_before_connecting() {
         started.elapsed()
     );
 }
+
+/// The part of a hosts name that says which master made it: its pid in five base-36 digits.
+fn pid_stem(pid: u32) -> String {
+    let mut digits = Vec::new();
+    let mut n = pid;
+    for _ in 0..5 {
+        digits.push(char::from_digit(n % 36, 36).unwrap());
+        n /= 36;
+    }
+    digits.iter().rev().collect()
+}
+
+/// Namespaces and links (bridges, veth ends) of master `pid` still on the machine.
+fn hosts_left_by(pid: u32) -> Vec<String> {
+    let stem = pid_stem(pid);
+    let mut left = Vec::new();
+    for what in [&["netns", "list"][..], &["-brief", "link", "show"][..]] {
+        let out = Command::new("ip").args(what).output().unwrap();
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let name = line.split_whitespace().next().unwrap_or("");
+            let name = name.split('@').next().unwrap_or(name);
+            if ["il-", "ilb", "ilo", "ili"]
+                .iter()
+                .any(|p| name.strip_prefix(p).is_some_and(|r| r.starts_with(&stem)))
+            {
+                left.push(name.to_string());
+            }
+        }
+    }
+    left
+}
+
+/// A hosts master SIGKILLed (no Drop, no signal handler) while making its namespaces, once its
+/// broker is up, and in the middle of the run leaves namespaces and links; the next hosts run
+/// sweeps them, and so does `interleave clean`, and neither touches a live master's.
+#[test]
+fn what_a_killed_hosts_master_left_is_swept_by_the_next_run() {
+    if !common::needs(
+        "what_a_killed_hosts_master_left_is_swept_by_the_next_run",
+        common::HOSTS,
+    ) {
+        return;
+    }
+    let _turn = NAMESPACES.lock().unwrap_or_else(|p| p.into_inner());
+    let mut dead = Vec::new();
+    // Moments: the first namespace exists; the broker is up; workers have been running a while.
+    for moment in 0..3 {
+        let mut cli = Command::new(env!("CARGO_BIN_EXE_interleave"))
+            .args([
+                "run",
+                "distributed",
+                "--strategies",
+                "hosts",
+                "--workers",
+                "3",
+            ])
+            .args(["--size", "100000"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = cli.id();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let ready = match moment {
+                0 => !hosts_left_by(pid).is_empty(),
+                _ => leftovers(pid).0 > 0,
+            };
+            if ready {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "moment {moment}: never got there"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        if moment == 2 {
+            std::thread::sleep(Duration::from_millis(700));
+        }
+        cli.kill().unwrap();
+        cli.wait().unwrap();
+        assert!(
+            !hosts_left_by(pid).is_empty(),
+            "moment {moment}: a SIGKILLed master left nothing, so this test tests nothing"
+        );
+        dead.push(pid);
+    }
+    // A live master's hosts are not touched by a sweep.
+    let live = long_master("hosts", Stdio::null());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while hosts_left_by(live.id()).len() < 3 {
+        assert!(Instant::now() < deadline, "the live master made no hosts");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (_, stderr, code, next) =
+        run_json(&["--strategies", "hosts", "--workers", "2", "--size", "10"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    for pid in dead.iter().copied().chain([next]) {
+        assert_eq!(hosts_left_by(pid), Vec::<String>::new(), "master {pid}");
+        assert_eq!(leftovers(pid), (0, 0), "master {pid}: broker or store left");
+    }
+    assert!(
+        hosts_left_by(live.id()).len() >= 3,
+        "the next run swept a live master's hosts"
+    );
+    // `interleave clean` removes a dead master's leftovers as well, and says what it removed.
+    let mut live = live;
+    let pid = live.id();
+    live.kill().unwrap();
+    live.wait().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_interleave"))
+        .arg("clean")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("removed network namespace il-"), "{said}");
+    assert_eq!(hosts_left_by(pid), Vec::<String>::new(), "{said}");
+    assert_eq!(leftovers(pid), (0, 0), "{said}");
+}

@@ -185,7 +185,7 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
     };
     // Hosts first, so the broker can listen on their bridge; dropped last (declared first).
     let hosts = if options.on_hosts {
-        Some(Hosts::create(options.workers, &run[..4])?)
+        Some(Hosts::create(options.workers, &run[..2])?)
     } else {
         None
     };

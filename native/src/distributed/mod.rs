@@ -30,6 +30,23 @@ pub use worker::{JoinOptions, WorkerOptions, join, prefetch_for};
 
 use interleave_shared::Requirement;
 
+/// What `interleave clean` removed: leftovers of masters that no longer exist.
+#[derive(Debug, Default)]
+pub struct Leftovers {
+    pub stores: Vec<std::path::PathBuf>,
+    pub hosts: netns::Swept,
+}
+
+/// Remove what masters killed outright left behind: broker stores, and (as root) namespaces,
+/// bridges and veth links. A run does the same before it makes its own; this is for a machine
+/// that will not run the lesson again soon.
+pub fn sweep_leftovers() -> Leftovers {
+    Leftovers {
+        stores: broker::sweep_stale_stores(),
+        hosts: netns::sweep_dead_masters(),
+    }
+}
+
 /// Whether this machine meets `requirement` (root, a nats-server to start).
 pub fn met(requirement: Requirement) -> bool {
     match requirement {
