@@ -6,7 +6,8 @@
 //! - [`protocol`]: what master and workers agree on: answers, stream names, connecting.
 //! - [`master`]: publish, start workers, kill one on request, collect, clean up; [`collect`]
 //!   keeps one answer per task id; [`phases`] says where the master's time went; [`signals`]
-//!   lets SIGINT/SIGTERM stop everything the master started.
+//!   lets SIGINT/SIGTERM stop everything the master started; [`watch`] notices a broker that
+//!   went away and ends the run within seconds, saying where and how far it got.
 //! - [`worker`]: the `interleave worker` process.
 //!
 //! It takes plain option structs ([`MasterOptions`], [`JoinOptions`]), never the CLI's types;
@@ -21,6 +22,7 @@ mod protocol;
 mod signals;
 #[cfg(test)]
 mod tests;
+pub mod watch;
 mod worker;
 
 pub use master::{MasterOptions, MasterRun, run_master};
