@@ -322,6 +322,10 @@ pub struct ServeArgs {
     /// connection may wait idle for its next request).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub header_timeout_secs: u64,
+    /// Seconds a client may leave the server's writes waiting (a page it asked for and does
+    /// not read) before its connection is closed.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub write_stall_secs: u64,
 }
 
 /// A run id as `--run` takes it: letters and digits (it becomes part of subject and stream

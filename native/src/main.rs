@@ -114,6 +114,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 allow_hosts: args.allow_host,
                 header_timeout: Some(std::time::Duration::from_secs(args.header_timeout_secs)),
                 body_timeout: None,
+                write_stall: Some(std::time::Duration::from_secs(args.write_stall_secs)),
             };
             rt.block_on(server::serve(args.addr, options))?;
             Ok(ExitCode::SUCCESS)

@@ -57,6 +57,7 @@ const CLI: &[(&str, &[&str])] = &[
             "--static-dir",
             "--allow-host",
             "--header-timeout-secs",
+            "--write-stall-secs",
         ],
     ),
     (

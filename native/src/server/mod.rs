@@ -5,11 +5,12 @@
 mod background;
 mod conn;
 mod guard;
+mod pages;
 #[cfg(test)]
 mod tests;
 
 pub use background::{Background, RunCompanion};
-pub use conn::HEADER_TIMEOUT;
+pub use conn::{HEADER_TIMEOUT, WRITE_STALL};
 pub use guard::HostGuard;
 
 use crate::exec;
@@ -50,9 +51,12 @@ struct AppState {
     /// When the native run in progress started; `None` when there is none (runs are one at a
     /// time). Held by the run's own thread, not by the request.
     slot: Arc<Mutex<Option<Instant>>>,
+    /// Bytes of pages in flight (see `pages.rs`).
+    pages: pages::Budget,
 }
 
 /// Every error answer: `{"error": "..."}` with a status.
+#[derive(Debug)]
 struct ApiError(StatusCode, String);
 
 impl IntoResponse for ApiError {
@@ -88,6 +92,7 @@ struct DelayQuery {
 
 /// `GET /api/delay/{ms}?bytes=N&page=K`: wait `ms`, then send page K's N bytes.
 async fn delay(
+    State(state): State<AppState>,
     Path(ms): Path<String>,
     q: Result<Query<DelayQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
@@ -119,8 +124,17 @@ async fn delay(
         )));
     }
     tokio::time::sleep(Duration::from_millis(ms)).await;
-    let body = io::page_body(q.page.unwrap_or(0), bytes);
-    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], body).into_response())
+    // Room is reserved after the wait: a page that is only waiting holds no bytes.
+    let room = state.pages.reserve(bytes).await?;
+    let body = pages::body(q.page.unwrap_or(0), bytes, room);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (header::CONTENT_LENGTH, bytes.to_string()),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// Frees the run slot however the run's thread ends.
@@ -298,6 +312,7 @@ fn api(base: String, body_timeout: Duration) -> Router {
         .with_state(AppState {
             base,
             slot: Arc::new(Mutex::new(None)),
+            pages: pages::Budget::default(),
         })
         .layer(SetResponseHeaderLayer::overriding(
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
@@ -320,6 +335,8 @@ pub struct Options {
     pub header_timeout: Option<Duration>,
     /// Deadline for a request's body once its headers are in; [`BODY_TIMEOUT`] when `None`.
     pub body_timeout: Option<Duration>,
+    /// How long a client may leave the server's writes waiting; [`WRITE_STALL`] when `None`.
+    pub write_stall: Option<Duration>,
 }
 
 /// The API plus, optionally, a static directory (a `trunk build --release` output) served with
@@ -408,7 +425,8 @@ pub async fn serve(addr: SocketAddr, options: Options) -> anyhow::Result<()> {
     eprintln!("interleave companion listening on http://{local}");
     let app = app(format!("http://{local}"), local.port(), &options);
     let timeout = options.header_timeout.unwrap_or(HEADER_TIMEOUT);
-    conn::serve(listener, app, timeout, shutdown_signal()).await;
+    let stall = options.write_stall.unwrap_or(WRITE_STALL);
+    conn::serve(listener, app, timeout, stall, shutdown_signal()).await;
     Ok(())
 }
 

@@ -114,6 +114,24 @@ pub fn page_body(page: u64, bytes: u64) -> Vec<u8> {
     body
 }
 
+/// Bytes `start..start + len` of page `page`'s body (clipped to `bytes`): what the companion
+/// streams a piece at a time, so a 16 MiB page never sits whole in its memory.
+pub fn page_piece(page: u64, bytes: u64, start: u64, len: u64) -> Vec<u8> {
+    let end = start.saturating_add(len).min(bytes);
+    if start >= end {
+        return Vec::new();
+    }
+    // One period of the pattern, rotated to begin at `start`.
+    let period: Vec<u8> = (0..251).map(|i| page_byte(page, start + i)).collect();
+    let want = (end - start) as usize;
+    let mut piece = Vec::with_capacity(want);
+    while piece.len() < want {
+        let take = (want - piece.len()).min(period.len());
+        piece.extend_from_slice(&period[..take]);
+    }
+    piece
+}
+
 /// FNV-1a (64-bit) of one page, taken eight bytes at a time: little-endian words, the last one
 /// zero-padded, then the length as one more word; one multiply per word instead of one per byte.
 /// Every page is checked on the thread that fetched it, and with 1,000 pages at once the
@@ -375,6 +393,26 @@ pub const QUESTION: Question = Question {
 
 #[cfg(test)]
 mod tests {
+    /// Pieces of any size, put back together, are the page, however it is cut.
+    #[test]
+    fn pieces_make_the_page() {
+        for (page, bytes, cut) in [(0, 1000, 64), (3, 70_001, 16_384), (9, 250, 251), (2, 5, 1)] {
+            let mut whole = Vec::new();
+            let mut start = 0;
+            while start < bytes {
+                whole.extend(page_piece(page, bytes, start, cut));
+                start += cut;
+            }
+            assert_eq!(
+                whole,
+                page_body(page, bytes),
+                "page {page}, {bytes} bytes by {cut}"
+            );
+        }
+        assert!(page_piece(1, 10, 10, 5).is_empty());
+        assert_eq!(page_piece(1, 10, 8, 5).len(), 2);
+    }
+
     use super::*;
 
     #[test]
