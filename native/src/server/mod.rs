@@ -16,15 +16,14 @@ pub use guard::HostGuard;
 use crate::exec;
 use crate::run::{self, Plan};
 use axum::extract::DefaultBodyLimit;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use interleave_shared::RunBody;
 use interleave_shared::lessons::io;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -84,49 +83,19 @@ async fn health() -> Json<Health> {
     })
 }
 
-#[derive(Debug, Deserialize)]
-struct DelayQuery {
-    bytes: Option<u64>,
-    page: Option<u64>,
-}
-
-/// `GET /api/delay/{ms}?bytes=N&page=K`: wait `ms`, then send page K's N bytes.
+/// `GET /api/delay/{ms}?bytes=N&page=K`: wait `ms`, then send page K's N bytes. Every bad value
+/// gets a JSON 400 naming it and the allowed range (the reading is `DelayRequest::parse`).
 async fn delay(
     State(state): State<AppState>,
     Path(ms): Path<String>,
-    q: Result<Query<DelayQuery>, QueryRejection>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    // A query axum cannot read (`bytes=-1`) is answered as JSON like every other bad request.
-    let Query(q) = q.map_err(|e| {
-        bad(format!(
-            "bad query ({}): bytes and page are whole numbers, bytes allowed 0..={}",
-            e.body_text(),
-            io::MAX_BYTES
-        ))
-    })?;
-    let ms: u64 = ms.parse().map_err(|_| {
-        bad(format!(
-            "delay '{ms}' is not a whole number of milliseconds: allowed 0..={}",
-            io::MAX_LATENCY_MS
-        ))
-    })?;
-    if ms > io::MAX_LATENCY_MS {
-        return Err(bad(format!(
-            "delay {ms} ms is out of range: allowed 0..={}",
-            io::MAX_LATENCY_MS
-        )));
-    }
-    let bytes = q.bytes.unwrap_or(0);
-    if bytes > io::MAX_BYTES {
-        return Err(bad(format!(
-            "bytes {bytes} is out of range: allowed 0..={}",
-            io::MAX_BYTES
-        )));
-    }
+    let io::DelayRequest { ms, bytes, page } =
+        io::DelayRequest::parse(&ms, query.as_deref()).map_err(|e| bad(e.to_string()))?;
     tokio::time::sleep(Duration::from_millis(ms)).await;
     // Room is reserved after the wait: a page that is only waiting holds no bytes.
     let room = state.pages.reserve(bytes).await?;
-    let body = pages::body(q.page.unwrap_or(0), bytes, room);
+    let body = pages::body(page, bytes, room);
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_string()),
