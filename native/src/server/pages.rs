@@ -72,6 +72,23 @@ impl Budget {
     }
 }
 
+/// Page `page`'s `bytes` as a body made piece by piece; `room` is given back when the body is
+/// sent or dropped (its connection closed).
+pub fn body(page: u64, bytes: u64, room: Option<OwnedSemaphorePermit>) -> Body {
+    let pieces = futures::stream::unfold((0u64, room), move |(start, room)| async move {
+        if start >= bytes {
+            return None;
+        }
+        let piece = io::page_piece(page, bytes, start, PIECE);
+        let next = start + piece.len() as u64;
+        Some((
+            Ok::<_, std::convert::Infallible>(axum::body::Bytes::from(piece)),
+            (next, room),
+        ))
+    });
+    Body::from_stream(pieces)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,21 +122,4 @@ mod tests {
         drop(second);
         assert!(budget.reserve(0).await.unwrap().is_none());
     }
-}
-
-/// Page `page`'s `bytes` as a body made piece by piece; `room` is given back when the body is
-/// sent or dropped (its connection closed).
-pub fn body(page: u64, bytes: u64, room: Option<OwnedSemaphorePermit>) -> Body {
-    let pieces = futures::stream::unfold((0u64, room), move |(start, room)| async move {
-        if start >= bytes {
-            return None;
-        }
-        let piece = io::page_piece(page, bytes, start, PIECE);
-        let next = start + piece.len() as u64;
-        Some((
-            Ok::<_, std::convert::Infallible>(axum::body::Bytes::from(piece)),
-            (next, room),
-        ))
-    });
-    Body::from_stream(pieces)
 }

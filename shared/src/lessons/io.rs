@@ -136,9 +136,7 @@ pub enum DelayError {
     #[error("delay {0} ms is out of range: allowed 0..={MAX_LATENCY_MS}")]
     MsOutOfRange(u64),
     /// The query string does not read as `bytes` and `page` whole numbers.
-    #[error(
-        "bad query ({0}): bytes and page are whole numbers, bytes allowed 0..={MAX_BYTES}"
-    )]
+    #[error("bad query ({0}): bytes and page are whole numbers, bytes allowed 0..={MAX_BYTES}")]
     BadQuery(String),
     /// A page larger than any lesson asks for.
     #[error("bytes {0} is out of range: allowed 0..={MAX_BYTES}")]
@@ -456,14 +454,48 @@ mod tests {
     #[test]
     fn delayed_page_requests_are_read_and_bounded() {
         let ok = |ms, q| DelayRequest::parse(ms, q).unwrap();
-        assert_eq!(ok("20", Some("bytes=10&page=3")), DelayRequest { ms: 20, bytes: 10, page: 3 });
-        assert_eq!(ok("0", None), DelayRequest { ms: 0, bytes: 0, page: 0 });
+        assert_eq!(
+            ok("20", Some("bytes=10&page=3")),
+            DelayRequest {
+                ms: 20,
+                bytes: 10,
+                page: 3
+            }
+        );
+        assert_eq!(
+            ok("0", None),
+            DelayRequest {
+                ms: 0,
+                bytes: 0,
+                page: 0
+            }
+        );
         let err = |ms, q| DelayRequest::parse(ms, q).unwrap_err().to_string();
-        assert!(err("10", Some("bytes=-1")).starts_with("bad query ("), "{}", err("10", Some("bytes=-1")));
-        assert_eq!(ok("10", Some("t=1&bytes=5")), DelayRequest { ms: 10, bytes: 5, page: 0 });
-        assert_eq!(err("x", None), "delay 'x' is not a whole number of milliseconds: allowed 0..=30000");
-        assert_eq!(err("30001", None), "delay 30001 ms is out of range: allowed 0..=30000");
-        assert_eq!(err("1", Some("bytes=16777217")), "bytes 16777217 is out of range: allowed 0..=16777216");
+        assert!(
+            err("10", Some("bytes=-1")).starts_with("bad query ("),
+            "{}",
+            err("10", Some("bytes=-1"))
+        );
+        assert_eq!(
+            ok("10", Some("t=1&bytes=5")),
+            DelayRequest {
+                ms: 10,
+                bytes: 5,
+                page: 0
+            }
+        );
+        assert_eq!(
+            err("x", None),
+            "delay 'x' is not a whole number of milliseconds: allowed 0..=30000"
+        );
+        assert_eq!(
+            err("30001", None),
+            "delay 30001 ms is out of range: allowed 0..=30000"
+        );
+        assert_eq!(
+            err("1", Some("bytes=16777217")),
+            "bytes 16777217 is out of range: allowed 0..=16777216"
+        );
     }
 
     /// Pieces of any size, put back together, are the page, however it is cut.
