@@ -62,6 +62,16 @@ pub enum Command {
         A wrong key or an unreachable broker exits with status 2 and says which."
     )]
     Worker(WorkerArgs),
+    /// Remove what distributed runs killed outright left behind (broker stores; as root, the
+    /// hosts strategy's namespaces, bridges and links), keeping those of masters still running.
+    #[command(
+        after_help = "A run sweeps these itself before it starts; use this on a machine that will not run the
+        distributed lesson again soon.
+
+Example:
+  sudo interleave clean"
+    )]
+    Clean,
     /// Internal: the child side of the processes strategies (reads tasks on stdin).
     #[command(name = "__worker", hide = true)]
     TaskChild,
@@ -312,6 +322,10 @@ pub struct ServeArgs {
     /// connection may wait idle for its next request).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub header_timeout_secs: u64,
+    /// Seconds a client may leave the server's writes waiting (a page it asked for and does
+    /// not read) before its connection is closed.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub write_stall_secs: u64,
 }
 
 /// A run id as `--run` takes it: letters and digits (it becomes part of subject and stream

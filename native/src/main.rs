@@ -114,6 +114,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 allow_hosts: args.allow_host,
                 header_timeout: Some(std::time::Duration::from_secs(args.header_timeout_secs)),
                 body_timeout: None,
+                write_stall: Some(std::time::Duration::from_secs(args.write_stall_secs)),
             };
             rt.block_on(server::serve(args.addr, options))?;
             Ok(ExitCode::SUCCESS)
@@ -154,6 +155,27 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             };
             let answered = distributed::join(&options)?;
             eprintln!("worker {}: answered {answered} tasks", args.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Clean => {
+            let left = distributed::sweep_leftovers();
+            for store in &left.stores {
+                outln!("removed broker store {}", store.display());
+            }
+            for ns in &left.hosts.namespaces {
+                outln!("removed network namespace {ns}");
+            }
+            for link in &left.hosts.links {
+                outln!("removed link {link}");
+            }
+            if left.stores.is_empty() && left.hosts.is_empty() {
+                let scope = if exec::is_root() {
+                    ""
+                } else {
+                    " (namespaces and links are only looked for as root)"
+                };
+                outln!("nothing left behind by a stopped run{scope}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::TaskChild => {

@@ -82,7 +82,13 @@ impl Plan {
 /// Resolve a body for the native side: the one path from typed input to a validated request,
 /// for the CLI's `run` and `compare`, the companion and `bench`.
 pub fn resolve(body: &RunBody) -> Result<Request, interleave_shared::ParamError> {
-    body.resolve(Side::Native, exec::default_workers())
+    let request = body.resolve(Side::Native, exec::default_workers())?;
+    // Refused before it starts, naming the figure, rather than killed by the OOM killer (or
+    // aborted by a failed allocation) half-way through.
+    if let Some((bytes, what)) = exec::memory::available() {
+        request.check_memory(bytes, &what)?;
+    }
+    Ok(request)
 }
 
 /// Whether `plan` warms every strategy up before the timed runs: where speed is compared and

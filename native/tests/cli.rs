@@ -535,3 +535,40 @@ fn kill_worker_with_the_local_pool_is_a_usage_error() {
         "--kill-worker applies to the broker and hosts strategies",
     );
 }
+
+/// A run whose pages in flight would not fit in memory is refused before it starts (exit 2),
+/// naming its need and the machine's (or its cgroup's) figure; it used to start and abort.
+#[test]
+fn a_run_too_large_for_this_machines_memory_is_refused_up_front() {
+    let started = std::time::Instant::now();
+    bad(
+        &[
+            "run",
+            "io",
+            "--strategies",
+            "async",
+            "--size",
+            "10000",
+            "--bytes",
+            "16777216",
+            "--latency-ms",
+            "0",
+        ],
+        "this run would hold about 312.5 GiB of pages at once (10000 pages of 16777216 bytes",
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    // The same size at the default page size fits anywhere this test runs.
+    interleave()
+        .args([
+            "run",
+            "io",
+            "--strategies",
+            "sequential",
+            "--size",
+            "2",
+            "--latency-ms",
+            "0",
+        ])
+        .assert()
+        .success();
+}

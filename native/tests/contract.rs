@@ -36,6 +36,7 @@ const CLI: &[(&str, &[&str])] = &[
         ],
     ),
     ("compare", &["--json", "--quick"]),
+    ("clean", &[]),
     (
         "explore",
         &[
@@ -56,6 +57,7 @@ const CLI: &[(&str, &[&str])] = &[
             "--static-dir",
             "--allow-host",
             "--header-timeout-secs",
+            "--write-stall-secs",
         ],
     ),
     (

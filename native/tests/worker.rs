@@ -526,3 +526,260 @@ fn a_bad_run_id_is_refused_before_connecting() {
         started.elapsed()
     );
 }
+
+/// The part of a hosts name that says which master made it: its pid in five base-36 digits.
+fn pid_stem(pid: u32) -> String {
+    let mut digits = Vec::new();
+    let mut n = pid;
+    for _ in 0..5 {
+        digits.push(char::from_digit(n % 36, 36).unwrap());
+        n /= 36;
+    }
+    digits.iter().rev().collect()
+}
+
+/// Namespaces and links (bridges, veth ends) of master `pid` still on the machine.
+fn hosts_left_by(pid: u32) -> Vec<String> {
+    let stem = pid_stem(pid);
+    let mut left = Vec::new();
+    for what in [&["netns", "list"][..], &["-brief", "link", "show"][..]] {
+        let out = Command::new("ip").args(what).output().unwrap();
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let name = line.split_whitespace().next().unwrap_or("");
+            let name = name.split('@').next().unwrap_or(name);
+            if ["il-", "ilb", "ilo", "ili"]
+                .iter()
+                .any(|p| name.strip_prefix(p).is_some_and(|r| r.starts_with(&stem)))
+            {
+                left.push(name.to_string());
+            }
+        }
+    }
+    left
+}
+
+/// A hosts master SIGKILLed (no Drop, no signal handler) while making its namespaces, once its
+/// broker is up, and in the middle of the run leaves namespaces and links; the next hosts run
+/// sweeps them, and so does `interleave clean`, and neither touches a live master's.
+#[test]
+fn what_a_killed_hosts_master_left_is_swept_by_the_next_run() {
+    if !common::needs(
+        "what_a_killed_hosts_master_left_is_swept_by_the_next_run",
+        common::HOSTS,
+    ) {
+        return;
+    }
+    let _turn = NAMESPACES.lock().unwrap_or_else(|p| p.into_inner());
+    let mut dead = Vec::new();
+    // Moments: the first namespace exists; the broker is up; workers have been running a while.
+    for moment in 0..3 {
+        let mut cli = Command::new(env!("CARGO_BIN_EXE_interleave"))
+            .args([
+                "run",
+                "distributed",
+                "--strategies",
+                "hosts",
+                "--workers",
+                "3",
+            ])
+            .args(["--size", "100000"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = cli.id();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let ready = match moment {
+                0 => !hosts_left_by(pid).is_empty(),
+                _ => leftovers(pid).0 > 0,
+            };
+            if ready {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "moment {moment}: never got there"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        if moment == 2 {
+            std::thread::sleep(Duration::from_millis(700));
+        }
+        cli.kill().unwrap();
+        cli.wait().unwrap();
+        assert!(
+            !hosts_left_by(pid).is_empty(),
+            "moment {moment}: a SIGKILLed master left nothing, so this test tests nothing"
+        );
+        dead.push(pid);
+    }
+    // A live master's hosts are not touched by a sweep.
+    let live = long_master("hosts", Stdio::null());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while hosts_left_by(live.id()).len() < 3 {
+        assert!(Instant::now() < deadline, "the live master made no hosts");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (_, stderr, code, next) =
+        run_json(&["--strategies", "hosts", "--workers", "2", "--size", "10"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    for pid in dead.iter().copied().chain([next]) {
+        assert_eq!(hosts_left_by(pid), Vec::<String>::new(), "master {pid}");
+        assert_eq!(leftovers(pid), (0, 0), "master {pid}: broker or store left");
+    }
+    assert!(
+        hosts_left_by(live.id()).len() >= 3,
+        "the next run swept a live master's hosts"
+    );
+    // `interleave clean` removes a dead master's leftovers as well, and says what it removed.
+    let mut live = live;
+    let pid = live.id();
+    live.kill().unwrap();
+    live.wait().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_interleave"))
+        .arg("clean")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("removed network namespace il-"), "{said}");
+    assert_eq!(hosts_left_by(pid), Vec::<String>::new(), "{said}");
+    assert_eq!(leftovers(pid), (0, 0), "{said}");
+}
+
+/// Wait for `child` to end, at most `limit`; its exit code, stderr and how long after `since`
+/// it ended.
+fn ended_within(child: Child, since: Instant, limit: Duration) -> (Option<i32>, String, Duration) {
+    let started = since;
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(out) => {
+            let out = out.unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            (out.status.code(), stderr, started.elapsed())
+        }
+        Err(_) => {
+            // SAFETY: kill(2) on a child we started.
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+            panic!("process {pid} still running {limit:?} after its broker was killed");
+        }
+    }
+}
+
+/// The report of a lost broker names its address and how far the run got.
+fn assert_lost_story(who: &str, url: &str, stderr: &str, took: Duration, counts: &str) {
+    assert!(
+        stderr.contains(&format!("lost the broker at {url}")),
+        "{who}: {stderr}"
+    );
+    assert!(stderr.contains(counts), "{who}: {stderr}");
+    assert!(!stderr.contains("heartbeat"), "{who}: {stderr}");
+    eprintln!("{who}: reported the lost broker {took:?} after its SIGKILL");
+    // The guarantee is five seconds; a closed connection is seen at once, then given 1.5 s.
+    assert!(took < Duration::from_secs(5), "{who}: took {took:?}");
+}
+
+/// A broker SIGKILLed mid-run, private or shared: the master (and a worker started by hand)
+/// end within five seconds with exit 1, the broker's address, and what was lost.
+#[test]
+fn a_lost_broker_is_reported_within_seconds_with_its_address_and_counts() {
+    if !common::needs(
+        "a_lost_broker_is_reported_within_seconds_with_its_address_and_counts",
+        common::BROKER,
+    ) {
+        return;
+    }
+    // The master's own broker.
+    let master = long_master("broker", Stdio::piped());
+    let pid = master.id();
+    std::thread::sleep(Duration::from_millis(800));
+    let broker = Command::new("pgrep")
+        .args(["-f", &format!("interleave-broker-{pid}-")])
+        .output()
+        .unwrap();
+    let broker: i32 = String::from_utf8_lossy(&broker.stdout)
+        .split_whitespace()
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("the master's broker is running");
+    let url = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let port = name
+                .strip_prefix(&format!("interleave-broker-{pid}-"))?
+                .to_string();
+            Some(format!("nats://127.0.0.1:{port}"))
+        })
+        .expect("the master's broker store names its port");
+    // SAFETY: kill(2) on the broker our child started.
+    unsafe { libc::kill(broker, libc::SIGKILL) };
+    let killed = Instant::now();
+    let (code, stderr, took) = ended_within(master, killed, Duration::from_secs(30));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_lost_story(
+        "master, private broker",
+        &url,
+        &stderr,
+        took,
+        " tasks answered, ",
+    );
+    assert_eq!(leftovers(pid), (0, 0));
+
+    // A shared broker, with a worker started by hand beside the master's own.
+    let mut server = Server::start("shared-key");
+    let hand = Command::new(env!("CARGO_BIN_EXE_interleave"))
+        .args(["worker", "--broker", &server.url, "--id", "7"])
+        .env("INTERLEAVE_TOKEN", "shared-key")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let master = Command::new(env!("CARGO_BIN_EXE_interleave"))
+        .args([
+            "run",
+            "distributed",
+            "--strategies",
+            "broker",
+            "--workers",
+            "1",
+        ])
+        .args([
+            "--size",
+            "100000",
+            "--broker",
+            &server.url,
+            "--token",
+            "shared-key",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    server.child.kill().unwrap();
+    let killed = Instant::now();
+    let (code, stderr, took) = ended_within(master, killed, Duration::from_secs(30));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_lost_story(
+        "master, shared broker",
+        &server.url,
+        &stderr,
+        took,
+        " tasks answered, ",
+    );
+    let (code, stderr, took) = ended_within(hand, killed, Duration::from_secs(30));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_lost_story(
+        "worker 7",
+        &server.url,
+        &stderr,
+        took,
+        "this worker had answered ",
+    );
+}

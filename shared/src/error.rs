@@ -61,6 +61,26 @@ pub enum ParamError {
         /// Largest size the companion runs.
         max: u64,
     },
+    /// A run whose pages in flight would not fit in the memory it may use.
+    #[error(
+        "this run would hold about {} of pages at once ({in_flight} pages of {bytes} bytes in \
+         flight, each twice while it is put together and checked), more than the {} {limit_what}: \
+         lower the size, the workers or the bytes",
+        crate::format::fmt_bytes(*need),
+        crate::format::fmt_bytes(*limit)
+    )]
+    Memory {
+        /// Bytes the run would hold at its peak.
+        need: u64,
+        /// Pages in flight at once.
+        in_flight: u64,
+        /// Bytes per page.
+        bytes: u64,
+        /// The limit it is held against.
+        limit: u64,
+        /// What that limit is ("this machine has available (MemAvailable)", ...).
+        limit_what: String,
+    },
     /// An exact answer does not fit the type that carries it.
     #[error(
         "size {value} is too large: the exact answer overflows {ty} (largest allowed size: {max})"

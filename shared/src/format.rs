@@ -25,9 +25,32 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// 6710886400 → "6.2 GiB", 67108864 → "64.0 MiB": a size of memory a person reads.
+pub fn fmt_bytes(bytes: u64) -> String {
+    const KIB: f64 = 1024.0;
+    let b = bytes as f64;
+    if b >= KIB * KIB * KIB {
+        format!("{:.1} GiB", b / (KIB * KIB * KIB))
+    } else if b >= KIB * KIB {
+        format!("{:.1} MiB", b / (KIB * KIB))
+    } else if b >= KIB {
+        format!("{:.1} KiB", b / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{fmt_ms, thousands};
+    use super::{fmt_bytes, fmt_ms, thousands};
+
+    #[test]
+    fn sizes_read_in_binary_units() {
+        assert_eq!(fmt_bytes(512), "512 bytes");
+        assert_eq!(fmt_bytes(10_394), "10.2 KiB");
+        assert_eq!(fmt_bytes(64 * 1024 * 1024), "64.0 MiB");
+        assert_eq!(fmt_bytes(400 * 2 * 16 * 1024 * 1024), "12.5 GiB");
+    }
 
     #[test]
     fn counts_are_grouped_by_thousands() {

@@ -64,6 +64,11 @@ impl RawParams {
     }
 }
 
+/// The most a run on the companion may hold in pages at once (see
+/// [`Request::peak_page_memory`]): the companion's whole budget is 256 MiB of resident memory,
+/// and its own pages in flight have a budget of their own beside this one.
+pub const COMPANION_RUN_PAGE_BUDGET: u64 = 64 * 1024 * 1024;
+
 /// A validated run: the lesson, its strategies on one side in catalogue order, parameters
 /// within every bound that applies to them.
 #[derive(Debug, Clone, PartialEq)]
@@ -175,7 +180,49 @@ impl Request {
     }
 
     /// The companion's extra bound: a page may not keep it busy for minutes.
+    /// Pages this run has in flight at once at its busiest strategy, and the bytes they hold:
+    /// every page in flight is received whole, then checked, and putting it together from
+    /// the network's pieces copies it once more. Only the io lesson downloads pages; for the
+    /// others both are 0.
+    pub fn peak_page_memory(&self) -> (u64, u64) {
+        let Some(bytes) = self.params.bytes.filter(|_| self.lesson == LessonId::Io) else {
+            return (0, 0);
+        };
+        let in_flight = self
+            .strategies
+            .iter()
+            .map(|s| match s.runs.takes_workers() {
+                true => u64::from(self.params.workers).min(self.params.size),
+                false => 1,
+            })
+            .max()
+            .unwrap_or(0);
+        (in_flight, in_flight.saturating_mul(bytes).saturating_mul(2))
+    }
+
+    /// Refuse a run whose pages in flight would need more than `limit` bytes (`limit_what`
+    /// says what the limit is, for the message).
+    pub fn check_memory(&self, limit: u64, limit_what: &str) -> Result<(), ParamError> {
+        let (in_flight, need) = self.peak_page_memory();
+        if need > limit {
+            return Err(ParamError::Memory {
+                need,
+                in_flight,
+                bytes: self.params.bytes.unwrap_or(0),
+                limit,
+                limit_what: limit_what.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The companion's limits: its largest size, and its budget for one run's pages
+    /// ([`COMPANION_RUN_PAGE_BUDGET`]).
     pub fn check_companion_limits(&self) -> Result<(), ParamError> {
+        self.check_memory(
+            COMPANION_RUN_PAGE_BUDGET,
+            "budget the companion gives one run's pages",
+        )?;
         let max = self.info().companion_max_size;
         if self.params.size > max {
             return Err(ParamError::CompanionLimit {
@@ -294,5 +341,37 @@ mod tests {
         );
         body.workers = Some(10);
         assert_eq!(body.resolve(Side::Native, 2).unwrap().params.workers, 10);
+    }
+
+    /// The issue's run (io async, 400 pages of 16 MiB at once) needs 12.5 GiB: the companion
+    /// refuses it naming its 64 MiB budget; its defaults and a sequential run fit.
+    #[test]
+    fn pages_in_flight_are_held_against_a_memory_budget() {
+        let r = body(r#"{"lesson":"io","strategies":"async","params":{"size":400,"bytes":16777216,"latency":0}}"#)
+            .resolve(Side::Native, 2)
+            .unwrap();
+        assert_eq!(r.peak_page_memory(), (400, 400 * 16 * 1024 * 1024 * 2));
+        let err = r.check_companion_limits().unwrap_err().to_string();
+        assert!(
+            err.contains("about 12.5 GiB of pages at once (400 pages of 16777216 bytes"),
+            "{err}"
+        );
+        assert!(
+            err.contains("more than the 64.0 MiB budget the companion gives one run's pages"),
+            "{err}"
+        );
+        let seq = body(
+            r#"{"lesson":"io","strategies":"sequential","params":{"size":400,"bytes":16777216}}"#,
+        )
+        .resolve(Side::Native, 2)
+        .unwrap();
+        assert_eq!(seq.peak_page_memory(), (1, 32 * 1024 * 1024));
+        assert!(seq.check_companion_limits().is_ok());
+        let defaults = body(r#"{"lesson":"io"}"#).resolve(Side::Native, 2).unwrap();
+        assert!(defaults.check_companion_limits().is_ok());
+        let cpu = body(r#"{"lesson":"cpu"}"#)
+            .resolve(Side::Native, 2)
+            .unwrap();
+        assert_eq!(cpu.peak_page_memory(), (0, 0));
     }
 }

@@ -57,6 +57,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
 }
 
+/// The companion's stated bound on resident memory, under any load (docs/benchmarks.md).
+pub const RSS_BOUND_MIB: u64 = 256;
+
 /// `--soak SECS`: the companion under mixed load, its errors and its memory over time.
 fn soak_companion(seconds: u64, json: bool) -> Result<()> {
     exec::raise_fd_limit();
@@ -84,6 +87,27 @@ fn soak_companion(seconds: u64, json: bool) -> Result<()> {
                 "✗"
             },
             mib(s.rss_peak_kb)
+        );
+        let h = &s.hostile;
+        println!(
+            "hostile mix: {}/{} unread 16 MiB pages cut off, {}/{} trickling bodies answered 408, \
+             {}/{} oversized runs refused, {} runs aborted by their client ({} runs found the \
+             slot busy); peak RSS {:.1} MiB against the {} MiB bound {}",
+            h.unread_cut,
+            h.unread_pages,
+            h.slow_bodies_cut,
+            h.slow_bodies,
+            h.oversized_refused,
+            h.oversized_runs,
+            h.aborted_runs,
+            s.busy,
+            mib(s.rss_peak_kb),
+            RSS_BOUND_MIB,
+            if mib(s.rss_peak_kb) < RSS_BOUND_MIB as f64 {
+                "✓"
+            } else {
+                "✗"
+            }
         );
     }
 

@@ -1,7 +1,9 @@
 //! `bench --soak SECS`: the companion, in a process of its own, under mixed load for a while —
 //! delayed pages of random sizes from 100 clients at once, health checks, and native runs one
 //! after another — with every answer checked and the server's resident memory sampled twice a
-//! second. Figures, not a pass/fail test: errors should be 0 and memory flat.
+//! second. Beside them, a hostile mix (see [`Hostile`]): 16 MiB pages asked for and never read,
+//! runs whose client goes away, bodies that trickle in, runs too large for the companion.
+//! Figures, not a pass/fail test: errors should be 0, memory flat and under its bound.
 
 use crate::exec::MonoClock;
 use anyhow::Result;
@@ -32,8 +34,31 @@ pub struct Soak {
     pub rss_early_kb: u64,
     /// Median resident memory over the last fifth, KiB.
     pub rss_late_kb: u64,
-    /// Highest sample, KiB.
+    /// Highest resident memory: the highest sample or the kernel's high-water mark, KiB.
     pub rss_peak_kb: u64,
+    /// Native runs turned away with 429 because a run (an aborted one, say) still held the slot.
+    pub busy: u64,
+    /// What the hostile clients did and how the companion answered.
+    pub hostile: Hostile,
+}
+
+/// The hostile mix: every count is of something the companion must bound or refuse.
+#[derive(Debug, Default, Serialize)]
+pub struct Hostile {
+    /// 16 MiB pages asked for by clients that never read.
+    pub unread_pages: u64,
+    /// Of those, connections the companion closed before sending the whole page.
+    pub unread_cut: u64,
+    /// Runs whose client went away 100 ms after asking.
+    pub aborted_runs: u64,
+    /// Request bodies that promised 200 bytes and sent one.
+    pub slow_bodies: u64,
+    /// Of those, answered 408.
+    pub slow_bodies_cut: u64,
+    /// Runs of 400 pages of 16 MiB at once asked for.
+    pub oversized_runs: u64,
+    /// Of those, refused with 400.
+    pub oversized_refused: u64,
 }
 
 impl Soak {
@@ -53,10 +78,15 @@ fn next(state: &mut u64) -> u64 {
 }
 
 fn rss_kb(pid: u32) -> Option<u64> {
+    resident_kb(pid, "VmRSS:")
+}
+
+/// One of /proc/PID/status's memory lines (`VmRSS:`, `VmHWM:`), KiB.
+fn resident_kb(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
@@ -84,13 +114,22 @@ pub fn soak(seconds: u64) -> Result<Soak> {
             samples
         })
     };
-    let counts = [
-        AtomicU64::new(0),
-        AtomicU64::new(0),
-        AtomicU64::new(0),
-        AtomicU64::new(0),
-    ];
-    let [pages, health, runs, errors] = &counts;
+    let counts: [AtomicU64; 12] = Default::default();
+    let [
+        pages,
+        health,
+        runs,
+        errors,
+        busy,
+        unread_pages,
+        unread_cut,
+        aborted_runs,
+        slow_bodies,
+        slow_bodies_cut,
+        oversized_runs,
+        oversized_refused,
+    ] = &counts;
+    let addr = base.trim_start_matches("http://").to_string();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -139,6 +178,12 @@ pub fn soak(seconds: u64) -> Result<Soak> {
                     .send()
                     .await;
                 let ok = match answer {
+                    // An aborted run of the hostile mix still holds the slot: not an error.
+                    Ok(r) if r.status() == reqwest::StatusCode::TOO_MANY_REQUESTS => {
+                        busy.fetch_add(1, Ordering::Relaxed);
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
                     Ok(r) if r.status().is_success() => r
                         .bytes()
                         .await
@@ -150,13 +195,42 @@ pub fn soak(seconds: u64) -> Result<Soak> {
                 if ok { runs } else { errors }.fetch_add(1, Ordering::Relaxed);
             }
         };
+        // One hostile act every half second, in turn; each connection is held for 15 s (past
+        // the companion's 10 s deadlines) by a task of its own.
+        let hostile_loop = async {
+            let mut held = Vec::new();
+            let mut turn = 0u64;
+            while going() {
+                let addr = addr.clone();
+                let act = turn % 4;
+                turn += 1;
+                held.push(tokio::spawn(async move { hostile(&addr, act).await }));
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            for h in held {
+                if let Ok(Some((act, answered))) = h.await {
+                    let (asked, answered_count) = match act {
+                        0 => (unread_pages, unread_cut),
+                        1 => (aborted_runs, aborted_runs),
+                        2 => (slow_bodies, slow_bodies_cut),
+                        _ => (oversized_runs, oversized_refused),
+                    };
+                    asked.fetch_add(1, Ordering::Relaxed);
+                    if answered && act != 1 {
+                        answered_count.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        };
         let pages_all = futures::future::join_all((0..CLIENTS).map(page_loop));
-        futures::join!(pages_all, health_loop, run_loop);
+        futures::join!(pages_all, health_loop, run_loop, hostile_loop);
     });
     stop.store(true, Ordering::Relaxed);
     let samples = sampler
         .join()
         .map_err(|_| anyhow::anyhow!("the RSS sampler panicked"))?;
+    // The kernel's own high-water mark: a peak between two samples counts too.
+    let high_water = resident_kb(pid, "VmHWM:");
     let _ = child.kill();
     let _ = child.wait();
     // Skip the first tenth (start-up, first allocations), then compare the first and last fifths.
@@ -171,6 +245,77 @@ pub fn soak(seconds: u64) -> Result<Soak> {
         errors: errors.load(Ordering::Relaxed),
         rss_early_kb: median(steady.iter().take(fifth).copied().collect()),
         rss_late_kb: median(steady.iter().rev().take(fifth).copied().collect()),
-        rss_peak_kb: samples.iter().copied().max().unwrap_or(0),
+        rss_peak_kb: samples.iter().copied().chain(high_water).max().unwrap_or(0),
+        busy: busy.load(Ordering::Relaxed),
+        hostile: Hostile {
+            unread_pages: unread_pages.load(Ordering::Relaxed),
+            unread_cut: unread_cut.load(Ordering::Relaxed),
+            aborted_runs: aborted_runs.load(Ordering::Relaxed),
+            slow_bodies: slow_bodies.load(Ordering::Relaxed),
+            slow_bodies_cut: slow_bodies_cut.load(Ordering::Relaxed),
+            oversized_runs: oversized_runs.load(Ordering::Relaxed),
+            oversized_refused: oversized_refused.load(Ordering::Relaxed),
+        },
     })
+}
+
+/// One hostile act on a raw connection: 0 asks for a 16 MiB page and never reads it, 1 asks for
+/// a run and goes away, 2 sends a body a byte short of nothing, 3 asks for a run too large for
+/// the companion. Returns the act and whether the companion answered as it must (cut the
+/// reader off, answered 408, refused with 400); `None` if the connection failed.
+async fn hostile(addr: &str, act: u64) -> Option<(u64, bool)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let post = |json: &str| {
+        format!(
+            "POST /api/run HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{json}",
+            json.len()
+        )
+    };
+    let request = match act {
+        0 => format!("GET /api/delay/0?bytes=16777216 HTTP/1.1\r\nHost: {addr}\r\n\r\n"),
+        1 => post(r#"{"lesson":"io","strategies":"async","params":{"size":50,"latency":1000}}"#),
+        2 => format!(
+            "POST /api/run HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+             Content-Length: 200\r\n\r\n{{"
+        ),
+        _ => post(
+            r#"{"lesson":"io","strategies":"async","params":{"size":400,"bytes":16777216,"latency":0}}"#,
+        ),
+    };
+    let mut s = tokio::net::TcpStream::connect(addr).await.ok()?;
+    s.write_all(request.as_bytes()).await.ok()?;
+    match act {
+        0 => {
+            // Never read for 15 s, then read what is left: a reader cut off gets the end of
+            // the stream before the whole page.
+            tokio::time::sleep(Duration::from_secs(15)).await;
+            let mut got = 0usize;
+            let mut buf = vec![0u8; 64 * 1024];
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            loop {
+                match tokio::time::timeout_at(deadline, s.read(&mut buf)).await {
+                    Ok(Ok(0)) | Ok(Err(_)) => break,
+                    Ok(Ok(n)) => got += n,
+                    Err(_) => break,
+                }
+            }
+            Some((act, got < 16 * 1024 * 1024))
+        }
+        1 => {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            Some((act, true))
+        }
+        _ => {
+            let mut answer = String::new();
+            let _ =
+                tokio::time::timeout(Duration::from_secs(15), s.read_to_string(&mut answer)).await;
+            let want = if act == 2 {
+                "HTTP/1.1 408"
+            } else {
+                "HTTP/1.1 400"
+            };
+            Some((act, answer.starts_with(want)))
+        }
+    }
 }

@@ -51,10 +51,11 @@ fn free_port(host: Ipv4Addr) -> Result<u16> {
 
 /// Remove the stores of brokers whose master is gone: a master killed outright (SIGKILL runs
 /// no Drop) takes its server with it (PR_SET_PDEATHSIG) but leaves the directory, named
-/// `interleave-broker-<master pid>-<port>`.
-fn sweep_stale_stores() {
+/// `interleave-broker-<master pid>-<port>`. Returns the stores removed.
+pub fn sweep_stale_stores() -> Vec<std::path::PathBuf> {
+    let mut removed = Vec::new();
     let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
-        return;
+        return removed;
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
@@ -74,10 +75,11 @@ fn sweep_stale_stores() {
         // SAFETY: signal 0 only asks whether the process exists.
         let gone = unsafe { libc::kill(pid, 0) } != 0
             && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
-        if gone {
-            let _ = std::fs::remove_dir_all(entry.path());
+        if gone && std::fs::remove_dir_all(entry.path()).is_ok() {
+            removed.push(entry.path());
         }
     }
+    removed
 }
 
 impl Broker {

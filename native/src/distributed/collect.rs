@@ -7,6 +7,7 @@ use futures::StreamExt;
 use interleave_shared::detail::Delivery;
 use interleave_shared::task::{self, Output};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// What the master collected.
@@ -48,11 +49,24 @@ impl Collected {
 }
 
 /// Read answers until every one of `tasks` task ids has one, or `timeout` passes.
+#[cfg(test)]
 pub async fn collect(
     js: &jetstream::Context,
     names: &Names,
     tasks: usize,
     timeout: Duration,
+) -> Result<Collected> {
+    collect_counting(js, names, tasks, timeout, &AtomicUsize::new(0)).await
+}
+
+/// [`collect`], keeping `answered` at the number of tasks answered so far, so a run that loses
+/// its broker can say how far it got.
+pub async fn collect_counting(
+    js: &jetstream::Context,
+    names: &Names,
+    tasks: usize,
+    timeout: Duration,
+    answered: &AtomicUsize,
 ) -> Result<Collected> {
     let consumer: consumer::PullConsumer = js
         .get_stream(names.results_stream())
@@ -90,6 +104,7 @@ pub async fn collect(
             got.received.push((a, received_at));
             // @end
         }
+        answered.store(got.outputs.len(), Ordering::Relaxed);
     }
     let mut most: BTreeMap<u32, i64> = BTreeMap::new();
     for (a, _) in &got.received {

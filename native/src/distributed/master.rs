@@ -3,15 +3,17 @@
 //! task, and stop everything it started, whatever ends the run.
 
 use super::broker::{Broker, random_token};
-use super::collect::{Collected, collect};
+use super::collect::{Collected, collect_counting};
 use super::netns::Hosts;
 use super::phases::Phases;
-use super::protocol::{Names, connect, create, epoch_ms, publish};
+use super::protocol::{Names, connect_watched, create, epoch_ms, publish_counting};
 use super::signals::{InterruptGuard, interrupted};
+use super::watch::LOST_AFTER;
 use anyhow::{Context as _, Result, anyhow, bail};
 use async_nats::jetstream;
 use futures::StreamExt;
 use interleave_shared::task::Task;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
 
 /// How a master runs its tasks through a broker.
@@ -185,7 +187,7 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
     };
     // Hosts first, so the broker can listen on their bridge; dropped last (declared first).
     let hosts = if options.on_hosts {
-        Some(Hosts::create(options.workers, &run[..4])?)
+        Some(Hosts::create(options.workers, &run[..2])?)
     } else {
         None
     };
@@ -212,8 +214,11 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
         .context("cannot start the tokio runtime")?;
     let t0 = epoch_ms();
     let names = Names::new(&run)?;
+    // How far the run got, for the story of a lost broker: tasks the broker stored, tasks
+    // answered.
+    let (stored, answered) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let body = async {
-        let client = connect(&url, token.as_deref()).await?;
+        let (client, broker) = connect_watched(&url, token.as_deref()).await?;
         let js = jetstream::new(client.clone());
         // A shared broker may still hold an interrupted run's streams under these names.
         let _ = js.delete_stream(names.tasks_stream()).await;
@@ -240,7 +245,7 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
         // Publishing, killing (with --kill-worker) and collecting run side by side: answers
         // come back while tasks are still going out.
         let publishing = async {
-            publish(&js, &names, &tasks).await?;
+            publish_counting(&js, &names, &tasks, &stored).await?;
             anyhow::Ok(since())
         };
         let killing = async {
@@ -249,14 +254,33 @@ pub fn run_master(tasks: Vec<Task>, options: &MasterOptions) -> Result<MasterRun
                 _ => anyhow::Ok(None),
             }
         };
-        let collecting = collect(&js, &names, tasks.len(), Duration::from_secs(120));
-        let (published, killed, collected) = tokio::try_join!(publishing, killing, collecting)?;
+        let collecting = collect_counting(
+            &js,
+            &names,
+            tasks.len(),
+            Duration::from_secs(120),
+            &answered,
+        );
+        let all = async { tokio::try_join!(publishing, killing, collecting) };
+        let (published, killed, collected) = broker
+            .unless_lost(all, |lost| {
+                let (stored, answered) = (stored.load(Relaxed), answered.load(Relaxed));
+                format!(
+                    "{lost}; {answered} of {} tasks answered, {} outstanding ({stored} had \
+                     been stored on the broker); the workers were stopped",
+                    tasks.len(),
+                    tasks.len() - answered.min(tasks.len()),
+                )
+            })
+            .await?;
         phases.published = published;
         phases.collected = since();
         // Every task is answered: say so (workers end at once, also ones started by hand),
         // then remove the queue, which leaves a shared broker as we found it.
         client.publish(names.done_subject(), "".into()).await?;
-        client.flush().await?;
+        // Every answer is in: a broker lost now costs nothing but the workers' "done", and
+        // they end when the master stops them below.
+        let _ = tokio::time::timeout(LOST_AFTER * 2, client.flush()).await;
         for c in &mut workers.0 {
             let deadline = std::time::Instant::now() + Duration::from_secs(5);
             while c.try_wait()?.is_none() && std::time::Instant::now() < deadline {

@@ -2,6 +2,11 @@
 //! joined by a veth pair to a bridge in this namespace where the broker listens. Only our own
 //! namespaces and links, on a private 10.77.x.0/24; all of them are removed when [`Hosts`] is
 //! dropped. Needs root (`ip netns add`); without it the caller says so and exits 2.
+//!
+//! A master killed outright (SIGKILL runs no Drop) would leave them behind: namespaces are
+//! kept alive by their mounts, links by the kernel, neither dies with a process. So every name
+//! carries the master's pid, and [`sweep_dead_masters`] (run before a master makes hosts, and by
+//! `interleave clean`) removes those whose master no longer exists.
 
 use anyhow::{Context, Result, bail};
 use std::net::Ipv4Addr;
@@ -10,10 +15,131 @@ use std::process::Command;
 /// The namespaces, links and bridge of one run.
 #[derive(Debug)]
 pub struct Hosts {
-    tag: String,
+    /// The master's pid in base 36 (five characters) and the run's two-letter tag: see [`Owner`].
+    owner: Owner,
     subnet: u8,
     created_bridge: bool,
     created: Vec<u32>,
+}
+
+/// Whose namespaces and links these are: the master's pid, written in five base-36 digits so
+/// that a veth name ("ilo" + pid + tag + host number) stays within the kernel's 15 characters,
+/// and a tag of two letters or digits that keeps two runs of one process apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pid: u32,
+    tag: String,
+}
+
+/// Prefixes of the bridge and the outer and inner veth ends.
+const LINK_PREFIXES: [&str; 3] = ["ilb", "ilo", "ili"];
+/// Prefix of a namespace's name.
+const NETNS_PREFIX: &str = "il-";
+/// Base-36 digits of a pid (36⁵ > 2²², Linux's largest pid).
+const PID_DIGITS: usize = 5;
+
+impl Owner {
+    /// This process, with `tag` (letters and digits; two are used).
+    fn this_process(tag: &str) -> Result<Self> {
+        let tag: String = tag.chars().take(2).collect();
+        if tag.len() != 2 || !tag.chars().all(|c| c.is_ascii_alphanumeric()) {
+            bail!("a hosts tag is two letters or digits, not '{tag}'");
+        }
+        Ok(Owner {
+            pid: std::process::id(),
+            tag: tag.to_ascii_lowercase(),
+        })
+    }
+
+    /// "0000ab" + tag: the part of every name that says whose it is.
+    fn stem(&self) -> String {
+        let mut digits = [b'0'; PID_DIGITS];
+        let mut n = self.pid;
+        for d in digits.iter_mut().rev() {
+            *d = char::from_digit(n % 36, 36).map_or(b'0', |c| c as u8);
+            n /= 36;
+        }
+        format!("{}{}", String::from_utf8_lossy(&digits), self.tag)
+    }
+
+    /// The owner of a name we made, `None` for any other name (older namings included).
+    fn of_name(name: &str) -> Option<Owner> {
+        let rest = name
+            .strip_prefix(NETNS_PREFIX)
+            .or_else(|| LINK_PREFIXES.iter().find_map(|p| name.strip_prefix(p)))?;
+        let (pid, rest) = (rest.get(..PID_DIGITS)?, rest.get(PID_DIGITS..)?);
+        let tag = rest.get(..2)?;
+        let k = rest.get(2..)?.trim_start_matches('-');
+        let well_formed = tag.chars().all(|c| c.is_ascii_alphanumeric())
+            && k.chars().all(|c| c.is_ascii_digit())
+            && (k.is_empty() == name.starts_with("ilb"));
+        if !well_formed {
+            return None;
+        }
+        Some(Owner {
+            pid: u32::from_str_radix(pid, 36).ok()?,
+            tag: tag.to_string(),
+        })
+    }
+
+    /// Whether the master is gone (a pid that exists, whoever has it now, is kept: better a
+    /// leftover until that process ends than someone else's namespace removed).
+    fn is_gone(&self) -> bool {
+        let Ok(pid) = libc::pid_t::try_from(self.pid) else {
+            return false;
+        };
+        // SAFETY: signal 0 only asks whether the process exists.
+        let rc = unsafe { libc::kill(pid, 0) };
+        rc != 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
+    }
+}
+
+/// What a sweep removed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Swept {
+    pub namespaces: Vec<String>,
+    pub links: Vec<String>,
+}
+
+impl Swept {
+    pub fn is_empty(&self) -> bool {
+        self.namespaces.is_empty() && self.links.is_empty()
+    }
+}
+
+/// Names `ip ARGS` lists, one per line, first word (and before any '@' of a veth's peer).
+fn listed(args: &[&str]) -> Vec<String> {
+    let Ok(out) = Command::new("ip").args(args).output() else {
+        return Vec::new();
+    };
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .map(|name| name.split('@').next().unwrap_or(name).to_string())
+        .collect()
+}
+
+/// Remove the namespaces, bridges and veth links of masters that no longer exist. Best effort
+/// and quiet on a machine without `ip` or root: there is then nothing of ours to remove.
+pub fn sweep_dead_masters() -> Swept {
+    let mut swept = Swept::default();
+    if !is_root() {
+        return swept;
+    }
+    let dead = |name: &str| Owner::of_name(name).is_some_and(|o| o.is_gone());
+    for ns in listed(&["netns", "list"]) {
+        if dead(&ns) && ip(&["netns", "del", &ns]).is_ok() {
+            swept.namespaces.push(ns);
+        }
+    }
+    // Deleting a namespace took its inner veth ends and their peers; what is left is bridges
+    // and outer ends whose namespace was never made or already gone.
+    for link in listed(&["-brief", "link", "show"]) {
+        if dead(&link) && ip(&["link", "del", &link]).is_ok() {
+            swept.links.push(link);
+        }
+    }
+    swept
 }
 
 /// Run `ip ARGS`, failing with its stderr.
@@ -35,18 +161,25 @@ fn ip(args: &[&str]) -> Result<()> {
 pub use crate::exec::is_root;
 
 impl Hosts {
-    /// Create `count` hosts. `tag` (a few letters and digits) keeps concurrent runs apart.
+    /// Create `count` hosts. `tag` (two letters or digits) keeps two runs of this process
+    /// apart; the pid in every name keeps masters apart and lets a sweep find a dead one's.
     pub fn create(count: u32, tag: &str) -> Result<Self> {
         if !is_root() {
             bail!("the hosts strategy needs root to create network namespaces");
         }
-        // A subnet from the tag, so two runs at once do not share addresses.
-        let subnet = tag
+        if count > 250 {
+            bail!("hosts are numbered 10.77.x.2..=251: {count} is more than 250");
+        }
+        sweep_dead_masters();
+        let owner = Owner::this_process(tag)?;
+        // A subnet from the names, so two runs at once do not share addresses.
+        let subnet = owner
+            .stem()
             .bytes()
             .fold(7u8, |a, b| a.wrapping_mul(31).wrapping_add(b))
             | 1;
         let mut hosts = Hosts {
-            tag: tag.to_string(),
+            owner,
             subnet,
             created_bridge: false,
             created: Vec::new(),
@@ -83,16 +216,17 @@ impl Hosts {
     }
 
     fn bridge(&self) -> String {
-        format!("ilb{}", self.tag)
+        format!("ilb{}", self.owner.stem())
     }
 
-    /// Namespace, outer veth end, inner veth end of host `k` (interface names stay under the
-    /// kernel's 15 characters for tags of up to 6).
+    /// Namespace, outer veth end, inner veth end of host `k`: "il-0000ab7x-3", "ilo0000ab7x3",
+    /// "ili0000ab7x3" (at most 13 characters for k < 1000, under the kernel's 15).
     fn names(&self, k: u32) -> (String, String, String) {
+        let stem = self.owner.stem();
         (
-            format!("il{}-{k}", self.tag),
-            format!("ilo{}{k}", self.tag),
-            format!("ili{}{k}", self.tag),
+            format!("{NETNS_PREFIX}{stem}-{k}"),
+            format!("ilo{stem}{k}"),
+            format!("ili{stem}{k}"),
         )
     }
 
@@ -158,6 +292,7 @@ mod tests {
             return;
         }
         let hosts = Hosts::create(2, "t1").unwrap();
+        let stem = hosts.owner.stem();
         let target = hosts.broker_addr().to_string();
         for k in 0..2 {
             let ok = hosts
@@ -167,10 +302,46 @@ mod tests {
                 .unwrap();
             assert!(ok.status.success(), "host {k} has no route to {target}");
         }
-        assert!(exists(&["netns", "list"], "ilt1-0"));
+        assert!(exists(&["netns", "list"], &format!("il-{stem}-0")));
         drop(hosts);
-        assert!(!exists(&["netns", "list"], "ilt1-"));
-        assert!(!exists(&["link", "show"], "ilbt1"));
-        assert!(!exists(&["link", "show"], "ilot1"));
+        assert!(!exists(&["netns", "list"], &format!("il-{stem}-")));
+        assert!(!exists(&["link", "show"], &format!("ilb{stem}")));
+        assert!(!exists(&["link", "show"], &format!("ilo{stem}")));
+    }
+
+    /// Names carry their master: read back exactly, others (older namings, other software's
+    /// links) are not ours.
+    #[test]
+    fn names_say_whose_they_are() {
+        let owner = Owner {
+            pid: 4_194_304,
+            tag: "7x".into(),
+        };
+        let stem = owner.stem();
+        assert_eq!(stem.len(), 7);
+        for name in [
+            format!("il-{stem}-0"),
+            format!("il-{stem}-12"),
+            format!("ilb{stem}"),
+            format!("ilo{stem}249"),
+            format!("ili{stem}3"),
+        ] {
+            assert!(name.len() <= 15 || name.starts_with("il-"), "{name}");
+            assert_eq!(Owner::of_name(&name), Some(owner.clone()), "{name}");
+        }
+        for other in [
+            "il3fa2-0",
+            "ilo3fa20",
+            "ilb3fa2",
+            "eth0",
+            "ilbabc",
+            "ilo0000ab",
+            "ilb0000ab7x1",
+            "ilo0000ab7x",
+        ] {
+            assert_eq!(Owner::of_name(other), None, "{other}");
+        }
+        assert!(Owner::this_process("!").is_err());
+        assert!(!Owner::this_process("ab").unwrap().is_gone());
     }
 }

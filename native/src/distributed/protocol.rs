@@ -10,6 +10,7 @@
 //! - The master keeps one result per task id, so a task computed twice is counted once:
 //!   exactly-once *effect*. It also counts deliveries, so the redelivery is visible.
 
+use super::watch::BrokerWatch;
 use crate::error::UsageError;
 use anyhow::{Context as _, Result, anyhow, bail};
 use async_nats::jetstream::{self, consumer, stream};
@@ -146,12 +147,25 @@ const IN_FLIGHT: usize = 512;
 /// broker's acknowledgement), and each must be acknowledged before this returns: a task the
 /// broker did not store is an error, never a silent gap.
 pub async fn publish(js: &jetstream::Context, names: &Names, tasks: &[Task]) -> Result<()> {
+    publish_counting(js, names, tasks, &std::sync::atomic::AtomicUsize::new(0)).await
+}
+
+/// [`publish`], counting into `stored_so_far` the tasks the broker acknowledged, so a run that
+/// loses its broker can say how many it had handed over.
+pub async fn publish_counting(
+    js: &jetstream::Context,
+    names: &Names,
+    tasks: &[Task],
+    stored_so_far: &std::sync::atomic::AtomicUsize,
+) -> Result<()> {
+    let count = || stored_so_far.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut pending = std::collections::VecDeque::with_capacity(IN_FLIGHT);
     for t in tasks {
         if pending.len() == IN_FLIGHT
             && let Some(oldest) = pending.pop_front()
         {
             stored(oldest).await?;
+            count();
         }
         let ack = js
             .publish(names.tasks_subject(), task::encode(t).into())
@@ -161,6 +175,7 @@ pub async fn publish(js: &jetstream::Context, names: &Names, tasks: &[Task]) -> 
     }
     for ack in pending {
         stored(ack).await?;
+        count();
     }
     Ok(())
 }
@@ -178,15 +193,24 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Connect to `url` with `token`, telling a refused key from an unreachable broker: both exit 2
 /// with a message that names the address.
 pub async fn connect(url: &str, token: Option<&str>) -> Result<async_nats::Client> {
+    Ok(connect_watched(url, token).await?.0)
+}
+
+/// [`connect`], with a watch that tells when the broker is gone for good (see [`BrokerWatch`]).
+pub async fn connect_watched(
+    url: &str,
+    token: Option<&str>,
+) -> Result<(async_nats::Client, BrokerWatch)> {
     let options = match token {
         Some(t) => async_nats::ConnectOptions::with_token(t.to_string()),
         None => async_nats::ConnectOptions::new(),
     };
+    let (options, watch) = BrokerWatch::options(url, options);
     let connecting = options.connection_timeout(CONNECT_TIMEOUT).connect(url);
     let started = std::time::Instant::now();
     let tried = || started.elapsed().as_secs_f64();
     match tokio::time::timeout(CONNECT_TIMEOUT * 2, connecting).await {
-        Ok(Ok(client)) => Ok(client),
+        Ok(Ok(client)) => Ok((client, watch)),
         Ok(Err(e)) if e.kind() == async_nats::ConnectErrorKind::AuthorizationViolation => {
             Err(UsageError::BrokerRefused {
                 url: url.to_string(),

@@ -3,11 +3,14 @@
 //! sends their answers in one message, waits for the broker to store it, and only then
 //! acknowledges the tasks.
 
-use super::protocol::{Names, TaskAnswer, connect, epoch_ms, run_ended, stored, workers_consumer};
+use super::protocol::{
+    Names, TaskAnswer, connect_watched, epoch_ms, run_ended, stored, workers_consumer,
+};
 use anyhow::{Context as _, Result, anyhow, bail};
 use async_nats::jetstream::{self, consumer};
 use futures::StreamExt;
 use interleave_shared::task::{self, Task};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Where a worker joins and how it works: plain options, so the CLI's flags, a master's
@@ -87,10 +90,22 @@ impl Unsettled {
 /// With `options.hold` (the lesson's `--kill-worker`), take the first task, say so on
 /// [`Names::holding_subject`] and never finish it: the master kills this worker while it holds
 /// tasks nobody acknowledged, which makes the redelivery certain rather than a race.
+#[cfg(test)]
 pub async fn work_holding(
     client: &async_nats::Client,
     names: &Names,
     options: WorkerOptions,
+) -> Result<u64> {
+    work_counting(client, names, options, &AtomicU64::new(0)).await
+}
+
+/// [`work_holding`], counting answered tasks into `answered` as it goes, so a caller that stops
+/// it (a lost broker) can say how far it got.
+pub async fn work_counting(
+    client: &async_nats::Client,
+    names: &Names,
+    options: WorkerOptions,
+    answered: &AtomicU64,
 ) -> Result<u64> {
     let js = jetstream::new(client.clone());
     // Listen for the master's "done" before anything else, so it cannot be missed.
@@ -111,23 +126,12 @@ pub async fn work_holding(
             ),
         }
     };
-    let mut answered = 0;
-    match take_tasks(
-        client,
-        &js,
-        &consumer,
-        names,
-        options,
-        &mut done,
-        &mut answered,
-    )
-    .await
-    {
+    match take_tasks(client, &js, &consumer, names, options, &mut done, answered).await {
         // The master had every answer and removed its queue while this worker still held
         // some (duplicates of redelivered tasks): the run is over, which ends a worker normally.
-        Err(e) if run_ended(&format!("{e:#}")) => Ok(answered),
+        Err(e) if run_ended(&format!("{e:#}")) => Ok(answered.load(Ordering::Relaxed)),
         Err(e) => Err(e),
-        Ok(()) => Ok(answered),
+        Ok(()) => Ok(answered.load(Ordering::Relaxed)),
     }
 }
 
@@ -156,7 +160,7 @@ async fn take_tasks(
     names: &Names,
     options: WorkerOptions,
     done: &mut async_nats::Subscriber,
-    answered: &mut u64,
+    answered: &AtomicU64,
 ) -> Result<()> {
     let worker = options.worker;
     let ack_wait = consumer.cached_info().config.ack_wait;
@@ -170,7 +174,10 @@ async fn take_tasks(
             .batch()
             .max_messages(helping(
                 ack_wait,
-                (*answered > 0).then(|| computing / (*answered).try_into().unwrap_or(u32::MAX)),
+                {
+                    let n = answered.load(Ordering::Relaxed);
+                    (n > 0).then(|| computing / n.try_into().unwrap_or(u32::MAX))
+                },
                 options.prefetch,
             ))
             .expires(request)
@@ -249,7 +256,7 @@ async fn take_tasks(
             unsettled.tasks.push(msg);
             unsettled.answers.push(answer);
             unsettled.free_since = computed_at;
-            *answered += 1;
+            answered.fetch_add(1, Ordering::Relaxed);
             computing += took.elapsed();
             // Tasks were slower than expected: send what is done before it is overdue.
             if took_since.elapsed() >= ack_wait / 4 {
@@ -280,11 +287,27 @@ pub fn join(options: &JoinOptions) -> Result<u64> {
     rt.block_on(async {
         // A bad run id is the caller's mistake: say so before connecting anywhere.
         let names = Names::new(&options.run)?;
-        let client = connect(&options.broker, options.token.as_deref()).await?;
-        let answered = work_holding(&client, &names, options.work).await?;
-        // Acknowledgements are sent in the background: make sure the last ones left.
-        client.flush().await?;
-        Ok(answered)
+        let (client, watch) = connect_watched(&options.broker, options.token.as_deref()).await?;
+        let count = AtomicU64::new(0);
+        let work = async {
+            let answered = work_counting(&client, &names, options.work, &count).await?;
+            // Acknowledgements are sent in the background: make sure the last ones left.
+            client.flush().await?;
+            anyhow::Ok(answered)
+        };
+        // A broker gone for good ends the worker with what it knows, within seconds, rather
+        // than after a consumer's missed heartbeats (30 s); what it held unacknowledged goes
+        // back to the queue if the broker returns.
+        watch
+            .unless_lost(work, |lost| {
+                format!(
+                    "worker {}: {lost}; this worker had answered {} tasks (any not yet \
+                     acknowledged go back to the queue)",
+                    options.work.worker,
+                    count.load(Ordering::Relaxed)
+                )
+            })
+            .await
     })
 }
 

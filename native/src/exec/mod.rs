@@ -9,6 +9,7 @@ pub mod clock;
 pub mod fetch;
 pub mod machine;
 mod measure;
+pub mod memory;
 mod os;
 mod pool;
 pub mod processes;

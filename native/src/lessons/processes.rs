@@ -1,7 +1,7 @@
 //! `processes`: spawn children and wait for them; talk to one over its pipes; connect two
 //! children with an OS pipe. Every child speaks the task protocol of `interleave_shared::task`.
 
-use crate::exec::processes::{send, worker_command};
+use crate::exec::processes::{how_it_ended, send, worker_command};
 use crate::exec::{self, measure};
 use anyhow::{Context, Result, bail};
 use interleave_shared::lessons::cpu;
@@ -10,6 +10,7 @@ use interleave_shared::{
     Checked, Clock, Execution, LessonId, Params, Span, SpanKind, Strategy, StrategyId as S,
 };
 use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
 
 /// Numbers per line in `pipe`: line t asks for Σ i² over t·W..(t+1)·W.
@@ -34,8 +35,18 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
                     // @code processes:spawn
                     let mut child = worker_command(&exe).stdout(Stdio::null()).spawn()?;
                     send(&mut child.stdin.take().context("no stdin")?, &STREAM)?;
-                    ok += u64::from(child.wait()?.success());
+                    let status = child.wait()?;
+                    ok += u64::from(status.success());
                     // @end
+                    if !status.success() {
+                        // Something outside the run ended it: say so now, by name, rather
+                        // than let a count come out short at the end.
+                        bail!(
+                            "process {i} of {n} (pid {}) {}",
+                            child.id(),
+                            how_it_ended(status)
+                        );
+                    }
                     spans.push(Span {
                         worker: 0,
                         task: i as u32,
@@ -70,21 +81,30 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
                     .spawn()?;
                 let pipe = writer.stdout.take().context("no stdout")?;
                 let reader = worker_command(&exe).stdin(Stdio::from(pipe)).spawn()?;
+                let reader_pid = reader.id();
                 let out = reader.wait_with_output()?;
                 // @end
-                let w_ok = writer.wait()?.success();
+                let w_status = writer.wait()?;
                 let t1 = clock.now_ms();
                 let text = String::from_utf8_lossy(&out.stdout);
-                let total = text
-                    .lines()
-                    .find_map(|l| match task::decode(l) {
-                        Ok(FromWorker::Total { count, sum }) => Some((count, sum)),
-                        _ => None,
-                    })
-                    .context("the reader printed no total")?;
-                if !(w_ok && out.status.success()) {
-                    bail!("writer or reader failed ({text})");
+                let total = text.lines().find_map(|l| match task::decode(l) {
+                    Ok(FromWorker::Total { count, sum }) => Some((count, sum)),
+                    _ => None,
+                });
+                // One killed from outside takes the other down with it (a broken pipe, an
+                // early end of input): blame the one a signal ended.
+                let mut failed: Vec<_> = [
+                    ("writer", writer.id(), w_status),
+                    ("reader", reader_pid, out.status),
+                ]
+                .into_iter()
+                .filter(|(_, _, status)| !status.success())
+                .collect();
+                failed.sort_by_key(|(_, _, status)| status.signal().is_none());
+                if let Some((role, pid, status)) = failed.first() {
+                    bail!("the {role} process (pid {pid}) {}", how_it_ended(*status));
                 }
+                let total = total.context("the reader printed no total")?;
                 let lane = |worker, kind| Span {
                     worker,
                     task: worker,
@@ -143,12 +163,19 @@ fn pipe(exe: &std::path::Path, n: u64, clock: &exec::MonoClock) -> Result<(u128,
             });
         }
     }
+    // The child's end first: killed mid-run, its writer fails with a broken pipe, which would
+    // hide what really happened.
+    let status = child.wait()?;
+    if !status.success() {
+        bail!(
+            "the child process (pid {}) {}",
+            child.id(),
+            how_it_ended(status)
+        );
+    }
     writer
         .join()
         .map_err(|_| anyhow::anyhow!("writer panicked"))??;
-    if !child.wait()?.success() {
-        bail!("the child process failed");
-    }
     Ok((total, answers, spans))
 }
 

@@ -1,7 +1,7 @@
 //! A companion running on its own thread and runtime, for CLI runs of lessons that need one
 //! without `--server`, for tests, and for `bench`.
 
-use super::{HEADER_TIMEOUT, Options, app, bind, conn};
+use super::{HEADER_TIMEOUT, Options, WRITE_STALL, app, bind, conn};
 use crate::error::UsageError;
 use anyhow::Result;
 use interleave_shared::Request;
@@ -64,7 +64,8 @@ impl Background {
                 let (addr, listener) = listener;
                 let app = app(format!("http://{addr}"), addr.port(), &options);
                 let timeout = options.header_timeout.unwrap_or(HEADER_TIMEOUT);
-                conn::serve(listener, app, timeout, async {
+                let stall = options.write_stall.unwrap_or(WRITE_STALL);
+                conn::serve(listener, app, timeout, stall, async {
                     let _ = stopped.await;
                 })
                 .await;

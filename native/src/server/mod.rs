@@ -5,25 +5,25 @@
 mod background;
 mod conn;
 mod guard;
+mod pages;
 #[cfg(test)]
 mod tests;
 
 pub use background::{Background, RunCompanion};
-pub use conn::HEADER_TIMEOUT;
+pub use conn::{HEADER_TIMEOUT, WRITE_STALL};
 pub use guard::HostGuard;
 
 use crate::exec;
 use crate::run::{self, Plan};
 use axum::extract::DefaultBodyLimit;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use interleave_shared::RunBody;
 use interleave_shared::lessons::io;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -50,9 +50,12 @@ struct AppState {
     /// When the native run in progress started; `None` when there is none (runs are one at a
     /// time). Held by the run's own thread, not by the request.
     slot: Arc<Mutex<Option<Instant>>>,
+    /// Bytes of pages in flight (see `pages.rs`).
+    pages: pages::Budget,
 }
 
 /// Every error answer: `{"error": "..."}` with a status.
+#[derive(Debug)]
 struct ApiError(StatusCode, String);
 
 impl IntoResponse for ApiError {
@@ -80,47 +83,27 @@ async fn health() -> Json<Health> {
     })
 }
 
-#[derive(Debug, Deserialize)]
-struct DelayQuery {
-    bytes: Option<u64>,
-    page: Option<u64>,
-}
-
-/// `GET /api/delay/{ms}?bytes=N&page=K`: wait `ms`, then send page K's N bytes.
+/// `GET /api/delay/{ms}?bytes=N&page=K`: wait `ms`, then send page K's N bytes. Every bad value
+/// gets a JSON 400 naming it and the allowed range (the reading is `DelayRequest::parse`).
 async fn delay(
+    State(state): State<AppState>,
     Path(ms): Path<String>,
-    q: Result<Query<DelayQuery>, QueryRejection>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    // A query axum cannot read (`bytes=-1`) is answered as JSON like every other bad request.
-    let Query(q) = q.map_err(|e| {
-        bad(format!(
-            "bad query ({}): bytes and page are whole numbers, bytes allowed 0..={}",
-            e.body_text(),
-            io::MAX_BYTES
-        ))
-    })?;
-    let ms: u64 = ms.parse().map_err(|_| {
-        bad(format!(
-            "delay '{ms}' is not a whole number of milliseconds: allowed 0..={}",
-            io::MAX_LATENCY_MS
-        ))
-    })?;
-    if ms > io::MAX_LATENCY_MS {
-        return Err(bad(format!(
-            "delay {ms} ms is out of range: allowed 0..={}",
-            io::MAX_LATENCY_MS
-        )));
-    }
-    let bytes = q.bytes.unwrap_or(0);
-    if bytes > io::MAX_BYTES {
-        return Err(bad(format!(
-            "bytes {bytes} is out of range: allowed 0..={}",
-            io::MAX_BYTES
-        )));
-    }
+    let io::DelayRequest { ms, bytes, page } =
+        io::DelayRequest::parse(&ms, query.as_deref()).map_err(|e| bad(e.to_string()))?;
     tokio::time::sleep(Duration::from_millis(ms)).await;
-    let body = io::page_body(q.page.unwrap_or(0), bytes);
-    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], body).into_response())
+    // Room is reserved after the wait: a page that is only waiting holds no bytes.
+    let room = state.pages.reserve(bytes).await?;
+    let body = pages::body(page, bytes, room);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (header::CONTENT_LENGTH, bytes.to_string()),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// Frees the run slot however the run's thread ends.
@@ -298,6 +281,7 @@ fn api(base: String, body_timeout: Duration) -> Router {
         .with_state(AppState {
             base,
             slot: Arc::new(Mutex::new(None)),
+            pages: pages::Budget::default(),
         })
         .layer(SetResponseHeaderLayer::overriding(
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
@@ -320,6 +304,8 @@ pub struct Options {
     pub header_timeout: Option<Duration>,
     /// Deadline for a request's body once its headers are in; [`BODY_TIMEOUT`] when `None`.
     pub body_timeout: Option<Duration>,
+    /// How long a client may leave the server's writes waiting; [`WRITE_STALL`] when `None`.
+    pub write_stall: Option<Duration>,
 }
 
 /// The API plus, optionally, a static directory (a `trunk build --release` output) served with
@@ -408,7 +394,8 @@ pub async fn serve(addr: SocketAddr, options: Options) -> anyhow::Result<()> {
     eprintln!("interleave companion listening on http://{local}");
     let app = app(format!("http://{local}"), local.port(), &options);
     let timeout = options.header_timeout.unwrap_or(HEADER_TIMEOUT);
-    conn::serve(listener, app, timeout, shutdown_signal()).await;
+    let stall = options.write_stall.unwrap_or(WRITE_STALL);
+    conn::serve(listener, app, timeout, stall, shutdown_signal()).await;
     Ok(())
 }
 

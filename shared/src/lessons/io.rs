@@ -114,6 +114,81 @@ pub fn page_body(page: u64, bytes: u64) -> Vec<u8> {
     body
 }
 
+/// A request for one delayed page, `GET /api/delay/{ms}?bytes=N&page=K`, read and checked: the
+/// companion's one query-string input, here so that it is fuzzed with the other parsers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DelayRequest {
+    /// Milliseconds to wait before answering, 0..=[`MAX_LATENCY_MS`].
+    pub ms: u64,
+    /// Bytes of the page, 0..=[`MAX_BYTES`].
+    pub bytes: u64,
+    /// Which page (its bytes differ from page to page).
+    pub page: u64,
+}
+
+/// Why a delayed-page request was refused: each message names the value and what is allowed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DelayError {
+    /// The path's delay is not a number.
+    #[error("delay '{0}' is not a whole number of milliseconds: allowed 0..={MAX_LATENCY_MS}")]
+    NotMs(String),
+    /// The delay is longer than any lesson waits.
+    #[error("delay {0} ms is out of range: allowed 0..={MAX_LATENCY_MS}")]
+    MsOutOfRange(u64),
+    /// The query string does not read as `bytes` and `page` whole numbers.
+    #[error("bad query ({0}): bytes and page are whole numbers, bytes allowed 0..={MAX_BYTES}")]
+    BadQuery(String),
+    /// A page larger than any lesson asks for.
+    #[error("bytes {0} is out of range: allowed 0..={MAX_BYTES}")]
+    BytesOutOfRange(u64),
+}
+
+/// Other keys are ignored, as they always were (a cache-busting `&t=` from a page, say).
+#[derive(serde::Deserialize)]
+struct DelayQuery {
+    bytes: Option<u64>,
+    page: Option<u64>,
+}
+
+impl DelayRequest {
+    /// Read the path's `{ms}` segment and the query string (without its `?`).
+    pub fn parse(ms: &str, query: Option<&str>) -> Result<Self, DelayError> {
+        let q: DelayQuery = serde_urlencoded::from_str(query.unwrap_or(""))
+            .map_err(|e| DelayError::BadQuery(e.to_string()))?;
+        let ms: u64 = ms.parse().map_err(|_| DelayError::NotMs(ms.to_string()))?;
+        if ms > MAX_LATENCY_MS {
+            return Err(DelayError::MsOutOfRange(ms));
+        }
+        let bytes = q.bytes.unwrap_or(0);
+        if bytes > MAX_BYTES {
+            return Err(DelayError::BytesOutOfRange(bytes));
+        }
+        Ok(DelayRequest {
+            ms,
+            bytes,
+            page: q.page.unwrap_or(0),
+        })
+    }
+}
+
+/// Bytes `start..start + len` of page `page`'s body (clipped to `bytes`): what the companion
+/// streams a piece at a time, so a 16 MiB page never sits whole in its memory.
+pub fn page_piece(page: u64, bytes: u64, start: u64, len: u64) -> Vec<u8> {
+    let end = start.saturating_add(len).min(bytes);
+    if start >= end {
+        return Vec::new();
+    }
+    // One period of the pattern, rotated to begin at `start`.
+    let period: Vec<u8> = (0..251).map(|i| page_byte(page, start + i)).collect();
+    let want = (end - start) as usize;
+    let mut piece = Vec::with_capacity(want);
+    while piece.len() < want {
+        let take = (want - piece.len()).min(period.len());
+        piece.extend_from_slice(&period[..take]);
+    }
+    piece
+}
+
 /// FNV-1a (64-bit) of one page, taken eight bytes at a time: little-endian words, the last one
 /// zero-padded, then the length as one more word; one multiply per word instead of one per byte.
 /// Every page is checked on the thread that fetched it, and with 1,000 pages at once the
@@ -375,6 +450,74 @@ pub const QUESTION: Question = Question {
 
 #[cfg(test)]
 mod tests {
+    /// What the companion's delay endpoint reads, and what it refuses with which message.
+    #[test]
+    fn delayed_page_requests_are_read_and_bounded() {
+        let ok = |ms, q| DelayRequest::parse(ms, q).unwrap();
+        assert_eq!(
+            ok("20", Some("bytes=10&page=3")),
+            DelayRequest {
+                ms: 20,
+                bytes: 10,
+                page: 3
+            }
+        );
+        assert_eq!(
+            ok("0", None),
+            DelayRequest {
+                ms: 0,
+                bytes: 0,
+                page: 0
+            }
+        );
+        let err = |ms, q| DelayRequest::parse(ms, q).unwrap_err().to_string();
+        assert!(
+            err("10", Some("bytes=-1")).starts_with("bad query ("),
+            "{}",
+            err("10", Some("bytes=-1"))
+        );
+        assert_eq!(
+            ok("10", Some("t=1&bytes=5")),
+            DelayRequest {
+                ms: 10,
+                bytes: 5,
+                page: 0
+            }
+        );
+        assert_eq!(
+            err("x", None),
+            "delay 'x' is not a whole number of milliseconds: allowed 0..=30000"
+        );
+        assert_eq!(
+            err("30001", None),
+            "delay 30001 ms is out of range: allowed 0..=30000"
+        );
+        assert_eq!(
+            err("1", Some("bytes=16777217")),
+            "bytes 16777217 is out of range: allowed 0..=16777216"
+        );
+    }
+
+    /// Pieces of any size, put back together, are the page, however it is cut.
+    #[test]
+    fn pieces_make_the_page() {
+        for (page, bytes, cut) in [(0, 1000, 64), (3, 70_001, 16_384), (9, 250, 251), (2, 5, 1)] {
+            let mut whole = Vec::new();
+            let mut start = 0;
+            while start < bytes {
+                whole.extend(page_piece(page, bytes, start, cut));
+                start += cut;
+            }
+            assert_eq!(
+                whole,
+                page_body(page, bytes),
+                "page {page}, {bytes} bytes by {cut}"
+            );
+        }
+        assert!(page_piece(1, 10, 10, 5).is_empty());
+        assert_eq!(page_piece(1, 10, 8, 5).len(), 2);
+    }
+
     use super::*;
 
     #[test]

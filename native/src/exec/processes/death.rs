@@ -17,11 +17,7 @@ pub(super) struct Died {
 impl Died {
     /// "worker process 1 (pid 4242) was killed by signal 9 (SIGKILL) while running task 7".
     pub(super) fn story(&self, c: usize, running: Option<u32>) -> String {
-        let how = match (self.status.signal(), self.status.code()) {
-            (Some(sig), _) => format!("was killed by signal {sig} ({})", signal_name(sig)),
-            (None, Some(code)) => format!("exited with status {code}"),
-            (None, None) => format!("ended ({})", self.status),
-        };
+        let how = how_it_ended(self.status);
         let task = running.map_or_else(
             || " after its last task".to_string(),
             |t| format!(" while running task {t}"),
@@ -30,6 +26,16 @@ impl Died {
             "worker process {c} (pid {}) {how}{task}; the other workers were stopped",
             self.pid
         )
+    }
+}
+
+/// "was killed by signal 9 (SIGKILL)", "exited with status 3": how a child ended, in the words
+/// every process strategy uses, so a learner and a test read the same sentence whoever died.
+pub fn how_it_ended(status: ExitStatus) -> String {
+    match (status.signal(), status.code()) {
+        (Some(sig), _) => format!("was killed by signal {sig} ({})", signal_name(sig)),
+        (None, Some(code)) => format!("exited with status {code}"),
+        (None, None) => format!("ended ({status})"),
     }
 }
 

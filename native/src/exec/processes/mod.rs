@@ -9,6 +9,7 @@ mod death;
 mod reader;
 
 use credit::Credit;
+pub use death::how_it_ended;
 use death::{stop_all_but, unanswered};
 use reader::{ChildAnswers, Lane, read_child};
 
