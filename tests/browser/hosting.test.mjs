@@ -232,6 +232,29 @@ test('a browser that cannot isolate a frame on its own: the pool is off with one
   }
 });
 
+test('a service worker that cannot be registered: the stopped first load comes back once and says why', { timeout: 60_000 }, async () => {
+  // A deploy that lost interleave-sw.js: registering it fails with a 404.
+  const broken = mkdtempSync(join(tmpdir(), 'interleave-site-'));
+  try {
+    cpSync(site, broken, { recursive: true });
+    rmSync(join(broken, 'interleave-sw.js'));
+    const host = await startStatic(broken, 8212);
+    const page = await browser.context.newPage();
+    const loads = countLoads(page);
+    await page.goto(`${host.url}/?lesson=cpu&strategies=sequential,pool`);
+    await page.getByTestId('run').waitFor();
+    const chip = page.getByTestId('isolation');
+    await page.waitForFunction(() => document.querySelector('[data-testid="isolation"]')?.dataset.isolation === 'register-failed');
+    assert.equal(await chip.getAttribute('data-isolated'), 'false');
+    assert.match(await page.getByTestId('pool-off').textContent(), /could not be registered \(/);
+    assert.equal(loads.main, 2, 'the stopped load, then one load without the worker');
+    assert.equal(loads.wasmFinished, 1);
+    await page.close();
+  } finally {
+    rmSync(broken, { recursive: true, force: true });
+  }
+});
+
 test('where isolation cannot be had the page says why: plain HTTP from another host, a file', { timeout: 120_000 }, async () => {
   // play.test resolves to loopback but is not localhost: not a secure context, as plain HTTP
   // from any real host is.
