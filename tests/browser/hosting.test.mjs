@@ -238,7 +238,7 @@ test('a service worker that cannot be registered: the stopped first load comes b
   try {
     cpSync(site, broken, { recursive: true });
     rmSync(join(broken, 'interleave-sw.js'));
-    const host = await startStatic(broken, 8212);
+    const host = await startStatic(broken, 8217);
     const page = await browser.context.newPage();
     const loads = countLoads(page);
     await page.goto(`${host.url}/?lesson=cpu&strategies=sequential,pool`);
