@@ -49,7 +49,11 @@ async function hostPage(port, html) {
 
 /** Count the document loads of `page`'s frames (the main frame and iframes alike). */
 function countLoads(page) {
-  const loads = { main: 0, frames: 0 };
+  const loads = { main: 0, frames: 0, wasmFinished: 0 };
+  // A WebAssembly download that completed (one stopped half-way by window.stop() fails).
+  page.on('requestfinished', (r) => {
+    if (r.url().endsWith('.wasm')) loads.wasmFinished += 1;
+  });
   page.on('request', (r) => {
     if (!r.isNavigationRequest()) return;
     if (r.frame() === page.mainFrame()) loads.main += 1;
@@ -108,6 +112,9 @@ test('dist/ on a host that sends no headers: one reload under the service worker
   assert.equal(await chip.getAttribute('data-isolated'), 'true');
   assert.equal(await chip.getAttribute('data-isolation'), 'service-worker');
   assert.equal(loads.main, 2, 'the first visit loads twice: once to install the worker, once under it');
+  // The first load is stopped as soon as the worker is registered: its WebAssembly is not
+  // downloaded for nothing (only the load under the worker completes one).
+  assert.equal(loads.wasmFinished, 1, 'the doomed first load downloaded the WebAssembly');
   const rows = await webRows(page);
   assert.deepEqual(rows.map((r) => r.strategy), ['sequential', 'pool']);
   assert.ok(rows.every((r) => r.result === sumOfSquares(2_000_000).toString()), JSON.stringify(rows));
@@ -222,6 +229,29 @@ test('a browser that cannot isolate a frame on its own: the pool is off with one
     await page.close();
   } finally {
     await old.close();
+  }
+});
+
+test('a service worker that cannot be registered: the stopped first load comes back once and says why', { timeout: 60_000 }, async () => {
+  // A deploy that lost interleave-sw.js: registering it fails with a 404.
+  const broken = mkdtempSync(join(tmpdir(), 'interleave-site-'));
+  try {
+    cpSync(site, broken, { recursive: true });
+    rmSync(join(broken, 'interleave-sw.js'));
+    const host = await startStatic(broken, 8217);
+    const page = await browser.context.newPage();
+    const loads = countLoads(page);
+    await page.goto(`${host.url}/?lesson=cpu&strategies=sequential,pool`);
+    await page.getByTestId('run').waitFor();
+    const chip = page.getByTestId('isolation');
+    await page.waitForFunction(() => document.querySelector('[data-testid="isolation"]')?.dataset.isolation === 'register-failed');
+    assert.equal(await chip.getAttribute('data-isolated'), 'false');
+    assert.match(await page.getByTestId('pool-off').textContent(), /could not be registered \(/);
+    assert.equal(loads.main, 2, 'the stopped load, then one load without the worker');
+    assert.equal(loads.wasmFinished, 1);
+    await page.close();
+  } finally {
+    rmSync(broken, { recursive: true, force: true });
   }
 });
 

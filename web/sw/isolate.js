@@ -10,9 +10,15 @@
 // service workers, gets its one reload too). The outcome is left in `window.__interleaveIsolation`
 // for the page to put into words: `by` ("headers" or "service-worker") when isolated, otherwise
 // `off` naming what stood in the way, and `ms`, the time spent here before the reload.
+//
+// A load that is going to be reloaded is stopped at once (`window.stop()`): the WebAssembly it
+// would fetch and compile, and the page it would draw, are thrown away by the reload, and on two
+// cores they slowed the worker's installation and the reload itself. If registering fails, the
+// page reloads once more without trying, and says why (the reason is kept in sessionStorage).
 (function () {
   'use strict';
   var MARK = 'interleave-isolation-reload';
+  var FAILED = 'interleave-isolation-failed';
   var WORKER = 'interleave-sw.js';
   var report = { by: null, off: null, reloaded: false, detail: '', ms: 0 };
   window.__interleaveIsolation = report;
@@ -56,13 +62,21 @@
   if (!nav.serviceWorker) return void (report.off = 'no-service-worker');
   if (ours) return void (report.off = 'not-honoured');
   if (!storage) return void (report.off = 'no-storage');
+  var failure = storage.getItem(FAILED);
+  if (failure !== null) {
+    // The load before this one stopped to register the worker, and registering failed.
+    storage.removeItem(FAILED);
+    storage.removeItem(MARK);
+    report.off = 'register-failed';
+    report.detail = failure;
+    return;
+  }
   if (mark !== null) return void (report.off = 'no-control');
 
-  // The page is already drawn when registration fails: tell it to say so.
+  // This load was stopped: come back without the worker, saying why.
   function failed(detail) {
-    report.off = 'register-failed';
-    report.detail = detail;
-    window.dispatchEvent(new Event('interleave-isolation'));
+    storage.setItem(FAILED, detail);
+    window.location.reload();
   }
   report.off = 'pending';
   var started = window.performance.now();
@@ -83,4 +97,6 @@
       failed(String((error && error.message) || error));
     },
   );
+  // Nothing of this load survives the reload: stop fetching and compiling it now.
+  window.stop();
 })();
