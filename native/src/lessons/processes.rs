@@ -33,20 +33,10 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
                 for i in 0..n {
                     let t0 = clock.now_ms();
                     // @code processes:spawn
-                    let mut child = worker_command(&exe).stdout(Stdio::null()).spawn()?;
-                    send(&mut child.stdin.take().context("no stdin")?, &STREAM)?;
-                    let status = child.wait()?;
-                    ok += u64::from(status.success());
+                    let child = worker_command(&exe).stdout(Stdio::null()).spawn()?;
                     // @end
-                    if !status.success() {
-                        // Something outside the run ended it: say so now, by name, rather
-                        // than let a count come out short at the end.
-                        bail!(
-                            "process {i} of {n} (pid {}) {}",
-                            child.id(),
-                            how_it_ended(status)
-                        );
-                    }
+                    give_task_and_wait(child, i, n)?;
+                    ok += 1;
                     spans.push(Span {
                         worker: 0,
                         task: i as u32,
@@ -127,6 +117,31 @@ pub fn execute(strategy: &Strategy, p: Params) -> Result<Execution> {
     Ok(Execution::new(checked, spans, 1, timing))
 }
 
+/// One child of `spawn`: hand it its task on stdin and wait for its end. A child that something
+/// outside the run ended is named, with how it ended, at once rather than left to make a count
+/// come out short. One killed before it read its task also breaks the pipe we write it on: its
+/// end, not the broken pipe, is what happened, so the send's error is looked at only after the
+/// child's status.
+fn give_task_and_wait(mut child: std::process::Child, i: u64, n: u64) -> Result<()> {
+    // @code processes:spawn
+    let sent = send(&mut child.stdin.take().context("no stdin")?, &STREAM);
+    let status = child.wait()?;
+    // @end
+    if !status.success() {
+        bail!(
+            "process {i} of {n} (pid {}) {}",
+            child.id(),
+            how_it_ended(status)
+        );
+    }
+    sent.with_context(|| {
+        format!(
+            "cannot send process {i} of {n} (pid {}) its task",
+            child.id()
+        )
+    })
+}
+
 /// The notes' `subprocess.communicate`: write `n` tasks to one child's stdin from a thread of
 /// our own, read its answers from its stdout as they come.
 fn pipe(exe: &std::path::Path, n: u64, clock: &exec::MonoClock) -> Result<(u128, u64, Vec<Span>)> {
@@ -197,4 +212,53 @@ pub fn emit_main(n: u64) -> Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::give_task_and_wait;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    /// A child dead before it read its task: the write to it fails with a broken pipe, and the
+    /// report must still name the child and its signal (a CI run once printed only "Broken pipe
+    /// (os error 32)" for a child the reliability test had killed at birth).
+    #[test]
+    fn a_child_killed_before_its_task_is_named_not_the_broken_pipe() {
+        let child = Command::new("sh")
+            .args(["-c", "exec 0<&-; kill -9 $$"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Dead but not yet reaped (a zombie): its end of the pipe is gone, so the send fails.
+        let stat = format!("/proc/{}/stat", child.id());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !std::fs::read_to_string(&stat)
+            .unwrap_or_default()
+            .contains(") Z ")
+        {
+            assert!(Instant::now() < deadline, "the shell did not die");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let pid = child.id();
+        let err = format!("{:#}", give_task_and_wait(child, 3, 10).unwrap_err());
+        assert!(
+            err.contains(&format!("process 3 of 10 (pid {pid})"))
+                && err.contains("was killed by signal 9 (SIGKILL)"),
+            "{err}"
+        );
+    }
+
+    /// A child that ends well after reading its task is no error.
+    #[test]
+    fn a_child_that_reads_its_task_and_exits_0_is_fine() {
+        let child = Command::new("sh")
+            .args(["-c", "read line"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        give_task_and_wait(child, 0, 1).unwrap();
+    }
 }
