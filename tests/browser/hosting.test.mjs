@@ -49,10 +49,16 @@ async function hostPage(port, html) {
 
 /** Count the document loads of `page`'s frames (the main frame and iframes alike). */
 function countLoads(page) {
-  const loads = { main: 0, frames: 0, wasmFinished: 0 };
+  const loads = { main: 0, frames: 0, wasmFinished: 0, byWorker: [], byNetwork: [] };
   // A WebAssembly download that completed (one stopped half-way by window.stop() fails).
   page.on('requestfinished', (r) => {
     if (r.url().endsWith('.wasm')) loads.wasmFinished += 1;
+  });
+  // Which answers the service worker made: the page's own file name (or the request's
+  // destination for the page itself), by who answered.
+  page.on('response', (r) => {
+    const name = r.request().isNavigationRequest() ? 'document' : new URL(r.url()).pathname.split('/').pop();
+    (r.fromServiceWorker() ? loads.byWorker : loads.byNetwork).push(name);
   });
   page.on('request', (r) => {
     if (!r.isNavigationRequest()) return;
@@ -128,6 +134,14 @@ test('dist/ on a host that sends no headers: one reload under the service worker
   assert.equal(loadsAgain.main, 1);
   const report = await again.evaluate(() => window.__interleaveIsolation);
   assert.equal(report.by, 'service-worker');
+  await again.waitForFunction(() => performance.getEntriesByType('resource').some((e) => /page-data-/.test(e.name)));
+  // The worker answers the page itself (it adds the headers); the script, the WebAssembly and
+  // the data file come from the network as they would without it.
+  assert.ok(loadsAgain.byWorker.includes('document'), JSON.stringify(loadsAgain));
+  for (const kind of [/\.wasm$/, /^interleave-web-.*\.js$/, /^page-data-.*\.bin$/]) {
+    assert.ok(loadsAgain.byNetwork.some((n) => kind.test(n)), `${kind} not fetched: ${JSON.stringify(loadsAgain)}`);
+    assert.ok(!loadsAgain.byWorker.some((n) => kind.test(n)), `${kind} re-served by the worker: ${JSON.stringify(loadsAgain)}`);
+  }
   await page.screenshot({ path: artifact('static-host-isolated.png') });
   await page.close();
   await again.close();

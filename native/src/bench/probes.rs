@@ -341,13 +341,20 @@ fn check_pages(
 /// run opens the 1,000 keep-alive connections and the timed runs reuse them, as a long-running
 /// program with one HTTP session would. The lesson itself (and P5 above) opens a connection per
 /// page in every run, as the notes' script does with a fresh session; the difference between
-/// the two is what setting up 1,000 connections costs here. Every run's pages are checked against the lesson's expected result.
+/// the two is what setting up 1,000 connections costs here. Every run's pages are checked
+/// against the lesson's expected result.
+///
+/// Each round also times the warm floor first, back to back with the session: the same pages
+/// over 1,000 kept-alive plain TCP connections of its own (a hand-written `GET`, the answer read
+/// to its `Content-Length`, no HTTP client, no checksum). The goal (≤ 1.3 × latency) is held
+/// against one latency, and the floor says how much of what lies above it the machine itself
+/// takes: a companion and a client sharing its two cores, a thousand answers through loopback.
 pub fn async_warm_session(
     server: &Background,
     pages: u64,
     latency_ms: u64,
     repeat: u32,
-) -> Result<Walls> {
+) -> Result<Floor> {
     let target = fetch::target(
         &server.base,
         latency_ms,
@@ -356,8 +363,32 @@ pub fn async_warm_session(
     let expected = io::expected(pages, target.bytes);
     let rt = exec::event_loop()?;
     let session = fetch::Session::new(&target, pages as usize);
-    let mut walls = Vec::new();
+    let host = server
+        .base
+        .strip_prefix("http://")
+        .context("the companion's URL is not http://")?
+        .to_string();
+    let bytes = target.bytes;
+    let mut floor_conns = rt.block_on(futures::future::try_join_all(
+        (0..pages).map(|_| tokio::net::TcpStream::connect(host.as_str())),
+    ))?;
+    let (mut floor, mut warm, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..=repeat {
+        let clock = MonoClock::start();
+        rt.block_on(futures::future::try_join_all(
+            floor_conns.iter_mut().enumerate().map(|(page, conn)| {
+                let (host, page) = (host.as_str(), page as u64);
+                async move {
+                    let path = io::page_path(page, latency_ms, bytes);
+                    let body = kept_alive_get(conn, host, &path).await?;
+                    if body != io::page_body(page, bytes) {
+                        anyhow::bail!("warm floor, page {page}: wrong body from the companion");
+                    }
+                    anyhow::Ok(())
+                }
+            }),
+        ))?;
+        let f = clock.now_ms();
         let clock = MonoClock::start();
         let done = rt.block_on(interleave_shared::strategy::async_workers(
             pages as usize,
@@ -369,10 +400,56 @@ pub fn async_warm_session(
         let wall = clock.now_ms();
         check_pages(done, &expected, &format!("warm-session run {run}"))?;
         if run > 0 {
-            walls.push(wall);
+            floor.push(f);
+            warm.push(wall);
+            ratios.push(wall / f.max(1e-9));
         }
     }
-    Ok(Walls::of(walls))
+    Ok(Floor {
+        floor: Walls::of(floor),
+        lesson: Walls::of(warm),
+        ratio: Walls::of(ratios).median_ms,
+    })
+}
+
+/// One `GET` over a kept-alive plain TCP connection: the request by hand, the status line
+/// checked, the headers read up to the blank line, the body read to its `Content-Length`; the
+/// connection is left ready for the next request.
+async fn kept_alive_get(
+    conn: &mut tokio::net::TcpStream,
+    host: &str,
+    path: &str,
+) -> Result<Vec<u8>> {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+    conn.write_all(format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes())
+        .await?;
+    // Reading through a buffer that lives only for this answer is safe: the companion sends
+    // nothing on a connection until it is asked, so no byte of a later answer is in it.
+    let mut reader = tokio::io::BufReader::new(conn);
+    let mut line = String::new();
+    reader.read_line(&mut line).await?;
+    if !line.starts_with("HTTP/1.1 200") {
+        anyhow::bail!("warm floor: {path} answered {:?}", line.trim_end());
+    }
+    let mut length = None;
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).await? == 0 {
+            anyhow::bail!("warm floor: {path}: the connection closed inside the headers");
+        }
+        if line == "\r\n" {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = Some(value.trim().parse::<usize>()?);
+        }
+    }
+    let length = length.with_context(|| format!("warm floor: {path}: no Content-Length"))?;
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).await?;
+    Ok(body)
 }
 
 #[cfg(test)]
@@ -401,7 +478,14 @@ mod tests {
         }
         assert!(paired.ratio > 0.0, "{}", paired.ratio);
         let warm = async_warm_session(&server, 20, 5, 2).unwrap();
-        assert_eq!(warm.runs, 2);
-        assert!(warm.min_ms >= 5.0, "each page waits 5 ms: {}", warm.min_ms);
+        for walls in [&warm.floor, &warm.lesson] {
+            assert_eq!(walls.runs, 2);
+            assert!(
+                walls.min_ms >= 5.0,
+                "each page waits 5 ms: {}",
+                walls.min_ms
+            );
+        }
+        assert!(warm.ratio > 0.0, "{}", warm.ratio);
     }
 }

@@ -32,6 +32,9 @@ pub struct Report {
     pub p5_paired: super::probes::Floor,
     /// The same 1,000 pages from one async client kept across runs (connections reused).
     pub p5_warm_session: Walls,
+    /// The warm session timed back to back with its floor, round by round: the same pages over
+    /// 1,000 kept-alive plain TCP connections (`lesson` is the warm session again).
+    pub p5_warm_floor: super::probes::Floor,
     /// The explorer counting race unsynchronized, 2 workers × 2 rounds (target < 1 s).
     pub explore_race_2x2: Walls,
     /// The explorer on programs of its own language.
@@ -260,6 +263,16 @@ pub fn render(report: &Report, size: u64, workers: u32, repeat: u32) -> String {
         w.min_ms,
         w.median_ms / 100.0,
         mark(w.median_ms <= 130.0)
+    );
+    let wf = &report.p5_warm_floor;
+    let _ = writeln!(
+        o,
+        "   warm floor: the same 1,000 pages over 1,000 kept-alive plain TCP connections, back to back with the session: {:.1} ms (fastest {:.1} ms) = {:.2} × latency; the session ÷ this floor, median of {} rounds' ratios {:.3}",
+        wf.floor.median_ms,
+        wf.floor.min_ms,
+        wf.floor.median_ms / 100.0,
+        wf.floor.runs,
+        wf.ratio
     );
     let x = &report.explore_race_2x2;
     let _ = writeln!(
