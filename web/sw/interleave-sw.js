@@ -40,9 +40,9 @@ function needsHeaders(request) {
 
 /** The static route that keeps those other requests away from this worker altogether
  *  (Chromium 123 and later): the browser fetches them itself, without starting the worker or
- *  waiting for it, and keeps its compiled-code cache for the script and the WebAssembly, which
- *  it does not do for a response a worker made. Where routes are unknown the fetch handler below
- *  lets them through unanswered, which also leaves them to the browser. */
+ *  waiting for it, so they get what the browser gives its own fetches (its HTTP cache and the
+ *  code it compiled from them, kept beside it). Where routes are unknown the fetch handler
+ *  below lets them through unanswered, which also leaves them to the browser. */
 const STRAIGHT_TO_NETWORK = {
   condition: {
     not: {
