@@ -67,10 +67,21 @@ const result = {};
 // → the Run button enabled. Both instants are taken in the page (performance.now(), whose zero is
 // the navigation's start) by a MutationObserver installed before the page's own scripts run.
 const START_LOADS = Math.max(5, K);
-async function startUp(target) {
+// The same over a slower network, as Chromium emulates it (DevTools' throttling): where the
+// page's weight shows, as it does not over loopback.
+const SLOW = { mbps: 10, latency_ms: 20 };
+async function startUp(target, slow) {
   const fresh = await launchBrowser();
   try {
     const p = await fresh.context.newPage();
+    if (slow) {
+      const cdp = await fresh.context.newCDPSession(p);
+      await cdp.send('Network.enable');
+      const bytesPerSecond = (slow.mbps * 1e6) / 8;
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false, latency: slow.latency_ms, downloadThroughput: bytesPerSecond, uploadThroughput: bytesPerSecond,
+      });
+    }
     await p.addInitScript(() => {
       window.__start = new Promise((ok) => {
         const seen = {};
@@ -85,7 +96,12 @@ async function startUp(target) {
       });
     });
     await p.goto(target);
-    return await p.evaluate(() => window.__start);
+    const seen = await p.evaluate(() => window.__start);
+    // What crossed the network for the page by then (bodies as sent: compressed where the
+    // server compressed them).
+    seen.bytes = await p.evaluate(() => [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
+      .reduce((sum, e) => sum + e.encodedBodySize, 0));
+    return seen;
   } finally {
     await fresh.close();
   }
@@ -93,14 +109,26 @@ async function startUp(target) {
 {
   const picker = [];
   const run = [];
+  const kb = [];
   for (let i = 0; i < START_LOADS; i++) {
     const s = await startUp(`${url}/?lesson=cpu&strategies=sequential&size=1000&predict=0`);
     picker.push(s.picker);
     run.push(s.run);
+    kb.push(s.bytes / 1000);
   }
-  result.start = { picker_ms: stats(picker), run_enabled_ms: stats(run) };
+  result.start = { picker_ms: stats(picker), run_enabled_ms: stats(run), transferred_kb: stats(kb) };
   result.tti_ms = result.start.run_enabled_ms;
-  log('start-up: picker', result.start.picker_ms.median.toFixed(0), 'ms; Run enabled', result.start.run_enabled_ms.median.toFixed(0), 'ms');
+  log('start-up: picker', result.start.picker_ms.median.toFixed(0), 'ms; Run enabled', result.start.run_enabled_ms.median.toFixed(0), 'ms;',
+    result.start.transferred_kb.median.toFixed(0), 'KB transferred');
+  const slowPicker = [];
+  const slowRun = [];
+  for (let i = 0; i < START_LOADS; i++) {
+    const s = await startUp(`${url}/?lesson=cpu&strategies=sequential&size=1000&predict=0`, SLOW);
+    slowPicker.push(s.picker);
+    slowRun.push(s.run);
+  }
+  result.start_slow = { ...SLOW, picker_ms: stats(slowPicker), run_enabled_ms: stats(slowRun) };
+  log(`start-up at ${SLOW.mbps} Mbps: picker`, result.start_slow.picker_ms.median.toFixed(0), 'ms');
 }
 
 // Start-up on a host that sends no headers (Python's http.server over the same dist/): the first

@@ -167,14 +167,28 @@ test('a new deploy is never hidden behind the service worker', { timeout: 60_000
   await page.close();
 });
 
-test('where the server sends the headers the service worker stays out of the way', { timeout: 60_000 }, async () => {
+test('where the server sends the headers the service worker stays out of the way, and the page comes gzipped', { timeout: 60_000 }, async () => {
   const page = await browser.context.newPage();
   const loads = countLoads(page);
+  const encodings = new Map();
+  page.on('response', async (r) => {
+    if (/\.(wasm|js|css)$/.test(new URL(r.url()).pathname)) encodings.set(new URL(r.url()).pathname, (await r.allHeaders())['content-encoding']);
+  });
   await page.goto(`${dip.url}/?lesson=race`);
   await page.getByTestId('run').waitFor();
   assert.equal(await page.getByTestId('isolation').getAttribute('data-isolation'), 'headers');
   assert.equal(loads.main, 1, 'no reload');
   assert.equal(await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length), 0);
+  // The post-build hook's gzip copies, sent by `interleave serve --static-dir`: the wasm crosses
+  // the network at well under half its size.
+  const wasm = [...encodings.keys()].find((p) => p.endsWith('.wasm'));
+  assert.ok(wasm, JSON.stringify([...encodings]));
+  assert.ok([...encodings.values()].every((e) => e === 'gzip'), JSON.stringify([...encodings]));
+  const sizes = await page.evaluate((w) => {
+    const e = performance.getEntriesByType('resource').find((r) => new URL(r.name).pathname === w);
+    return { sent: e.encodedBodySize, size: e.decodedBodySize };
+  }, wasm);
+  assert.ok(sizes.sent < sizes.size / 2, JSON.stringify(sizes));
   await page.close();
 });
 

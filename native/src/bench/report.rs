@@ -196,6 +196,24 @@ pub fn render(report: &Report, size: u64, workers: u32, repeat: u32) -> String {
             b.wasm_gzip_bytes as f64 / 1000.0,
             b.figures.tti_ms.median
         );
+        let (st, slow) = (&b.figures.start, &b.figures.start_slow);
+        let _ = writeln!(
+            o,
+            "page start-up: {:.0} KB crossed the network to Run enabled ({:.0}–{:.0}); at {:.0} \
+             Mbit/s and {:.0} ms more latency (emulated), picker {:.0} ms ({:.0}–{:.0}), Run \
+             enabled {:.0} ms ({:.0}–{:.0})",
+            st.transferred_kb.median,
+            st.transferred_kb.min,
+            st.transferred_kb.max,
+            slow.mbps,
+            slow.latency_ms,
+            slow.picker_ms.median,
+            slow.picker_ms.min,
+            slow.picker_ms.max,
+            slow.run_enabled_ms.median,
+            slow.run_enabled_ms.min,
+            slow.run_enabled_ms.max
+        );
         let sh = &b.figures.static_host;
         let _ = writeln!(
             o,

@@ -346,7 +346,14 @@ fn routes(base: String, options: &Options) -> Router {
         None => router.fallback(not_found),
         Some(dir) => router.fallback_service(
             Router::new()
-                .fallback_service(ServeDir::new(dir))
+                // A file's gzip copy (the page's post-build hook writes one beside every text
+                // and wasm file) goes to a client that accepts gzip; anyone else gets the file
+                // itself. `Vary` tells caches the answer depends on that.
+                .fallback_service(ServeDir::new(dir).precompressed_gzip())
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    HeaderName::from_static("vary"),
+                    HeaderValue::from_static("accept-encoding"),
+                ))
                 .layer(SetResponseHeaderLayer::overriding(
                     HeaderName::from_static("cross-origin-opener-policy"),
                     HeaderValue::from_static("same-origin"),

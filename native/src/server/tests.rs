@@ -463,3 +463,52 @@ async fn unknown_paths_and_methods_answer_json_errors() {
         "{body}"
     );
 }
+
+/// The built page is served with the isolation headers, and a file's gzip copy goes to a client
+/// that accepts gzip (marked, with `Vary`); any other client gets the file itself.
+#[tokio::test]
+async fn a_static_file_goes_compressed_to_who_accepts_gzip() {
+    let dir = tempfile::tempdir().unwrap();
+    let wasm: Vec<u8> = (0..50_000u32).map(|i| (i % 7) as u8).collect();
+    std::fs::write(dir.path().join("page_bg.wasm"), &wasm).unwrap();
+    // Not a real gzip stream: what matters is which file is sent, under which headers.
+    std::fs::write(dir.path().join("page_bg.wasm.gz"), b"the gzip copy").unwrap();
+    let server = Background::start_serving(Some(dir.path().to_path_buf())).unwrap();
+    let url = format!("{}/page_bg.wasm", server.base);
+    let client = reqwest::Client::new();
+
+    let gz = client
+        .get(&url)
+        .header("accept-encoding", "gzip, deflate, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz.status(), 200);
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    assert_eq!(gz.headers()["content-type"], "application/wasm");
+    assert!(
+        gz.headers()["vary"]
+            .to_str()
+            .unwrap()
+            .contains("accept-encoding")
+    );
+    assert_eq!(gz.headers()["cross-origin-embedder-policy"], "require-corp");
+    assert_eq!(gz.bytes().await.unwrap().as_ref(), b"the gzip copy");
+
+    let plain = client.get(&url).send().await.unwrap();
+    assert_eq!(plain.status(), 200);
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.headers()["cross-origin-opener-policy"], "same-origin");
+    assert_eq!(plain.bytes().await.unwrap().to_vec(), wasm);
+
+    // A file without a copy is sent as it is, even to a client that accepts gzip.
+    std::fs::write(dir.path().join("page-data.bin"), b"deflated already").unwrap();
+    let data = client
+        .get(format!("{}/page-data.bin", server.base))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert!(data.headers().get("content-encoding").is_none());
+    assert_eq!(data.bytes().await.unwrap().as_ref(), b"deflated already");
+}
