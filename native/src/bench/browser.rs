@@ -324,7 +324,11 @@ mod tests {
 
     const PRINTED: &str = r#"{"tti_ms":{"median":120,"min":110,"max":130,"runs":3},
       "start":{"picker_ms":{"median":100,"min":90,"max":120,"runs":5},
-               "run_enabled_ms":{"median":120,"min":110,"max":130,"runs":5}},
+               "run_enabled_ms":{"median":120,"min":110,"max":130,"runs":5},
+               "transferred_kb":{"median":498,"min":498,"max":499,"runs":5}},
+      "start_slow":{"mbps":10,"latency_ms":20,
+                    "picker_ms":{"median":800,"min":700,"max":900,"runs":5},
+                    "run_enabled_ms":{"median":810,"min":700,"max":910,"runs":5}},
       "microtask_us":{"median":1.4,"min":1.3,"max":2.2,"runs":5},
       "static_host":{"first_visit_ms":{"median":900,"min":850,"max":990,"runs":3},
                      "later_visit_ms":{"median":400,"min":380,"max":450,"runs":3}},
@@ -350,6 +354,9 @@ mod tests {
         assert_eq!(f.explore_program.states, 8_610_297);
         assert_eq!(f.static_host.first_visit_ms.median, 900.0);
         assert_eq!(f.start.picker_ms.median, 100.0);
+        assert_eq!(f.start.transferred_kb.median, 498.0);
+        assert_eq!(f.start_slow.mbps, 10.0);
+        assert_eq!(f.start_slow.run_enabled_ms.median, 810.0);
         assert_eq!(f.microtask_us.median, 1.4);
     }
 
