@@ -1,6 +1,14 @@
 // The browser half of `interleave bench --browser`: drives the release page (served by the
 // caller with COOP/COEP) in headless Chromium and prints one JSON object of measurements on
 // stdout. Usage: node bench.mjs URL SIZE WORKERS REPEAT IO_PAGES IO_LATENCY_MS
+//
+// With INTERLEAVE_BENCH_PAIRED=1 (how bench/browser.rs runs it) each timed cpu run is preceded
+// by a native round: this script writes the line `@native-cpu` on stdout, the caller runs native
+// sequential and rayon once at the same N and workers, and answers with one line of JSON on
+// stdin. A native run and a page run a second apart share the machine's mood; native runs taken
+// minutes before the page's did not (two batches of native rayon a minute apart on this VM:
+// medians 166 and 103 ms).
+import { createInterface } from 'node:readline';
 import { launchBrowser } from './harness.mjs';
 
 const [url, size, workers, repeat, ioPages, ioLatency] = process.argv.slice(2);
@@ -17,13 +25,17 @@ function stats(xs) {
   return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1], runs: s.length };
 }
 
-async function runs(page, n) {
+/** `n` runs of the page's current lesson, each row set as the result rows' data attributes;
+ *  `before(i)`, if given, is awaited before run `i` starts, once the page is quiet. */
+async function runs(page, n, before) {
   const out = [];
   for (let i = 0; i < n; i++) {
     // Start each run from a quiet page, as a person clicking Run again would: the previous run's
     // results are drawn and the browser's idle work after it (garbage collection, compositing)
-    // has had its turn, instead of competing with the workers of the next run for two cores.
+    // has had its turn, instead of competing with the workers of the next run for two cores
+    // (or with a native round run before it).
     await page.evaluate(() => new Promise((ok) => setTimeout(() => requestIdleCallback(() => ok(), { timeout: 1000 }), 250)));
+    if (before) await before(i);
     // Watch before clicking, and wait on one promise resolved by a MutationObserver rather than
     // waitForFunction: that runs its predicate in the page on every animation frame, work that
     // competes with the workers being measured on a two-core machine; the observer costs nothing
@@ -193,10 +205,33 @@ async function startUp(target, slow) {
   }
 }
 
-// cpu: WARMUP untimed runs (JIT tiers, pool start), then K timed runs of each strategy.
+// The caller's answers to `@native-cpu`, one line each (see the top of this file).
+const PAIRED = process.env.INTERLEAVE_BENCH_PAIRED === '1';
+const caller = PAIRED ? createInterface({ input: process.stdin }) : null;
+const answers = caller?.[Symbol.asyncIterator]();
+/** Ask the caller for one native round; it must answer within a minute (a native round at the
+ *  largest N the bench is run with takes a few seconds). */
+async function nativeRound() {
+  process.stdout.write('@native-cpu\n');
+  let timer;
+  const late = new Promise((_, no) => { timer = setTimeout(() => no(new Error('no native round within 60 s')), 60_000); });
+  try {
+    const next = await Promise.race([answers.next(), late]);
+    if (next.done) throw new Error('the caller closed stdin instead of answering a native round');
+    return JSON.parse(next.value);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// cpu: WARMUP untimed runs (JIT tiers, pool start), then K timed runs of each strategy, each
+// after a native round when paired.
 await page.goto(`${url}/?lesson=cpu&strategies=sequential,pool,workers&size=${size}&workers=${workers}&predict=0`);
 await browserRowsOnly(page);
-const cpuRuns = (await runs(page, K + WARMUP)).slice(WARMUP);
+const native = [];
+const cpuRuns = (await runs(page, K + WARMUP, async (i) => {
+  if (PAIRED && i >= WARMUP) native.push(await nativeRound());
+})).slice(WARMUP);
 result.cpu = {};
 for (const strategy of ['sequential', 'pool', 'workers']) {
   const rows = cpuRuns.map((rs) => rs.find((r) => r.strategy === strategy));
@@ -204,6 +239,14 @@ for (const strategy of ['sequential', 'pool', 'workers']) {
   result.cpu[strategy] = { ...stats(rows.map((r) => Number(r.wallMs))), workers_used: Number(rows[0].workersUsed) };
   log(`cpu ${strategy}`, result.cpu[strategy].median.toFixed(1), 'ms');
 }
+// Round by round: the native runs and the page's runs that followed them.
+const wall = (rs, strategy) => Number(rs.find((r) => r.strategy === strategy).wallMs);
+result.cpu_paired = native.map((n, i) => ({
+  native_sequential_ms: n.sequential_ms,
+  native_rayon_ms: n.rayon_ms,
+  wasm_sequential_ms: wall(cpuRuns[i], 'sequential'),
+  wasm_pool_ms: wall(cpuRuns[i], 'pool'),
+}));
 
 // io: async fetches through the same origin, all allowed at once.
 await page.goto(`${url}/?lesson=io&strategies=async&size=${ioPages}&latency=${ioLatency}&workers=${ioPages}&predict=0`);
@@ -290,3 +333,4 @@ log('recorder', (result.recorder.traced_ns.median - result.recorder.bare_ns.medi
 
 await browser.close();
 process.stdout.write(JSON.stringify(result));
+caller?.close(); // it keeps stdin, and so this process, open

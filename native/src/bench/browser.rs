@@ -6,7 +6,9 @@
 use crate::server::Background;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// Figures measured in headless Chromium on the release page.
 #[derive(Debug, Serialize)]
@@ -36,6 +38,10 @@ pub struct Figures {
     pub static_host: StaticHostFigures,
     /// cpu at the benchmark's N, per browser strategy.
     pub cpu: CpuFigures,
+    /// The timed cpu runs again, each beside the native round run just before it (empty when
+    /// `bench.mjs` ran on its own, with nobody to answer for the native side).
+    #[serde(default)]
+    pub cpu_paired: Vec<CpuRound>,
     /// Async io, all pages at once.
     pub io_async: IoFigures,
     /// The page's verdict after the io runs.
@@ -154,6 +160,31 @@ pub struct CpuFigures {
     pub workers: CpuStrategy,
 }
 
+/// What the caller answers to `bench.mjs`'s `@native-cpu`: one native sequential run and one
+/// rayon run at the page's N and workers, ms.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NativeRound {
+    /// Native sequential, ms.
+    pub sequential_ms: f64,
+    /// Native rayon, ms.
+    pub rayon_ms: f64,
+}
+
+/// One round of the paired cpu runs: a native round and the page's timed run right after it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CpuRound {
+    /// Native sequential, ms.
+    pub native_sequential_ms: f64,
+    /// Native rayon, ms.
+    pub native_rayon_ms: f64,
+    /// The page's sequential (main thread), ms.
+    pub wasm_sequential_ms: f64,
+    /// The page's shared-memory pool, ms.
+    pub wasm_pool_ms: f64,
+}
+
 /// Async io in the browser.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -254,29 +285,20 @@ pub fn claims(
 }
 
 /// Build the release page, serve it with the companion, and measure it in Chromium.
-pub fn measure(size: u64, workers: u32, repeat: u32) -> Result<Browser> {
-    if !std::path::Path::new("Trunk.toml").exists()
-        || !std::path::Path::new("tests/browser/bench.mjs").exists()
-    {
+/// `native_round` runs one native round whenever `bench.mjs` asks for one (before each timed
+/// cpu run in the page), so P2 and P3 compare runs taken a second apart.
+pub fn measure(
+    size: u64,
+    workers: u32,
+    repeat: u32,
+    native_round: &mut dyn FnMut() -> Result<NativeRound>,
+) -> Result<Browser> {
+    if !std::path::Path::new("tests/browser/bench.mjs").exists() {
         anyhow::bail!(
             "bench --browser builds the page: run it from the repository root (where Trunk.toml is)"
         );
     }
-    let path = format!(
-        "{}/node_modules/.bin:{}",
-        std::env::current_dir()?.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    eprintln!("building the release page (trunk build --release)…");
-    let built = Command::new("trunk")
-        .args(["build", "--release"])
-        .env("PATH", &path)
-        .env("TRUNK_SKIP_VERSION_CHECK", "true")
-        .status()
-        .context("cannot run trunk (scripts/setup installs it)")?;
-    if !built.success() {
-        anyhow::bail!("trunk build --release failed");
-    }
+    build_page()?;
     let wasm = std::fs::read_dir("dist")?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.extension().is_some_and(|x| x == "wasm"))
@@ -292,7 +314,7 @@ pub fn measure(size: u64, workers: u32, repeat: u32) -> Result<Browser> {
         "measuring the page in headless Chromium at {}…",
         server.base
     );
-    let out = Command::new("node")
+    let child = Command::new("node")
         .args([
             "tests/browser/bench.mjs",
             &server.base,
@@ -302,20 +324,81 @@ pub fn measure(size: u64, workers: u32, repeat: u32) -> Result<Browser> {
             "60",
             "100",
         ])
-        .env("PATH", &path)
+        .env("PATH", node_path()?)
+        .env("INTERLEAVE_BENCH_PAIRED", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
-        .output()
+        .spawn()
         .context("cannot run node (scripts/setup installs playwright-core)")?;
+    let mut driver = Driver(child);
+    let printed = driver.converse(native_round)?;
+    let status = driver.finish()?;
     drop(server);
-    if !out.status.success() {
-        anyhow::bail!("the browser benchmark failed ({})", out.status);
+    if !status.success() {
+        anyhow::bail!("the browser benchmark failed ({status})");
     }
     Ok(Browser {
-        figures: serde_json::from_slice(&out.stdout)
+        figures: serde_json::from_str(&printed)
             .context("bench.mjs printed figures this build does not read (tests/browser/bench.mjs and bench/browser.rs must agree)")?,
         wasm_bytes,
         wasm_gzip_bytes: gz.stdout.len() as u64,
     })
+}
+
+/// The line `bench.mjs` writes when it wants a native round.
+const ASK_NATIVE: &str = "@native-cpu";
+
+/// `bench.mjs` running, with its stdin and stdout piped. Dropped before it ended (a native
+/// round failed, or reading failed), it gets its stdin closed, which `bench.mjs` takes as the
+/// end (it fails, and Playwright closes its browser on the way out), and is killed if it has
+/// not ended a few seconds later: no browser or driver is left behind.
+struct Driver(Child);
+
+impl Driver {
+    /// Answer every `@native-cpu` until `bench.mjs` closes its stdout; everything else it
+    /// printed (its figures) is returned.
+    fn converse(
+        &mut self,
+        native_round: &mut dyn FnMut() -> Result<NativeRound>,
+    ) -> Result<String> {
+        let stdout = self.0.stdout.take().context("bench.mjs has no stdout")?;
+        let mut printed = String::new();
+        for line in BufReader::new(stdout).lines() {
+            let line = line.context("reading bench.mjs's output")?;
+            if line.trim() == ASK_NATIVE {
+                let answer = serde_json::to_string(&native_round()?)?;
+                let stdin = self.0.stdin.as_mut().context("bench.mjs has no stdin")?;
+                writeln!(stdin, "{answer}").context("answering bench.mjs")?;
+                stdin.flush()?;
+            } else {
+                printed.push_str(&line);
+                printed.push('\n');
+            }
+        }
+        Ok(printed)
+    }
+
+    /// Close its stdin and wait for it to end.
+    fn finish(&mut self) -> Result<std::process::ExitStatus> {
+        drop(self.0.stdin.take());
+        Ok(self.0.wait()?)
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        drop(self.0.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if !matches!(self.0.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 #[cfg(test)]
@@ -335,6 +418,7 @@ mod tests {
       "cpu":{"sequential":{"median":20,"min":19,"max":22,"runs":5,"workers_used":1},
              "pool":{"median":11,"min":10,"max":12,"runs":5,"workers_used":2},
              "workers":{"median":40,"min":38,"max":45,"runs":5,"workers_used":2}},
+      "cpu_paired":[{"native_sequential_ms":19,"native_rayon_ms":10,"wasm_sequential_ms":20,"wasm_pool_ms":11}],
       "io_async":{"median":1060,"min":1000,"max":1100,"runs":5,"pages":60,"latency_ms":100},
       "io_verdict":"In the browser, async took 1.06 s.",
       "ladder":[{"what":"async-task","us_per_task":2.5,"min_us":2.1,"max_us":3.0}],
@@ -358,6 +442,68 @@ mod tests {
         assert_eq!(f.start_slow.mbps, 10.0);
         assert_eq!(f.start_slow.run_enabled_ms.median, 810.0);
         assert_eq!(f.microtask_us.median, 1.4);
+        assert_eq!(f.cpu_paired[0].wasm_pool_ms, 11.0);
+    }
+
+    /// `bench.mjs` run on its own prints no rounds; its figures still parse.
+    #[test]
+    fn figures_without_paired_rounds_parse() {
+        let start = PRINTED.find("\"cpu_paired\"").unwrap();
+        let end = start + PRINTED[start..].find("]").unwrap() + 2;
+        let alone = format!("{}{}", &PRINTED[..start], &PRINTED[end..]);
+        let f: Figures = serde_json::from_str(&alone).unwrap();
+        assert!(f.cpu_paired.is_empty());
+    }
+
+    fn sh(script: &str) -> Driver {
+        Driver(
+            Command::new("sh")
+                .args(["-c", script])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        )
+    }
+
+    /// Each `@native-cpu` is answered with one line of JSON, in order, and the rest of what the
+    /// driver prints comes back as its figures.
+    #[test]
+    fn the_driver_gets_a_native_round_each_time_it_asks() {
+        let mut driver =
+            sh("echo @native-cpu; read a; echo @native-cpu; read b; printf '%s|%s' \"$a\" \"$b\"");
+        let mut n = 0.0;
+        let printed = driver
+            .converse(&mut || {
+                n += 1.0;
+                Ok(NativeRound {
+                    sequential_ms: n,
+                    rayon_ms: n / 2.0,
+                })
+            })
+            .unwrap();
+        assert!(driver.finish().unwrap().success());
+        assert_eq!(
+            printed.trim(),
+            r#"{"sequential_ms":1.0,"rayon_ms":0.5}|{"sequential_ms":2.0,"rayon_ms":1.0}"#
+        );
+    }
+
+    /// A native round that fails ends the conversation with its error, and the driver is
+    /// stopped even if it ignores its closed stdin.
+    #[test]
+    fn a_failed_native_round_stops_the_driver() {
+        let mut driver = sh("echo @native-cpu; exec sleep 60");
+        let pid = driver.0.id();
+        let err = driver
+            .converse(&mut || anyhow::bail!("native rayon gave no exact result"))
+            .unwrap_err();
+        assert!(err.to_string().contains("no exact result"), "{err}");
+        let started = Instant::now();
+        drop(driver);
+        assert!(started.elapsed() < Duration::from_secs(10));
+        let alive = std::path::Path::new(&format!("/proc/{pid}")).exists();
+        assert!(!alive, "the driver {pid} outlived its handle");
     }
 
     #[test]

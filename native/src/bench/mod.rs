@@ -19,7 +19,7 @@ use anyhow::{Context, Result};
 use interleave_shared::request::{RawParams, StrategyList};
 use interleave_shared::{RunBody, RunRecord, StrategyId as S};
 use probes::CONCURRENT_REQUESTS;
-use report::{BestOf, Ratios, Report, median_of, min_of};
+use report::{BestOf, Paired, Ratios, Report, median_of, min_of};
 
 /// One lesson run through the same request path as the CLI.
 fn run_lesson(
@@ -216,7 +216,9 @@ fn figures(args: &BenchArgs) -> Result<()> {
         .and_then(|r| r.efficiency)
         .unwrap_or(0.0);
     let browser = if args.browser {
-        Some(browser::measure(args.size, workers, repeat)?)
+        Some(browser::measure(args.size, workers, repeat, &mut || {
+            native_cpu_round(args.size, workers)
+        })?)
     } else {
         None
     };
@@ -248,6 +250,32 @@ fn figures(args: &BenchArgs) -> Result<()> {
     publish(&report, args, workers)
 }
 
+/// One native round for the page's paired cpu runs: sequential, then rayon, once each (after
+/// their small warm-ups) at the page's N and workers, on the rayon pool the native cpu runs
+/// built and kept.
+fn native_cpu_round(size: u64, workers: u32) -> Result<browser::NativeRound> {
+    let records = run_lesson(
+        "cpu",
+        "sequential,rayon",
+        size,
+        None,
+        Some(u64::from(workers)),
+        1,
+        None,
+    )?;
+    let wall = |strategy: S| {
+        records
+            .iter()
+            .find(|r| r.strategy == strategy && r.correct)
+            .map(|r| r.wall_ms)
+            .with_context(|| format!("native cpu {strategy} gave no exact result"))
+    };
+    Ok(browser::NativeRound {
+        sequential_ms: wall(S::Sequential)?,
+        rayon_ms: wall(S::Rayon)?,
+    })
+}
+
 /// The ratios the targets are judged on, from the cpu records and the browser's figures.
 fn ratios(
     cpu: &[RunRecord],
@@ -267,6 +295,7 @@ fn ratios(
             .map(|f| f.cpu.pool.median)
             .zip(median_of(cpu, S::Rayon))
             .map(|(w, n)| n / w),
+        paired: figures.and_then(|f| Paired::of(&f.cpu_paired)),
         p5_native_async_io: async_1000_wall_ms / 100.0,
         p5_browser_async_io: figures.map(|f| f.io_async.median / f.io_async.latency_ms),
         best_of: BestOf {

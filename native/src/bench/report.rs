@@ -1,7 +1,7 @@
 //! What `bench` reports: the figures as one serialisable [`Report`], the ratios compared from
 //! run to run, and the text rendering of both.
 
-use super::browser::Browser;
+use super::browser::{Browser, CpuRound};
 use super::probes::{Concurrent, Walls};
 use crate::exec;
 use crate::lessons::cost::Rung;
@@ -58,6 +58,9 @@ pub struct Ratios {
     pub p2_wasm_over_native_sequential: Option<f64>,
     /// P3: wasm pool throughput ÷ native rayon throughput (native rayon ms ÷ wasm pool ms).
     pub p3_wasm_pool_over_native_rayon: Option<f64>,
+    /// P2 and P3 round by round: each page run against the native runs just before it. The
+    /// goal on P3 is judged on this when the page ran (`None` without `--browser`).
+    pub paired: Option<Paired>,
     /// P5 native: async io 1,000 × 100 ms, wall ÷ latency.
     pub p5_native_async_io: f64,
     /// P5 browser: async io N × latency, wall ÷ latency.
@@ -77,6 +80,49 @@ pub struct BestOf {
     pub p2_wasm_over_native_sequential: Option<f64>,
     /// P3 from the fastest runs.
     pub p3_wasm_pool_over_native_rayon: Option<f64>,
+}
+
+/// P2 and P3 from paired rounds: the median of the rounds' own ratios. The VM's speed drifts
+/// over minutes (native rayon's median moved from 166 to 103 ms between two batches a minute
+/// apart), and the page's runs come minutes after the native table's; a ratio taken within
+/// each round compares the two sides under the same conditions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Paired {
+    /// Rounds the medians are taken over.
+    pub rounds: usize,
+    /// Wasm sequential ÷ native sequential, median of the rounds.
+    pub p2_wasm_over_native_sequential: f64,
+    /// Native rayon ÷ wasm pool (throughput), median of the rounds.
+    pub p3_wasm_pool_over_native_rayon: f64,
+    /// Native rayon's median over the rounds, ms: held against the native table's median, so a
+    /// paired ratio never looks better because the native side ran slower in the rounds.
+    pub native_rayon_ms: f64,
+}
+
+impl Paired {
+    /// The medians of the rounds' ratios; `None` without rounds.
+    pub fn of(rounds: &[CpuRound]) -> Option<Self> {
+        let median = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v.get(v.len() / 2).copied()
+        };
+        Some(Self {
+            rounds: rounds.len(),
+            p2_wasm_over_native_sequential: median(
+                rounds
+                    .iter()
+                    .map(|r| r.wasm_sequential_ms / r.native_sequential_ms.max(1e-9))
+                    .collect(),
+            )?,
+            p3_wasm_pool_over_native_rayon: median(
+                rounds
+                    .iter()
+                    .map(|r| r.native_rayon_ms / r.wasm_pool_ms.max(1e-9))
+                    .collect(),
+            )?,
+            native_rayon_ms: median(rounds.iter().map(|r| r.native_rayon_ms).collect())?,
+        })
+    }
 }
 
 pub fn median_of(records: &[RunRecord], strategy: S) -> Option<f64> {
@@ -254,6 +300,20 @@ pub fn render(report: &Report, size: u64, workers: u32, repeat: u32) -> String {
             mark(p3 >= 0.85)
         );
     }
+    if let Some(p) = &r.paired {
+        let _ = writeln!(
+            o,
+            "   paired, round by round (each page run right after a native one), median of {} rounds' ratios: P2 {:.3} ({}), P3 {:.3} ({}); native rayon in the rounds {:.1} ms{}",
+            p.rounds,
+            p.p2_wasm_over_native_sequential,
+            mark(p.p2_wasm_over_native_sequential <= 1.10),
+            p.p3_wasm_pool_over_native_rayon,
+            mark(p.p3_wasm_pool_over_native_rayon >= 0.85),
+            p.native_rayon_ms,
+            median_of(&report.cpu, S::Rayon)
+                .map_or(String::new(), |t| format!(" (in the table {t:.1} ms)"))
+        );
+    }
     let _ = writeln!(
         o,
         "P5 native async io 1,000 × 100 ms: {:.1} ms = {:.2} × latency (target ≤ 130 ms {})",
@@ -388,7 +448,39 @@ pub fn replace_generated(doc: &str, block: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::replace_generated;
+    use super::{CpuRound, Paired, replace_generated};
+
+    fn round(native_seq: f64, native_rayon: f64, wasm_seq: f64, wasm_pool: f64) -> CpuRound {
+        CpuRound {
+            native_sequential_ms: native_seq,
+            native_rayon_ms: native_rayon,
+            wasm_sequential_ms: wasm_seq,
+            wasm_pool_ms: wasm_pool,
+        }
+    }
+
+    /// The paired ratios are medians of each round's own ratio, not ratios of the two sides'
+    /// medians: a round where both sides were slow counts as one fair comparison.
+    #[test]
+    fn paired_ratios_are_medians_of_the_rounds_ratios() {
+        let rounds = [
+            // The machine slow for both sides: the ratio is what it was in quiet rounds.
+            round(400.0, 200.0, 440.0, 220.0),
+            round(200.0, 100.0, 220.0, 125.0),
+            round(200.0, 100.0, 200.0, 100.0),
+        ];
+        let p = Paired::of(&rounds).unwrap();
+        assert_eq!(p.rounds, 3);
+        assert!(
+            (p.p2_wasm_over_native_sequential - 1.10).abs() < 1e-9,
+            "{p:?}"
+        );
+        assert!(
+            (p.p3_wasm_pool_over_native_rayon - 200.0 / 220.0).abs() < 1e-9,
+            "{p:?}"
+        );
+        assert_eq!(Paired::of(&[]), None);
+    }
 
     /// Regenerating the figures keeps every hand-written section of the page.
     #[test]
